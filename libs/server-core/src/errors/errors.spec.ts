@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Body, Controller, Get, type INestApplication, Module, Post } from '@nestjs/common';
+import { IsInt, IsString, Max, ValidateNested } from 'class-validator';
+import { Type } from 'class-transformer';
+import { StorageError } from '@extplat/storage';
+import { createHttpApp, listen } from '../bootstrap.js';
+import { createRootLogger } from '../logging/index.js';
+import { DomainError, defineErrorCodes } from './domain-error.js';
+
+const TestErrors = defineErrorCodes({ WIDGET_EXISTS: 409, WIDGET_TOO_BIG: 413 });
+
+class SizeDto {
+  @IsInt()
+  @Max(10)
+  bytes!: number;
+}
+
+class CreateWidgetDto {
+  @IsString()
+  name!: string;
+
+  @ValidateNested()
+  @Type(() => SizeDto)
+  size!: SizeDto;
+}
+
+@Controller('widgets')
+class WidgetController {
+  @Get('taken')
+  taken(): never {
+    throw new DomainError(TestErrors.WIDGET_EXISTS, 'A widget with that name exists', { name: 'w1' });
+  }
+
+  @Get('store-down')
+  storeDown(): never {
+    throw new StorageError('UNAVAILABLE', 'connect ECONNREFUSED 10.0.0.7:9000');
+  }
+
+  @Get('bug')
+  bug(): never {
+    throw new Error('secret internal detail');
+  }
+
+  @Post()
+  create(@Body() body: CreateWidgetDto): CreateWidgetDto {
+    return body;
+  }
+}
+
+@Module({ controllers: [WidgetController] })
+class WidgetModule {}
+
+describe('errors over HTTP', () => {
+  let app: INestApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    app = await createHttpApp({ module: WidgetModule, logger: createRootLogger({ level: 'silent', service: 'test' }) });
+    base = await listen(app, { host: '127.0.0.1', port: 0 });
+  });
+
+  afterAll(() => app.close());
+
+  const get = async (path: string, init?: RequestInit) => {
+    const response = await fetch(`${base}${path}`, { ...init, headers: { 'x-request-id': 'r-1', ...init?.headers } });
+    return {
+      status: response.status,
+      body: await response.json(),
+      cache: response.headers.get('cache-control'),
+    };
+  };
+
+  it('maps a domain error to its declared status and the standard body', async () => {
+    expect(await get('/widgets/taken')).toEqual({
+      status: 409,
+      cache: 'no-store',
+      body: {
+        error: { code: 'WIDGET_EXISTS', message: 'A widget with that name exists', details: { name: 'w1' } },
+        requestId: 'r-1',
+      },
+    });
+  });
+
+  it('answers 503 when the bundle store is unreachable, without its address', async () => {
+    const result = await get('/widgets/store-down');
+    expect(result.status).toBe(503);
+    expect(JSON.stringify(result.body)).not.toContain('10.0.0.7');
+    expect(result.body).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
+  });
+
+  it('hides unexpected errors behind INTERNAL_ERROR', async () => {
+    const result = await get('/widgets/bug');
+    expect(result.status).toBe(500);
+    expect(JSON.stringify(result.body)).not.toContain('secret internal detail');
+    expect(result.body).toMatchObject({ error: { code: 'INTERNAL_ERROR' }, requestId: 'r-1' });
+  });
+
+  it('lists every validation issue by path and refuses unknown properties', async () => {
+    const result = await get('/widgets', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ size: { bytes: 11 }, colour: 'red' }),
+    });
+    expect(result.status).toBe(400);
+    expect(result.body).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    const issues = (result.body as { error: { details: { issues: { path: string }[] } } }).error.details.issues;
+    expect(issues.map((issue) => issue.path).sort()).toEqual(['colour', 'name', 'size.bytes']);
+  });
+
+  it('answers malformed JSON with a 400 in the standard body', async () => {
+    const result = await get('/widgets', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":',
+    });
+    expect(result.status).toBe(400);
+    expect(result.body).toMatchObject({ error: { code: 'BAD_REQUEST' }, requestId: 'r-1' });
+  });
+
+  it('refuses to declare one code with two statuses', () => {
+    expect(() => defineErrorCodes({ WIDGET_EXISTS: 400 })).toThrow(/declared twice/);
+  });
+});

@@ -1,0 +1,37 @@
+import type { ReadinessCheckResult } from '@extplat/contracts';
+
+/** Something the process needs before it can serve traffic (a database, the bundle store). */
+export interface ReadinessCheck {
+  readonly name: string;
+  check(): Promise<void>;
+}
+
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+/** Runs every check in parallel, each bounded by `timeoutMs`, so one stuck dependency cannot hang the probe. */
+export async function runReadinessChecks(
+  checks: readonly ReadinessCheck[],
+  timeoutMs: number,
+): Promise<{ ready: boolean; checks: Record<string, ReadinessCheckResult> }> {
+  const results = await Promise.all(
+    checks.map(async (check): Promise<[string, ReadinessCheckResult]> => {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          check.check(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        return [check.name, { ok: true, latencyMs: Math.round(performance.now() - started) }];
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return [check.name, { ok: false, latencyMs: Math.round(performance.now() - started), error: message }];
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return { ready: results.every(([, result]) => result.ok), checks: Object.fromEntries(results) };
+}
