@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { createRootLogger, listen } from '@extplat/server-core';
+import { createTestBucket, createTestDatabase, type TestBucket, type TestDatabase } from '@extplat/testing';
+import pg from 'pg';
+import { createApiApp } from './app.js';
+import { loadApiConfig } from './config/api-config.js';
+
+function apiEnv(
+  database: TestDatabase,
+  bucket: TestBucket,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    DATABASE_URL: database.url,
+    STORAGE_DRIVER: 's3',
+    STORAGE_S3_ENDPOINT: bucket.s3.endpoint,
+    STORAGE_S3_REGION: bucket.s3.region,
+    STORAGE_S3_BUCKET: bucket.name,
+    STORAGE_S3_ACCESS_KEY: bucket.s3.accessKeyId,
+    STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
+    STORAGE_S3_FORCE_PATH_STYLE: 'true',
+    SIGNING_POLICY: 'off',
+    RUNNER_SHARED_SECRET: 'r'.repeat(32),
+    EXT_SECRETS_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    AUTH_JWT_SECRET: 'j'.repeat(32),
+    API_PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
+
+describe('API on a real PostgreSQL and a real S3 bucket', () => {
+  let database: TestDatabase;
+  let bucket: TestBucket;
+  let app: INestApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
+    const config = loadApiConfig(apiEnv(database, bucket));
+    app = await createApiApp(config, createRootLogger({ level: 'silent', service: 'api' }));
+    base = await listen(app, config.http);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await Promise.all([database?.drop(), bucket?.destroy()]);
+  });
+
+  it('answers liveness without consulting dependencies', async () => {
+    const response = await fetch(`${base}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('is ready when PostgreSQL and the bucket answer, with a result per check', async () => {
+    const response = await fetch(`${base}/readyz`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: {
+        database: { ok: true, latencyMs: expect.any(Number) },
+        storage: { ok: true, latencyMs: expect.any(Number) },
+      },
+    });
+  });
+
+  it('applied the migrations at startup', async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY id');
+      expect(rows.map((row) => row.name)).toEqual(['Tenants1764115200000']);
+      await client.query(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme')`);
+      await expect(client.query(`INSERT INTO tenants (slug, name) VALUES ('Bad Slug', 'x')`)).rejects.toThrow(
+        /tenants_slug_format/,
+      );
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('echoes an acceptable request id and generates one otherwise', async () => {
+    const kept = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'ci-run-42.step-1' } });
+    expect(kept.headers.get('x-request-id')).toBe('ci-run-42.step-1');
+    const replaced = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers unknown routes with the standard error body carrying the request id', async () => {
+    const response = await fetch(`${base}/api/nothing-here`, { headers: { 'x-request-id': 'req-404' } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: expect.stringContaining('/api/nothing-here') },
+      requestId: 'req-404',
+    });
+  });
+});
+
+describe('API readiness when a dependency is missing', () => {
+  it('answers 503 and names the failing check', async () => {
+    const [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
+    const config = loadApiConfig(apiEnv(database, bucket, { STORAGE_S3_BUCKET: `${bucket.name}-absent` }));
+    const app = await createApiApp(config, createRootLogger({ level: 'silent', service: 'api' }));
+    try {
+      const base = await listen(app, config.http);
+      const response = await fetch(`${base}/readyz`);
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as {
+        status: string;
+        checks: Record<string, { ok: boolean; error?: string }>;
+      };
+      expect(body.status).toBe('not-ready');
+      expect(body.checks['database']?.ok).toBe(true);
+      expect(body.checks['storage']).toMatchObject({ ok: false, error: expect.any(String) });
+    } finally {
+      await app.close();
+      await Promise.all([database.drop(), bucket.destroy()]);
+    }
+  });
+});

@@ -1,0 +1,151 @@
+import {
+  type BundleLimitsConfig,
+  type DatabaseConfig,
+  type Env,
+  EnvReader,
+  type HttpConfig,
+  type LogLevel,
+  readBundleLimits,
+  readDatabase,
+  readEgressAllowlist,
+  readHttp,
+  readLogLevel,
+  readRunnerSharedSecret,
+  readSigning,
+  readStorage,
+  type SigningConfig,
+  type StorageConfig,
+} from '@extplat/server-core';
+
+export interface SecretsKey {
+  id: string;
+  key: Buffer;
+}
+
+export interface ApiConfig {
+  logLevel: LogLevel;
+  http: HttpConfig;
+  database: DatabaseConfig;
+  storage: StorageConfig;
+  bundle: BundleLimitsConfig;
+  signing: SigningConfig;
+  egressAllowlist: string[];
+  runner: {
+    /** Where the gateway calls the Runner (private network). */
+    baseUrl: string;
+    /** Where browsers load extension UIs from; a different origin than the console. */
+    publicBase: string;
+    sharedSecret: string;
+    gatewayTimeoutMs: number;
+  };
+  /** Keys that seal install secrets; the first one encrypts, all of them decrypt (rotation). */
+  secretsKeys: SecretsKey[];
+  auth: {
+    jwtSecret: string;
+    tokenTtlSeconds: number;
+    bootstrapAdmin?: { email: string; password: string };
+  };
+  upload: {
+    partSizeBytes: number;
+    sessionTtlSeconds: number;
+  };
+  console: {
+    /** Public origin of the admin console (CORS, and the Runner's frame-ancestors). */
+    origin: string;
+    /** Built console to serve from the API, when set. */
+    distDir?: string;
+  };
+}
+
+const MIB = 1024 * 1024;
+const SECRETS_KEY_ITEM = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/]{43}=)$/;
+
+/** Reads and checks the API's whole configuration; throws a ConfigError naming every bad variable. */
+export function loadApiConfig(source: Env): ApiConfig {
+  const env = new EnvReader(source);
+  const runnerBaseUrl = env.url('RUNNER_BASE_URL', { default: 'http://127.0.0.1:8081' }) ?? '';
+  const consoleOrigin = env.url('CONSOLE_ORIGIN', { default: 'http://127.0.0.1:8080', origin: true }) ?? '';
+  const runnerPublicBase = env.url('RUNNER_PUBLIC_BASE', { default: runnerBaseUrl }) ?? '';
+  if (runnerPublicBase && consoleOrigin && new URL(runnerPublicBase).origin === consoleOrigin) {
+    env.problem(
+      'RUNNER_PUBLIC_BASE',
+      'must be on a different origin than CONSOLE_ORIGIN, or extension UIs could reach the console',
+      runnerPublicBase,
+    );
+  }
+  const secretsKeys = env
+    .list('EXT_SECRETS_KEY', (item) =>
+      SECRETS_KEY_ITEM.test(item)
+        ? undefined
+        : '"<keyId>:<base64 of 32 random bytes>" (e.g. k1:$(openssl rand -base64 32))',
+    )
+    .flatMap((item) => {
+      const match = SECRETS_KEY_ITEM.exec(item);
+      return match?.[1] && match[2] ? [{ id: match[1], key: Buffer.from(match[2], 'base64') }] : [];
+    });
+  if (!env.has('EXT_SECRETS_KEY')) {
+    env.problem('EXT_SECRETS_KEY', 'is required: "<keyId>:<base64 of 32 random bytes>", newest first, comma-separated');
+  }
+  const bootstrapEmail = env.string('BOOTSTRAP_ADMIN_EMAIL', {
+    rule: 'an email address',
+    pattern: /^[^\s@]+@[^\s@]+$/,
+  });
+  const bootstrapPassword = env.string('BOOTSTRAP_ADMIN_PASSWORD', {
+    rule: 'at least 12 characters',
+    minLength: 12,
+    secret: true,
+  });
+  if ((bootstrapEmail === undefined) !== (bootstrapPassword === undefined)) {
+    env.problem(
+      bootstrapEmail === undefined ? 'BOOTSTRAP_ADMIN_EMAIL' : 'BOOTSTRAP_ADMIN_PASSWORD',
+      'is required when the other BOOTSTRAP_ADMIN_* variable is set',
+    );
+  }
+  const config: ApiConfig = {
+    logLevel: readLogLevel(env),
+    http: readHttp(env, 'API', 8080),
+    database: readDatabase(env, { migrationsRunDefault: true }),
+    storage: readStorage(env),
+    bundle: readBundleLimits(env),
+    signing: readSigning(env),
+    egressAllowlist: readEgressAllowlist(env),
+    runner: {
+      baseUrl: runnerBaseUrl,
+      publicBase: runnerPublicBase,
+      sharedSecret: readRunnerSharedSecret(env),
+      gatewayTimeoutMs: env.int('EXT_GATEWAY_TIMEOUT_MS', { default: 10_000, min: 100, max: 300_000 }),
+    },
+    secretsKeys,
+    auth: {
+      jwtSecret:
+        env.string('AUTH_JWT_SECRET', {
+          required: true,
+          rule: 'at least 32 characters used to sign session tokens (e.g. openssl rand -base64 48)',
+          minLength: 32,
+          secret: true,
+        }) ?? '',
+      tokenTtlSeconds: env.int('AUTH_TOKEN_TTL_SECONDS', { default: 900, min: 60, max: 86_400 }),
+      ...(bootstrapEmail && bootstrapPassword
+        ? { bootstrapAdmin: { email: bootstrapEmail, password: bootstrapPassword } }
+        : {}),
+    },
+    upload: {
+      // S3 refuses parts under 5 MiB (except the last) and uploads over 10,000 parts.
+      partSizeBytes: env.int('UPLOAD_PART_SIZE_BYTES', { default: 16 * MIB, min: 5 * MIB, max: 5 * 1024 * MIB }),
+      sessionTtlSeconds: env.int('UPLOAD_SESSION_TTL_SECONDS', { default: 24 * 3600, min: 60, max: 7 * 24 * 3600 }),
+    },
+    console: {
+      origin: consoleOrigin,
+      distDir: env.directory('CONSOLE_DIST_DIR', { required: false }),
+    },
+  };
+  if (config.bundle.maxBytes > config.upload.partSizeBytes * 10_000) {
+    env.problem(
+      'UPLOAD_PART_SIZE_BYTES',
+      'times 10,000 parts (the S3 maximum) must cover BUNDLE_MAX_BYTES',
+      String(config.upload.partSizeBytes),
+    );
+  }
+  env.finish();
+  return config;
+}

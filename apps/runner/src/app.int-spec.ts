@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { INestApplication } from '@nestjs/common';
+import { createRootLogger, listen } from '@extplat/server-core';
+import { createTestDatabase, runToExit, type TestDatabase } from '@extplat/testing';
+import { createRunnerApp } from './app.js';
+import { loadRunnerConfig } from './config/runner-config.js';
+
+describe('Runner on a real PostgreSQL with the fs bundle store', () => {
+  let database: TestDatabase;
+  let app: INestApplication;
+  let base: string;
+  let storeRoot: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    storeRoot = mkdtempSync(join(tmpdir(), 'extplat-runner-store-'));
+    const config = loadRunnerConfig({
+      DATABASE_URL: database.url,
+      STORAGE_DRIVER: 'fs',
+      STORAGE_FS_ROOT: storeRoot,
+      SIGNING_POLICY: 'off',
+      RUNNER_SHARED_SECRET: 's'.repeat(32),
+      RUNNER_PORT: '0',
+    });
+    app = await createRunnerApp(config, createRootLogger({ level: 'silent', service: 'runner' }));
+    base = await listen(app, config.http);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+    rmSync(storeRoot, { recursive: true, force: true });
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      checks: { database: { ok: true }, storage: { ok: true } },
+    });
+  });
+
+  it('turns not-ready when the store becomes unusable', async () => {
+    rmSync(storeRoot, { recursive: true, force: true });
+    // A file where the store's root should be: the fs driver cannot use it.
+    writeFileSync(storeRoot, 'not a directory');
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      status: 'not-ready',
+      checks: { database: { ok: true }, storage: { ok: false } },
+    });
+  });
+});
+
+describe('the Runner process', () => {
+  it('stops at boot with exit status 78 when its configuration is invalid', async () => {
+    const entry = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+    const result = await runToExit(entry, { STORAGE_DRIVER: 'ftp' });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('extplat-runner: Invalid configuration:');
+    expect(result.stderr).toContain('- STORAGE_DRIVER: must be one of s3, fs (got "ftp")');
+    expect(result.stderr).toContain('- DATABASE_URL: is required');
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError } from '@extplat/server-core';
+import { loadRunnerConfig } from './runner-config.js';
+
+const valid = {
+  DATABASE_URL: 'postgresql://runner@db:5432/extplat',
+  STORAGE_DRIVER: 'fs',
+  STORAGE_FS_ROOT: '/srv/bundles',
+  SIGNING_POLICY: 'off',
+  RUNNER_SHARED_SECRET: 's'.repeat(32),
+};
+
+describe('loadRunnerConfig', () => {
+  it('applies defaults for the cache, the sandbox and the public origin', () => {
+    const config = loadRunnerConfig(valid);
+    expect(config.http.port).toBe(8081);
+    expect(config.publicBase).toBe('http://127.0.0.1:8081');
+    expect(config.consoleOrigin).toBe('http://127.0.0.1:8080');
+    expect(config.database.migrationsRun).toBe(false);
+    expect(config.sandbox.workers).toBeGreaterThanOrEqual(1);
+    expect(config.egress).toEqual({ allowlist: [], allowPrivateNetworks: false });
+  });
+
+  it('does not need the API-only secrets, but does need the shared one', () => {
+    const { RUNNER_SHARED_SECRET: _secret, ...rest } = valid;
+    try {
+      loadRunnerConfig(rest);
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^RUNNER_SHARED_SECRET: is required/)]);
+      expect((error as ConfigError).message).toMatch(/^Invalid configuration:\n {2}- RUNNER_SHARED_SECRET/);
+    }
+  });
+
+  it('rejects a cache directory that is a file and an out-of-range worker count', () => {
+    expect(() => loadRunnerConfig({ ...valid, RUNNER_CACHE_DIR: '/etc/hostname', RUNNER_WORKERS: '0' })).toThrow(
+      /RUNNER_CACHE_DIR: must be a directory, not a file[\s\S]*RUNNER_WORKERS: must be a whole number from 1 to 256/,
+    );
+  });
+});

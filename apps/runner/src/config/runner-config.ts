@@ -1,0 +1,95 @@
+import { availableParallelism } from 'node:os';
+import {
+  type BundleLimitsConfig,
+  type DatabaseConfig,
+  defaultRunnerCacheDir,
+  type Env,
+  EnvReader,
+  type HttpConfig,
+  type LogLevel,
+  readBundleLimits,
+  readDatabase,
+  readEgressAllowlist,
+  readHttp,
+  readLogLevel,
+  readRunnerSharedSecret,
+  readSigning,
+  readStorage,
+  type SigningConfig,
+  type StorageConfig,
+} from '@extplat/server-core';
+
+export interface RunnerConfig {
+  logLevel: LogLevel;
+  http: HttpConfig;
+  /** Read-only use: which versions are published (ext-ui serves nothing else). */
+  database: DatabaseConfig;
+  storage: StorageConfig;
+  bundle: BundleLimitsConfig;
+  signing: SigningConfig;
+  egress: {
+    allowlist: string[];
+    /** Lets extensions reach loopback, private and link-local addresses (development only). */
+    allowPrivateNetworks: boolean;
+  };
+  sharedSecret: string;
+  /** This Runner's public origin+path for extension UIs. */
+  publicBase: string;
+  /** The console's origin: the only page allowed to frame extension UIs. */
+  consoleOrigin: string;
+  cache: {
+    dir: string;
+    maxBytes: number;
+    compiledModulesMax: number;
+  };
+  sandbox: {
+    workers: number;
+    executionTimeoutMs: number;
+    memoryMaxMiB: number;
+  };
+}
+
+const MIB = 1024 * 1024;
+
+/** Reads and checks the Runner's whole configuration; throws a ConfigError naming every bad variable. */
+export function loadRunnerConfig(source: Env): RunnerConfig {
+  const env = new EnvReader(source);
+  const publicBase = env.url('RUNNER_PUBLIC_BASE', { default: 'http://127.0.0.1:8081' }) ?? '';
+  const consoleOrigin = env.url('CONSOLE_ORIGIN', { default: 'http://127.0.0.1:8080', origin: true }) ?? '';
+  if (publicBase && consoleOrigin && new URL(publicBase).origin === consoleOrigin) {
+    env.problem(
+      'RUNNER_PUBLIC_BASE',
+      'must be on a different origin than CONSOLE_ORIGIN, or extension UIs could reach the console',
+      publicBase,
+    );
+  }
+  const config: RunnerConfig = {
+    logLevel: readLogLevel(env),
+    http: readHttp(env, 'RUNNER', 8081),
+    database: readDatabase(env, { migrationsRunDefault: false }),
+    storage: readStorage(env),
+    bundle: readBundleLimits(env),
+    signing: readSigning(env),
+    egress: {
+      allowlist: readEgressAllowlist(env),
+      allowPrivateNetworks: env.bool('EXT_EGRESS_ALLOW_PRIVATE', { default: false }),
+    },
+    sharedSecret: readRunnerSharedSecret(env),
+    publicBase,
+    consoleOrigin,
+    cache: {
+      dir:
+        env.directory('RUNNER_CACHE_DIR', { required: true, default: defaultRunnerCacheDir() }) ??
+        defaultRunnerCacheDir(),
+      maxBytes: env.int('RUNNER_CACHE_MAX_BYTES', { default: 2048 * MIB, min: 64 * MIB, max: 1024 * 1024 * MIB }),
+      compiledModulesMax: env.int('RUNNER_COMPILED_MODULES_MAX', { default: 32, min: 1, max: 1024 }),
+    },
+    sandbox: {
+      workers: env.int('RUNNER_WORKERS', { default: Math.max(1, availableParallelism() - 1), min: 1, max: 256 }),
+      executionTimeoutMs: env.int('EXT_EXECUTION_TIMEOUT_MS', { default: 5000, min: 10, max: 300_000 }),
+      memoryMaxMiB: env.int('EXT_MEMORY_MAX_MIB', { default: 256, min: 16, max: 4096 }),
+    },
+  };
+  env.finish();
+  return config;
+}
