@@ -1,0 +1,5 @@
+export * from './environment.js';
+export * from './database.js';
+export * from './bucket.js';
+export * from './global-setup.js';
+export * from './process.js';

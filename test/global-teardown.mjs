@@ -1,0 +1,5 @@
+import { teardownTestEnvironment } from '@extplat/testing';
+
+export default async function globalTeardown() {
+  await teardownTestEnvironment();
+}
