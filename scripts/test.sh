@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: server unit + integration tests (jest, real PostgreSQL + real S3) and the console's
+# unit tests. Works on a fresh clone: installs npm packages when missing; the integration harness starts
+# the local S3 server itself (see libs/testing). Extra arguments go to jest (e.g. a path filter).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+mkdir -p .tmp
+npm run --silent build:server
+
+status=0
+node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js \
+  --ci --json --outputFile=.tmp/jest-results.json "$@" || status=$?
+
+if [[ $# -eq 0 ]]; then
+  npx ng test admin --watch=false --reporters=json --reporters=default --output-file=.tmp/vitest-results.json ||
+    status=$?
+fi
+
+# One closing line with the totals of every runner, in the plain "N passed, N failed" form.
+node scripts/test-summary.mjs .tmp/jest-results.json .tmp/vitest-results.json
+exit "$status"
