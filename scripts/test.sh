@@ -7,17 +7,21 @@ cd "$(dirname "$0")/.."
 
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 mkdir -p .tmp
+rm -f .tmp/jest-results.json .tmp/vitest-results.json
 npm run --silent build:server
 
 status=0
+reports=(.tmp/jest-results.json)
 node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js \
   --ci --json --outputFile=.tmp/jest-results.json "$@" || status=$?
 
+# A filtered run (arguments for jest) leaves the console's tests out.
 if [[ $# -eq 0 ]]; then
+  reports+=(.tmp/vitest-results.json)
   npx ng test admin --watch=false --reporters=json --reporters=default --output-file=.tmp/vitest-results.json ||
     status=$?
 fi
 
 # One closing line with the totals of every runner, in the plain "N passed, N failed" form.
-node scripts/test-summary.mjs .tmp/jest-results.json .tmp/vitest-results.json
+node scripts/test-summary.mjs "${reports[@]}"
 exit "$status"
