@@ -3,3 +3,4 @@ export * from './database.js';
 export * from './bucket.js';
 export * from './global-setup.js';
 export * from './process.js';
+export * from './bundles.js';

@@ -1,0 +1,313 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { finished, pipeline as pipelineAsync } from 'node:stream/promises';
+import { contentHashFromHex, type ContentHash } from '@extplat/contracts';
+import tar from 'tar-stream';
+import { checkEntryPath, EntryRegistry, printable } from './entry-path.js';
+import { BundleError, isBundleError } from './errors.js';
+import { decodeZstd } from './zstd-decode.js';
+import { DEFAULT_BUNDLE_LIMITS, MANIFEST_PATH, ZSTD_MAGIC, type BundleLimits } from './limits.js';
+import { parseManifest, type ManifestV2 } from './manifest.js';
+
+export interface BundleFile {
+  path: string;
+  size: number;
+  /** 0o644 or 0o755: whatever the archive says, only the owner-execute bit is kept. */
+  mode: number;
+}
+
+export interface BundleProgress {
+  compressedBytes: number;
+  unpackedBytes: number;
+  entries: number;
+}
+
+export interface InspectOptions {
+  limits?: Partial<BundleLimits>;
+  /** Extract into this directory, which must not exist yet; it appears only once everything is checked. */
+  extractTo?: string;
+  onProgress?: (progress: BundleProgress) => void;
+}
+
+export interface BundleInspection {
+  contentHash: ContentHash;
+  /** Bytes of bundle.tar.zst. */
+  size: number;
+  /** Sum of the file sizes. */
+  unpackedSize: number;
+  entryCount: number;
+  /** Regular files, in archive order. */
+  files: BundleFile[];
+  manifest: ManifestV2;
+  /** The manifest exactly as stored in the bundle. */
+  manifestText: string;
+}
+
+/** Errors of the byte source (a file, an S3 response) are the caller's, not the bundle's: pass them through. */
+class SourceFailure extends Error {
+  constructor(readonly original: unknown) {
+    super('source failed');
+  }
+}
+
+/**
+ * Reads a bundle in one streaming pass: SHA-256 and size of the compressed bytes, zstd decompression with a
+ * bounded window, tar entries checked against every rule and limit of ARCHITECTURE §2, the manifest parsed
+ * and validated against the files present, and optionally a safe extraction (temporary directory, renamed
+ * into place at the end). Memory stays bounded by the limits whatever the input. Any violation throws a
+ * {@link BundleError} with a stable code and, where it applies, the entry's name.
+ */
+export async function inspectBundle(
+  source: AsyncIterable<Uint8Array>,
+  options: InspectOptions = {},
+): Promise<BundleInspection> {
+  const limits: BundleLimits = { ...DEFAULT_BUNDLE_LIMITS, ...options.limits };
+  const hash = createHash('sha256');
+  const progress: BundleProgress = { compressedBytes: 0, unpackedBytes: 0, entries: 0 };
+  const staging = options.extractTo ? await createStagingDirectory(options.extractTo) : undefined;
+  try {
+    const decompressed = decompress(tap(source, hash, progress, limits), limits);
+    const scan = await scanArchive(decompressed, limits, progress, staging, options.onProgress);
+    if (scan.manifestText === undefined) {
+      throw new BundleError('MANIFEST_MISSING', `the bundle has no ${MANIFEST_PATH} at its root`, {
+        entry: MANIFEST_PATH,
+      });
+    }
+    const parsed = parseManifest(scan.manifestText, { files: new Set(scan.files.map((file) => file.path)) });
+    if (!parsed.ok) {
+      throw new BundleError('INVALID_MANIFEST', `${MANIFEST_PATH} is not valid`, {
+        entry: MANIFEST_PATH,
+        issues: parsed.issues,
+      });
+    }
+    if (staging && options.extractTo) await publish(staging, options.extractTo);
+    options.onProgress?.({ ...progress });
+    return {
+      contentHash: contentHashFromHex(hash.digest('hex')),
+      size: progress.compressedBytes,
+      unpackedSize: progress.unpackedBytes,
+      entryCount: progress.entries,
+      files: scan.files,
+      manifest: parsed.manifest,
+      manifestText: scan.manifestText,
+    };
+  } catch (error) {
+    if (staging) await rm(staging, { recursive: true, force: true });
+    if (error instanceof SourceFailure) throw error.original;
+    throw error;
+  }
+}
+
+/** Hashes and counts the compressed bytes, checks the zstd magic number and the compressed size limit. */
+async function* tap(
+  source: AsyncIterable<Uint8Array>,
+  hash: ReturnType<typeof createHash>,
+  progress: BundleProgress,
+  limits: BundleLimits,
+): AsyncGenerator<Uint8Array> {
+  let head = Buffer.alloc(0);
+  const iterator = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        throw new SourceFailure(error);
+      }
+      if (next.done) break;
+      const chunk = next.value;
+      progress.compressedBytes += chunk.byteLength;
+      if (progress.compressedBytes > limits.maxBytes) {
+        throw new BundleError('BUNDLE_TOO_LARGE', `the bundle is larger than ${limits.maxBytes} bytes`, {
+          limit: limits.maxBytes,
+        });
+      }
+      hash.update(chunk);
+      if (head.length < ZSTD_MAGIC.length) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length >= ZSTD_MAGIC.length && !head.subarray(0, ZSTD_MAGIC.length).equals(ZSTD_MAGIC)) {
+          throw new BundleError('NOT_ZSTD', 'the bundle is not zstd-compressed (a bundle is a .tar.zst archive)');
+        }
+      }
+      yield chunk;
+    }
+  } finally {
+    // Stopping early (a violation further down) must release the source, e.g. an S3 response socket.
+    await iterator.return?.();
+  }
+  if (head.length < ZSTD_MAGIC.length) {
+    throw new BundleError('NOT_ZSTD', 'the bundle is empty or too short to be a zstd archive');
+  }
+}
+
+/** Decompressed bytes, refused past what the unpacked-size limit could ever need (a bomb). */
+async function* decompress(compressed: AsyncIterable<Uint8Array>, limits: BundleLimits): AsyncGenerator<Buffer> {
+  // Tar framing adds at most 1.5 KiB per entry and a trailer: more decompressed output than this is a bomb.
+  const cap = limits.maxUnpackedBytes + (limits.maxEntries + 2) * 1536 + 1024 * 1024;
+  let produced = 0;
+  for await (const chunk of decodeZstd(compressed)) {
+    produced += chunk.length;
+    if (produced > cap) {
+      throw new BundleError('UNPACKED_TOO_LARGE', `the bundle unpacks to more than ${limits.maxUnpackedBytes} bytes`, {
+        limit: limits.maxUnpackedBytes,
+      });
+    }
+    yield chunk;
+  }
+}
+
+interface ArchiveScan {
+  files: BundleFile[];
+  manifestText?: string;
+}
+
+/** Walks the tar entries, enforcing entry types, paths, counts and sizes; extracts into `staging` if given. */
+async function scanArchive(
+  input: AsyncIterable<Buffer>,
+  limits: BundleLimits,
+  progress: BundleProgress,
+  staging: string | undefined,
+  onProgress: InspectOptions['onProgress'],
+): Promise<ArchiveScan> {
+  const extract = tar.extract();
+  const registry = new EntryRegistry();
+  const files: BundleFile[] = [];
+  let manifestText: string | undefined;
+  let feedError: unknown;
+  // Set when the walk below fails first: the feeder then stops quietly instead of reporting its own error.
+  const stop = new AbortController();
+
+  const feeding = (async () => {
+    try {
+      for await (const chunk of input) {
+        if (stop.signal.aborted) return;
+        if (!extract.write(chunk)) await once(extract, 'drain', { signal: stop.signal });
+      }
+      extract.end(undefined);
+    } catch (error) {
+      if (stop.signal.aborted) return;
+      feedError = error;
+      extract.destroy(error as Error);
+    }
+  })();
+
+  try {
+    for await (const entry of extract) {
+      const { header } = entry;
+      progress.entries += 1;
+      if (progress.entries > limits.maxEntries) {
+        throw new BundleError('TOO_MANY_ENTRIES', `the bundle has more than ${limits.maxEntries} entries`, {
+          limit: limits.maxEntries,
+        });
+      }
+      if (header.type !== 'file' && header.type !== 'directory') {
+        throw new BundleError(
+          'UNSUPPORTED_ENTRY_TYPE',
+          `entry "${printable(header.name)}" is a ${header.type ?? 'unknown type'}; bundles hold only regular files and directories`,
+          { entry: printable(header.name), type: header.type },
+        );
+      }
+      const path = checkEntryPath(header.name, limits);
+      registry.add(path, header.type);
+      if (header.type === 'directory') {
+        if (staging) await mkdir(join(staging, path), { recursive: true });
+        await drain(entry);
+        continue;
+      }
+      const size = header.size ?? 0;
+      if (progress.unpackedBytes + size > limits.maxUnpackedBytes) {
+        throw new BundleError(
+          'UNPACKED_TOO_LARGE',
+          `the bundle unpacks to more than ${limits.maxUnpackedBytes} bytes`,
+          {
+            entry: path,
+            limit: limits.maxUnpackedBytes,
+          },
+        );
+      }
+      const mode = (header.mode ?? 0) & 0o100 ? 0o755 : 0o644;
+      if (path === MANIFEST_PATH) {
+        if (size > limits.maxManifestBytes) {
+          throw new BundleError(
+            'MANIFEST_TOO_LARGE',
+            `${MANIFEST_PATH} is larger than ${limits.maxManifestBytes} bytes`,
+            {
+              entry: path,
+              limit: limits.maxManifestBytes,
+            },
+          );
+        }
+        const chunks: Buffer[] = [];
+        for await (const chunk of entry as AsyncIterable<Buffer>) chunks.push(chunk);
+        const bytes = Buffer.concat(chunks);
+        manifestText = bytes.toString('utf8');
+        if (staging) await writeFileBytes(join(staging, path), bytes, mode);
+      } else if (staging) {
+        await mkdir(dirname(join(staging, path)), { recursive: true });
+        await pipelineAsync(Readable.from(entry), createWriteStream(join(staging, path), { flags: 'wx', mode }));
+      } else {
+        await drain(entry);
+      }
+      progress.unpackedBytes += size;
+      files.push({ path, size, mode });
+      onProgress?.({ ...progress });
+    }
+  } catch (error) {
+    // A failed feed destroys the extractor, which ends the walk with a vaguer error: report the feed's.
+    const cause = feedError ?? error;
+    stop.abort();
+    extract.destroy();
+    await feeding;
+    throw archiveError(cause);
+  }
+  await feeding;
+  if (feedError) throw archiveError(feedError);
+  return { files, manifestText };
+}
+
+async function drain(entry: AsyncIterable<unknown>): Promise<void> {
+  for await (const _chunk of entry) {
+    // discard
+  }
+}
+
+function archiveError(error: unknown): unknown {
+  if (isBundleError(error) || error instanceof SourceFailure) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/unexpected end of data/i.test(message)) {
+    return new BundleError('TRUNCATED', 'the archive ends in the middle of an entry (incomplete upload?)');
+  }
+  return new BundleError('CORRUPT_ARCHIVE', `the bundle is not a valid tar archive: ${message}`);
+}
+
+async function writeFileBytes(path: string, bytes: Buffer, mode: number): Promise<void> {
+  const out = createWriteStream(path, { flags: 'wx', mode });
+  out.end(bytes);
+  await finished(out);
+}
+
+/** A fresh directory next to the target, so the final rename stays on one filesystem. */
+async function createStagingDirectory(target: string): Promise<string> {
+  if (existsSync(target)) throw new BundleError('TARGET_EXISTS', `${target} already exists`, { target });
+  await mkdir(dirname(target), { recursive: true });
+  const staging = join(dirname(target), `.${basename(target)}.partial-${randomBytes(6).toString('hex')}`);
+  await mkdir(staging, { mode: 0o755 });
+  return staging;
+}
+
+async function publish(staging: string, target: string): Promise<void> {
+  try {
+    await rename(staging, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTEMPTY') {
+      throw new BundleError('TARGET_EXISTS', `${target} already exists`, { target });
+    }
+    throw error;
+  }
+}
