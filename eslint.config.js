@@ -29,7 +29,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/admin/src/**/*.ts'],
+    files: ['apps/admin/src/**/*.ts', 'apps/cli/template/ui/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

