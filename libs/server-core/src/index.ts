@@ -6,3 +6,4 @@ export * from './health/index.js';
 export * from './logging/index.js';
 export * from './public.decorator.js';
 export * from './storage/index.js';
+export * from './rate-limiter.js';

@@ -240,6 +240,14 @@ describe.each([
       await expectCode(store.copy(at('absent'), at('target')), 'NOT_FOUND');
     });
 
+    it('copies a source of the expected ETag', async () => {
+      const at = scope();
+      const { etag } = await store.put(at('verified'), Buffer.from('verified bytes'));
+      await store.copy(at('verified'), at('copy'), { ifSourceEtag: etag });
+      expect((await readAll((await store.get(at('copy'))).body)).toString()).toBe('verified bytes');
+      expect((await store.head(at('copy')))?.etag).toBe(etag);
+    });
+
     it('deletes idempotently', async () => {
       const key = scope()('deleted');
       await store.put(key, Buffer.from('x'));

@@ -1,5 +1,12 @@
 export type StorageErrorCode =
-  'NOT_FOUND' | 'NO_SUCH_UPLOAD' | 'INVALID_KEY' | 'INVALID_RANGE' | 'INVALID_PART' | 'NOT_SUPPORTED' | 'UNAVAILABLE';
+  | 'NOT_FOUND'
+  | 'NO_SUCH_UPLOAD'
+  | 'INVALID_KEY'
+  | 'INVALID_RANGE'
+  | 'INVALID_PART'
+  | 'NOT_SUPPORTED'
+  | 'SOURCE_CHANGED'
+  | 'UNAVAILABLE';
 
 /** A storage failure with a stable code; drivers translate their native errors into these. */
 export class StorageError extends Error {

@@ -346,3 +346,20 @@ describe('FsBundleStore', () => {
     });
   });
 });
+
+describe('FsBundleStore copy precondition', () => {
+  it('refuses to copy a source whose ETag changed', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'extplat-fs-copy-'));
+    try {
+      const store = new FsBundleStore({ root });
+      const { etag } = await store.put('staging/a/bundle', Buffer.from('first'));
+      await store.put('staging/a/bundle', Buffer.from('second'));
+      await expect(store.copy('staging/a/bundle', 'sha256/x', { ifSourceEtag: etag })).rejects.toMatchObject({
+        code: 'SOURCE_CHANGED',
+      });
+      expect(await store.head('sha256/x')).toBeNull();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

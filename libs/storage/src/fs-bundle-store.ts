@@ -203,6 +203,10 @@ export class FsBundleStore implements BundleStore {
     assertSafeKey(targetKey);
     const source = await this.openObject(sourceKey);
     if (!source) throw notFound(sourceKey);
+    if (options.ifSourceEtag !== undefined && options.ifSourceEtag !== source.sidecar.etag) {
+      await source.handle.close();
+      throw new StorageError('SOURCE_CHANGED', 'the source object changed since it was read', { key: sourceKey });
+    }
     // The stream closes the handle when it ends or fails.
     const temp = await this.writeTemp(source.handle.createReadStream({ start: 0 }), Number(source.stat.size));
     try {

@@ -11,6 +11,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketCorsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -84,6 +85,31 @@ export class S3BundleStore implements BundleStore {
     this.bucket = config.bucket;
     this.client = createClient(config, config.endpoint);
     this.presignClient = config.publicEndpoint ? createClient(config, config.publicEndpoint) : this.client;
+  }
+
+  /**
+   * Lets browsers on `origins` PUT parts with presigned URLs and read the ETag of each part (needed to
+   * complete a multipart upload). Replaces the bucket's CORS rules.
+   */
+  async applyUploadCors(origins: readonly string[]): Promise<void> {
+    await this.call('bucket', { origins }, () =>
+      this.client.send(
+        new PutBucketCorsCommand({
+          Bucket: this.bucket,
+          CORSConfiguration: {
+            CORSRules: [
+              {
+                AllowedOrigins: [...origins],
+                AllowedMethods: ['PUT', 'GET', 'HEAD'],
+                AllowedHeaders: ['*'],
+                ExposeHeaders: ['ETag'],
+                MaxAgeSeconds: 3600,
+              },
+            ],
+          },
+        }),
+      ),
+    );
   }
 
   async ping(): Promise<void> {
@@ -164,20 +190,34 @@ export class S3BundleStore implements BundleStore {
       replace && (options.contentType === undefined || options.metadata === undefined)
         ? await this.head(sourceKey)
         : null;
-    const out = await this.call('object', { sourceKey, targetKey }, () =>
+    const send = () =>
       this.client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: targetKey,
           CopySource: `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`,
+          CopySourceIfMatch: options.ifSourceEtag === undefined ? undefined : `"${options.ifSourceEtag}"`,
           ...(replace && {
             MetadataDirective: 'REPLACE',
             ContentType: options.contentType ?? source?.contentType ?? DEFAULT_CONTENT_TYPE,
             Metadata: options.metadata ? normaliseMetadata(options.metadata) : source?.metadata,
           }),
         }),
-      ),
-    );
+      );
+    let out;
+    try {
+      out = await send();
+    } catch (error) {
+      if (options.ifSourceEtag !== undefined && s3HttpStatus(error) === 412) {
+        throw new StorageError(
+          'SOURCE_CHANGED',
+          'the source object changed since it was read',
+          { key: sourceKey },
+          { cause: error },
+        );
+      }
+      throw translateS3Error(error, 'object', { sourceKey, targetKey });
+    }
     return { etag: unquoteEtag(out.CopyObjectResult?.ETag ?? '') };
   }
 

@@ -48,6 +48,11 @@ export type CreateObjectResult = { status: 'created'; etag: string } | { status:
 export interface CopyObjectOptions {
   contentType?: string;
   metadata?: Record<string, string>;
+  /**
+   * Copy only if the source still has this ETag; otherwise StorageError('SOURCE_CHANGED'). The fs driver,
+   * AWS and MinIO enforce it; Ceph RGW 16 ignores the precondition, so callers must not depend on it alone.
+   */
+  ifSourceEtag?: string;
 }
 
 export interface ListObjectsOptions {

@@ -29,6 +29,8 @@ export interface S3StorageConfig {
   accessKeyId?: string;
   secretAccessKey?: string;
   forcePathStyle: boolean;
+  /** Origins allowed to PUT parts straight to the bucket (browser uploads); applied at API start-up. */
+  corsOrigins: string[];
 }
 
 export type StorageConfig = {
@@ -120,6 +122,13 @@ export function readStorage(env: EnvReader): StorageConfig {
       accessKeyId,
       secretAccessKey,
       forcePathStyle: env.bool('STORAGE_S3_FORCE_PATH_STYLE', { default: false }),
+      corsOrigins: env
+        .list('STORAGE_S3_CORS_ORIGINS', (item) =>
+          URL.canParse(item) && new URL(item).origin === item.replace(/\/$/, '')
+            ? undefined
+            : 'an origin such as https://console.example.com',
+        )
+        .map((item) => new URL(item).origin),
     },
   };
 }

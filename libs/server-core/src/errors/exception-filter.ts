@@ -35,6 +35,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.destroy();
       return;
     }
+    const retryAfter = body.error.details?.['retryAfterSeconds'];
+    if (typeof retryAfter === 'number') response.setHeader('retry-after', String(retryAfter));
     response.status(status).setHeader('cache-control', 'no-store').json(body);
   }
 
