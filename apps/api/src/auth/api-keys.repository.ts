@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ApiKeyEntity } from './api-key.entity.js';
+import type { Role } from './principal.js';
+
+export interface NewApiKey {
+  tenantId: string | null;
+  role: Role;
+  name: string;
+  prefix: string;
+  secretHash: string;
+  createdBy: string;
+  expiresAt: Date | null;
+}
+
+/** How stale `last_used_at` may get: one write a minute per key instead of one per request. */
+const LAST_USED_RESOLUTION = `interval '1 minute'`;
+
+/** The only place that queries `api_keys`. */
+@Injectable()
+export class ApiKeysRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async insert(key: NewApiKey, manager: EntityManager = this.dataSource.manager): Promise<ApiKeyEntity> {
+    const id = randomUUID();
+    await manager.getRepository(ApiKeyEntity).insert({ id, ...key });
+    return manager.getRepository(ApiKeyEntity).findOneByOrFail({ id });
+  }
+
+  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<ApiKeyEntity | null> {
+    return manager.getRepository(ApiKeyEntity).findOneBy({ id });
+  }
+
+  findByPrefix(prefix: string): Promise<ApiKeyEntity | null> {
+    return this.dataSource.getRepository(ApiKeyEntity).findOneBy({ prefix });
+  }
+
+  /** Keys of one tenant, or of every tenant (platform keys included) when `tenantId` is undefined. */
+  list(filter: { tenantId?: string }): Promise<ApiKeyEntity[]> {
+    return this.dataSource.getRepository(ApiKeyEntity).find({
+      where: filter.tenantId === undefined ? {} : { tenantId: filter.tenantId },
+      order: { createdAt: 'DESC', id: 'ASC' },
+    });
+  }
+
+  /** Sets `revoked_at` unless already set; true when this call revoked it. */
+  async revoke(id: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ revokedAt: () => 'now()' })
+      .where('id = :id AND revoked_at IS NULL', { id })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Records a use, at most once a minute per key (the condition makes concurrent requests write once). */
+  async touchLastUsed(id: string): Promise<void> {
+    await this.dataSource
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ lastUsedAt: () => 'now()' })
+      .where(`id = :id AND (last_used_at IS NULL OR last_used_at < now() - ${LAST_USED_RESOLUTION})`, { id })
+      .execute();
+  }
+}

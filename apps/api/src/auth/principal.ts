@@ -1,0 +1,52 @@
+/** Roles of ARCHITECTURE §8, from most to least powerful. */
+export const ROLES = ['platform-admin', 'tenant-admin', 'member'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling: a console user (session token) or an API key. The tenant always comes from here. */
+export interface Principal {
+  kind: 'user' | 'api-key';
+  /** The user's id, or the API key's id. */
+  id: string;
+  /** Null only for platform admins, who act across tenants. */
+  tenantId: string | null;
+  role: Role;
+  /** For audit trails and logs: the user's email or the key's name. */
+  name: string;
+}
+
+/** What a route may require. Each role's grants are listed in ROLE_PERMISSIONS. */
+export const Permission = {
+  /** Upload, finalize and abort bundles. */
+  BundleUpload: 'bundle.upload',
+  /** Read the registry: extensions and versions. */
+  RegistryRead: 'registry.read',
+  /** Yank and unyank versions. */
+  VersionYank: 'version.yank',
+  /** Read audit events (tenant admins: their own tenant's). */
+  AuditRead: 'audit.read',
+  /** Create, list and revoke API keys (tenant admins: for their own tenant). */
+  ApiKeyManage: 'api-key.manage',
+  /** Create and list tenants. */
+  TenantManage: 'tenant.manage',
+  /** Create and list users (tenant admins: in their own tenant). */
+  UserManage: 'user.manage',
+  /** Read one's own session. */
+  SessionRead: 'session.read',
+} as const;
+export type Permission = (typeof Permission)[keyof typeof Permission];
+
+export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
+  'platform-admin': Object.values(Permission),
+  'tenant-admin': [
+    Permission.RegistryRead,
+    Permission.AuditRead,
+    Permission.ApiKeyManage,
+    Permission.UserManage,
+    Permission.SessionRead,
+  ],
+  member: [Permission.RegistryRead, Permission.SessionRead],
+};
+
+export function hasPermission(principal: Principal, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[principal.role].includes(permission);
+}

@@ -1,0 +1,28 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length, Matches } from 'class-validator';
+import type { TenantEntity } from './tenant.entity.js';
+
+export class CreateTenantDto {
+  /** Same rule as the `tenants_slug_format` CHECK. */
+  @ApiProperty({ example: 'acme', pattern: '^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$' })
+  @Matches(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/, {
+    message: 'slug must be 3 to 64 lowercase letters, digits or inner hyphens',
+  })
+  slug!: string;
+
+  @ApiProperty({ example: 'Acme Corp', minLength: 1, maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+}
+
+export class TenantResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() slug!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export function toTenantResponse(tenant: TenantEntity): TenantResponseDto {
+  return { id: tenant.id, slug: tenant.slug, name: tenant.name, createdAt: tenant.createdAt.toISOString() };
+}

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DomainError } from '@extplat/server-core';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { AuthErrors } from './auth.errors.js';
+import type { Principal } from './principal.js';
+import type { TenantEntity } from './tenant.entity.js';
+import { TenantsRepository } from './tenants.repository.js';
+
+/** Tenants are created and listed by platform admins (the route's permission says so). */
+@Injectable()
+export class TenantsService {
+  constructor(
+    // Only to open transactions, so a tenant and its audit event are written together or not at all.
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tenants: TenantsRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  create(actor: Principal, request: { slug: string; name: string }): Promise<TenantEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const tenant = await this.tenants.insertUnlessSlugTaken(request, manager);
+      if (!tenant) {
+        throw new DomainError(AuthErrors.TENANT_SLUG_TAKEN, 'A tenant with that slug exists', { slug: request.slug });
+      }
+      await this.audit.record(
+        {
+          type: 'tenant.create',
+          actor,
+          tenantId: tenant.id,
+          subject: `tenant:${tenant.id}`,
+          outcome: 'success',
+          data: { slug: tenant.slug, name: tenant.name },
+        },
+        manager,
+      );
+      return tenant;
+    });
+  }
+
+  list(): Promise<TenantEntity[]> {
+    return this.tenants.list();
+  }
+}

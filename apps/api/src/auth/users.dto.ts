@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password.js';
+import { ROLES, type Role } from './principal.js';
+import type { UserEntity } from './user.entity.js';
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'jane@acme.example', maxLength: 320 })
+  @IsEmail()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ format: 'password', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES)
+  role!: Role;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Required for tenant-admin and member (tenant admins: their own tenant); absent for platform-admin',
+  })
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
+}
+
+export class ListUsersQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Platform admins: only this tenant' })
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
+}
+
+export class UserResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) tenantId!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) disabledAt!: string | null;
+}
+
+export function toUserResponse(user: UserEntity): UserResponseDto {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    tenantId: user.tenantId,
+    createdAt: user.createdAt.toISOString(),
+    disabledAt: user.disabledAt?.toISOString() ?? null,
+  };
+}
