@@ -1,0 +1,31 @@
+import type { Principal } from '../auth/principal.js';
+
+/** Kinds of audit events; each names the action, not the route. */
+export const AUDIT_EVENT_TYPES = [
+  'auth.login',
+  'auth.login-failed',
+  'api-key.create',
+  'api-key.revoke',
+  'tenant.create',
+  'user.create',
+  'upload.initiate',
+  'upload.finalize',
+  'upload.abort',
+  'upload.expire',
+  'version.yank',
+  'version.unyank',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+export interface AuditEventInput {
+  type: AuditEventType;
+  /** Null for the platform itself (the GC sweeper, the bootstrap). */
+  actor: Principal | null;
+  /** Tenant the event belongs to; null for platform-wide events. */
+  tenantId?: string | null;
+  /** What it is about, e.g. `extension:com.acme.tickets@1.2.0`, `upload:<id>`, `api-key:<id>`. */
+  subject?: string;
+  outcome: 'success' | 'failure';
+  /** Details worth keeping (never secrets): the signature verdict, sizes, error codes. */
+  data?: Record<string, unknown>;
+}
