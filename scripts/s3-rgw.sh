@@ -8,7 +8,7 @@
 #   scripts/s3-rgw.sh status   exit 0 when the server answers
 #   scripts/s3-rgw.sh env      print the STORAGE_S3_* lines
 #
-# Settings (env): RGW_DIR (default /tmp/extplat-rgw), RGW_PORT (7480), RGW_MON_PORT (3300), RGW_MEMSTORE_BYTES (2 GiB),
+# Settings (env): RGW_DIR (default /tmp/extplat-rgw), RGW_PORT (7480), RGW_MON_PORT (3300), RGW_MEMSTORE_BYTES (4 GiB),
 # S3_ACCESS_KEY, S3_SECRET_KEY.
 # Why the odd settings: without `ms_*_mode = crc` radosgw waits 300 s for cephx; the OSD keeps data in
 # memory (memstore), so a restart starts empty. Daemons write to log files only and never hold the
@@ -103,10 +103,14 @@ mon_data = $DIR/mon.a
 [osd.0]
 osd_data = $DIR/osd.0
 osd_objectstore = memstore
-memstore_device_bytes = ${RGW_MEMSTORE_BYTES:-2147483648}
+memstore_device_bytes = ${RGW_MEMSTORE_BYTES:-4294967296}
 [client.rgw.a]
 rgw_frontends = beast endpoint=127.0.0.1:$PORT
 rgw_data = $DIR/rgw.a
+# Reclaim deleted objects within seconds (default: hours), or the in-memory store fills up.
+rgw_gc_obj_min_wait = 5
+rgw_gc_processor_period = 5
+rgw_gc_processor_max_time = 5
 CONF
   monmaptool --create --clobber --fsid "$fsid" --addv a "[v2:127.0.0.1:$MON_PORT]" --enable-all-features monmap >/dev/null
   ceph-authtool --create-keyring keyring --gen-key -n mon. --cap mon 'allow *' >/dev/null

@@ -5,6 +5,7 @@ import { createTestBucket, createTestDatabase, type TestBucket, type TestDatabas
 import pg from 'pg';
 import { createApiApp } from './app.js';
 import { loadApiConfig } from './config/api-config.js';
+import { migrationNames } from './database/schema.js';
 
 function apiEnv(
   database: TestDatabase,
@@ -72,7 +73,7 @@ describe('API on a real PostgreSQL and a real S3 bucket', () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY id');
-      expect(rows.map((row) => row.name)).toEqual(['Tenants1764115200000']);
+      expect(rows.map((row) => row.name)).toEqual(migrationNames);
       await client.query(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme')`);
       await expect(client.query(`INSERT INTO tenants (slug, name) VALUES ('Bad Slug', 'x')`)).rejects.toThrow(
         /tenants_slug_format/,
@@ -87,6 +88,20 @@ describe('API on a real PostgreSQL and a real S3 bucket', () => {
     expect(kept.headers.get('x-request-id')).toBe('ci-run-42.step-1');
     const replaced = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves interactive API docs and the OpenAPI document', async () => {
+    const page = await fetch(`${base}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const document = (await (await fetch(`${base}/api/docs-json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/api/ext-bundles/finalize', '/api/extensions', '/api/audit']),
+    );
   });
 
   it('answers unknown routes with the standard error body carrying the request id', async () => {

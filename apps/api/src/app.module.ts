@@ -2,7 +2,12 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { DatabaseModule, DatabaseReadiness, HealthModule, StorageModule, StorageReadiness } from '@extplat/server-core';
 import type { ApiConfig } from './config/api-config.js';
 import { ApiConfigModule } from './config/config.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { apiSchema } from './database/schema.js';
+import { GcModule } from './gc/gc.module.js';
+import { RegistryModule } from './registry/registry.module.js';
+import { UploadModule } from './upload/upload.module.js';
 
 @Module({})
 export class ApiModule {
@@ -14,6 +19,11 @@ export class ApiModule {
         DatabaseModule.register(config.database, apiSchema),
         StorageModule.register(config.storage),
         HealthModule.register({ checks: [DatabaseReadiness, StorageReadiness] }),
+        AuditModule,
+        AuthModule,
+        RegistryModule,
+        UploadModule,
+        GcModule,
       ],
     };
   }

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { ApiModule } from './app.module.js';
 import type { ApiConfig } from './config/api-config.js';
 import { serveConsole } from './console-static.js';
+import { serveApiDocs } from './openapi.js';
+import { API_VERSION } from './version.js';
 
 /** The API as a Nest application, not yet listening (tests listen on port 0). */
 export function createApiApp(config: ApiConfig, logger: Logger): Promise<INestApplication> {
@@ -11,6 +13,7 @@ export function createApiApp(config: ApiConfig, logger: Logger): Promise<INestAp
     module: ApiModule.register(config),
     logger,
     configure: (app) => {
+      serveApiDocs(app, API_VERSION);
       if (config.console.distDir) serveConsole(app, config.console.distDir);
     },
   });

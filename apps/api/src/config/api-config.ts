@@ -48,6 +48,8 @@ export interface ApiConfig {
   upload: {
     partSizeBytes: number;
     sessionTtlSeconds: number;
+    /** Session calls (initiate, finalize, abort) per principal and minute; part calls get 50 times that. */
+    rateLimitPerMinute: number;
   };
   console: {
     /** Public origin of the admin console (CORS, and the Runner's frame-ancestors). */
@@ -133,6 +135,7 @@ export function loadApiConfig(source: Env): ApiConfig {
       // S3 refuses parts under 5 MiB (except the last) and uploads over 10,000 parts.
       partSizeBytes: env.int('UPLOAD_PART_SIZE_BYTES', { default: 16 * MIB, min: 5 * MIB, max: 5 * 1024 * MIB }),
       sessionTtlSeconds: env.int('UPLOAD_SESSION_TTL_SECONDS', { default: 24 * 3600, min: 60, max: 7 * 24 * 3600 }),
+      rateLimitPerMinute: env.int('UPLOAD_RATE_LIMIT_PER_MINUTE', { default: 120, min: 1, max: 1_000_000 }),
     },
     console: {
       origin: consoleOrigin,

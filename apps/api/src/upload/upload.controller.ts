@@ -1,0 +1,137 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Put,
+  Query,
+  Req,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { CommonErrors, DomainError, RateLimiter } from '@extplat/server-core';
+import { Authenticated, CurrentPrincipal } from '../auth/authenticated.decorator.js';
+import { Permission, type Principal } from '../auth/principal.js';
+import type { ApiConfig } from '../config/api-config.js';
+import { API_CONFIG } from '../config/config.module.js';
+import {
+  AbortResponseDto,
+  AbortUploadDto,
+  FinalizeResponseDto,
+  FinalizeUploadDto,
+  InitiateUploadDto,
+  InitiateUploadResponseDto,
+  PresignPartsDto,
+  PresignPartsResponseDto,
+  ProxyPartQueryDto,
+  ProxyPartResponseDto,
+  UploadStatusDto,
+} from './upload.dto.js';
+import { UploadService } from './upload.service.js';
+
+const BINARY_TYPES = ['application/octet-stream', 'application/zstd', 'application/x-zstd'];
+
+/** Routes of ARCHITECTURE §5, for platform admins; they only translate HTTP to the upload service. */
+@ApiTags('uploads')
+@ApiBearerAuth()
+@Controller('api/ext-bundles')
+export class UploadController {
+  private readonly sessionCalls: RateLimiter;
+  private readonly partCalls: RateLimiter;
+
+  constructor(
+    private readonly uploads: UploadService,
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    // Session-level calls are few per upload; part traffic is many per upload.
+    const perMinute = config.upload.rateLimitPerMinute;
+    this.sessionCalls = new RateLimiter(perMinute, perMinute / 60);
+    this.partCalls = new RateLimiter(perMinute * 50, (perMinute * 50) / 60);
+  }
+
+  @Post('initiate-upload')
+  @Authenticated({ permission: Permission.BundleUpload })
+  @ApiOperation({ summary: 'Start an upload: checks the size limit and picks the strategy (or "exists")' })
+  @ApiOkResponse({ type: InitiateUploadResponseDto })
+  initiate(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: InitiateUploadDto,
+  ): Promise<InitiateUploadResponseDto> {
+    this.sessionCalls.consume(principal.id);
+    return this.uploads.initiate(principal, body);
+  }
+
+  @Post('uploads/:uploadId/parts')
+  @HttpCode(200)
+  @Authenticated({ permission: Permission.BundleUpload })
+  @ApiOperation({ summary: 'Fresh presigned URLs for parts (presigned-multipart strategy)' })
+  @ApiOkResponse({ type: PresignPartsResponseDto })
+  presign(
+    @CurrentPrincipal() principal: Principal,
+    @Param('uploadId', ParseUUIDPipe) uploadId: string,
+    @Body() body: PresignPartsDto,
+  ): Promise<PresignPartsResponseDto> {
+    this.partCalls.consume(principal.id);
+    return this.uploads.presignParts(uploadId, body.partNumbers);
+  }
+
+  @Put('upload-proxy')
+  @Authenticated({ permission: Permission.BundleUpload })
+  @ApiOperation({ summary: 'Stream one part through the API (proxy strategy); the body is the raw bytes' })
+  @ApiConsumes(...BINARY_TYPES)
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({ type: ProxyPartResponseDto })
+  proxy(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ProxyPartQueryDto,
+    @Headers('content-type') contentType: string | undefined,
+    @Req() request: Request,
+  ): Promise<ProxyPartResponseDto> {
+    this.partCalls.consume(principal.id);
+    const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (!BINARY_TYPES.includes(type)) {
+      throw new DomainError(
+        CommonErrors.UNSUPPORTED_MEDIA_TYPE,
+        `Send the part as ${BINARY_TYPES.join(' or ')}, not "${type || 'nothing'}"`,
+      );
+    }
+    return this.uploads.proxyPart(query.uploadId, query.partNumber, request);
+  }
+
+  @Get('uploads/:uploadId')
+  @Authenticated({ permission: Permission.BundleUpload })
+  @ApiOperation({ summary: 'State and stored parts of an upload, to resume it' })
+  @ApiOkResponse({ type: UploadStatusDto })
+  status(
+    @CurrentPrincipal() principal: Principal,
+    @Param('uploadId', ParseUUIDPipe) uploadId: string,
+  ): Promise<UploadStatusDto> {
+    this.partCalls.consume(principal.id);
+    return this.uploads.status(uploadId);
+  }
+
+  @Post('finalize')
+  @HttpCode(200)
+  @Authenticated({ permission: Permission.BundleUpload })
+  @ApiOperation({ summary: 'Verify the uploaded bundle and register its version (idempotent for identical content)' })
+  @ApiOkResponse({ type: FinalizeResponseDto })
+  finalize(@CurrentPrincipal() principal: Principal, @Body() body: FinalizeUploadDto): Promise<FinalizeResponseDto> {
+    this.sessionCalls.consume(principal.id);
+    return this.uploads.finalize(principal, body);
+  }
+
+  @Post('abort')
+  @HttpCode(200)
+  @Authenticated({ permission: Permission.BundleUpload })
+  @ApiOperation({ summary: 'Abort an upload and delete what was staged (idempotent)' })
+  @ApiOkResponse({ type: AbortResponseDto })
+  abort(@CurrentPrincipal() principal: Principal, @Body() body: AbortUploadDto): Promise<AbortResponseDto> {
+    this.sessionCalls.consume(principal.id);
+    return this.uploads.abort(principal, body.uploadId);
+  }
+}

@@ -1,0 +1,737 @@
+import { randomUUID } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { inspectBundle, isBundleError, ZSTD_MAGIC, type BundleInspection } from '@extplat/bundle';
+import { BUNDLE_STORE, DomainError } from '@extplat/server-core';
+import {
+  BodyLengthError,
+  isStorageError,
+  KeyPolicy,
+  type BundleStore,
+  type ObjectInfo,
+  type UploadedPart,
+} from '@extplat/storage';
+import type { SignatureVerdict } from '@extplat/signing';
+import { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import type { ApiConfig } from '../config/api-config.js';
+import { API_CONFIG } from '../config/config.module.js';
+import { toVersionDetail } from '../registry/registry.dto.js';
+import type { ExtensionVersionEntity } from '../registry/registry.entities.js';
+import { RegistryRepository } from '../registry/registry.repository.js';
+import { VerificationService } from '../verification/verification.service.js';
+import type {
+  FinalizeResponseDto,
+  FinalizeUploadDto,
+  InitiateUploadDto,
+  InitiateUploadResponseDto,
+  PresignPartsResponseDto,
+  ProxyPartResponseDto,
+  UploadStatusDto,
+} from './upload.dto.js';
+import { UploadErrors } from './upload.errors.js';
+import { UploadRepository } from './upload.repository.js';
+import type { UploadSessionEntity } from './upload-session.entity.js';
+
+const STAGED_BUNDLE = 'bundle.tar.zst';
+/** Presigned part URLs live this long; a client resuming later asks for fresh ones. */
+const PART_URL_SECONDS = 15 * 60;
+
+/**
+ * The upload pipeline of ARCHITECTURE §5: a session per upload, bytes staged under `staging/<uploadId>/`
+ * (straight from the client with presigned part URLs, or streamed through the API), then one finalize
+ * that verifies everything in a single streaming pass before anything becomes visible.
+ */
+@Injectable()
+export class UploadService {
+  private readonly logger = new Logger('Upload');
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    @Inject(BUNDLE_STORE) private readonly store: BundleStore,
+    private readonly keys: KeyPolicy,
+    private readonly uploads: UploadRepository,
+    private readonly registry: RegistryRepository,
+    private readonly verification: VerificationService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async initiate(principal: Principal, request: InitiateUploadDto): Promise<InitiateUploadResponseDto> {
+    const maxBytes = this.config.bundle.maxBytes;
+    const partSize = this.config.upload.partSizeBytes;
+    if (request.size > maxBytes) {
+      throw new DomainError(
+        UploadErrors.BUNDLE_TOO_LARGE,
+        `The bundle is ${request.size} bytes; the limit is ${maxBytes} bytes`,
+        {
+          limit: maxBytes,
+          size: request.size,
+        },
+      );
+    }
+    if (request.sha256) {
+      const existing = await this.registry.findVersionByContentHash(request.sha256);
+      if (existing?.extension) {
+        return {
+          uploadId: null,
+          strategy: 'exists',
+          partSize,
+          partCount: 0,
+          expiresAt: null,
+          maxBytes,
+          version: toVersionDetail(existing.extension, existing),
+        };
+      }
+    }
+    const strategy =
+      this.store.capabilities.presignedUploads && request.preferredStrategy !== 'proxy'
+        ? 'presigned-multipart'
+        : 'proxy';
+    const id = randomUUID();
+    const stagingKey = this.keys.staging(id, STAGED_BUNDLE);
+    const { uploadId: s3UploadId } = await this.store.createMultipartUpload(stagingKey, {
+      contentType: 'application/zstd',
+    });
+    const session = await this.uploads.create({
+      id,
+      state: 'initiated',
+      strategy,
+      filename: request.filename,
+      declaredSize: request.size,
+      declaredSha256: request.sha256 ?? null,
+      partSize,
+      partCount: Math.max(1, Math.ceil(request.size / partSize)),
+      stagingKey,
+      s3UploadId,
+      createdBy: actorOf(principal),
+      tenantId: principal.tenantId,
+      expiresAt: new Date(Date.now() + this.config.upload.sessionTtlSeconds * 1000),
+    });
+    await this.audit.record({
+      type: 'upload.initiate',
+      actor: principal,
+      subject: `upload:${id}`,
+      outcome: 'success',
+      data: { filename: request.filename, size: request.size, strategy, partCount: session.partCount },
+    });
+    this.logger.log({
+      event: 'upload.initiate',
+      uploadId: id,
+      size: request.size,
+      strategy,
+      partCount: session.partCount,
+    });
+    return {
+      uploadId: id,
+      strategy,
+      partSize,
+      partCount: session.partCount,
+      expiresAt: session.expiresAt.toISOString(),
+      maxBytes,
+    };
+  }
+
+  /** Fresh presigned URLs for some parts; each URL only accepts a body of that part's exact size. */
+  async presignParts(uploadId: string, partNumbers: number[]): Promise<PresignPartsResponseDto> {
+    const session = await this.openSession(uploadId);
+    if (session.strategy !== 'presigned-multipart' || !session.s3UploadId) {
+      throw new DomainError(
+        UploadErrors.WRONG_STRATEGY,
+        'This upload goes through the API (strategy "proxy"); PUT its parts to upload-proxy',
+      );
+    }
+    const uploadIdInStore = session.s3UploadId;
+    const parts = await Promise.all(
+      [...new Set(partNumbers)]
+        .sort((a, b) => a - b)
+        .map(async (partNumber) => {
+          const size = expectedPartSize(session, partNumber);
+          const presigned = await this.store.presignUploadPart(session.stagingKey, uploadIdInStore, partNumber, {
+            expiresInSeconds: PART_URL_SECONDS,
+            contentLength: size,
+          });
+          return {
+            partNumber,
+            url: presigned.url,
+            method: presigned.method,
+            headers: presigned.headers,
+            size,
+            expiresAt: presigned.expiresAt.toISOString(),
+          };
+        }),
+    );
+    return { parts };
+  }
+
+  /**
+   * Streams one part into the store. The API counts the bytes itself: a body longer or shorter than the
+   * part must be fails, whatever Content-Length said, and the first part must start like a zstd frame.
+   */
+  async proxyPart(uploadId: string, partNumber: number, body: Readable): Promise<ProxyPartResponseDto> {
+    const session = await this.openSession(uploadId);
+    if (!session.s3UploadId)
+      throw new DomainError(UploadErrors.WRONG_STRATEGY, 'This upload has no multipart upload in the store');
+    const size = expectedPartSize(session, partNumber);
+    let received = 0;
+    let head = Buffer.alloc(0);
+    let tooLong = false;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        if (received > size) {
+          tooLong = true;
+          done(
+            new DomainError(UploadErrors.PART_SIZE_MISMATCH, `Part ${partNumber} must be ${size} bytes; more arrived`, {
+              partNumber,
+              size,
+            }),
+          );
+          return;
+        }
+        if (partNumber === 1 && head.length < ZSTD_MAGIC.length) {
+          head = Buffer.concat([head, chunk]).subarray(0, ZSTD_MAGIC.length);
+          if (head.length === ZSTD_MAGIC.length && !head.equals(ZSTD_MAGIC)) {
+            done(
+              new DomainError(
+                UploadErrors.NOT_ZSTD,
+                'The upload does not start like a zstd archive; a bundle is a .tar.zst',
+              ),
+            );
+            return;
+          }
+        }
+        done(null, chunk);
+      },
+    });
+    body.on('error', (error) => meter.destroy(error));
+    body.pipe(meter);
+    try {
+      const { etag } = await this.store.uploadPart(session.stagingKey, session.s3UploadId, partNumber, meter, size);
+      return { partNumber, size, etag };
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      if (error instanceof BodyLengthError || tooLong) {
+        throw new DomainError(
+          UploadErrors.PART_SIZE_MISMATCH,
+          `Part ${partNumber} must be exactly ${size} bytes; ${received} arrived`,
+          {
+            partNumber,
+            size,
+            received,
+          },
+        );
+      }
+      throw error;
+    } finally {
+      body.unpipe(meter);
+      if (!body.readableEnded) body.resume();
+    }
+  }
+
+  async status(uploadId: string): Promise<UploadStatusDto> {
+    const session = await this.uploads.find(uploadId);
+    if (!session || session.state === 'aborted') throw notFound(uploadId);
+    const parts = session.state === 'initiated' || session.state === 'finalizing' ? await this.listParts(session) : [];
+    return {
+      uploadId: session.id,
+      state: isExpired(session) && session.state === 'initiated' ? 'expired' : session.state,
+      strategy: session.strategy,
+      filename: session.filename,
+      size: session.declaredSize,
+      partSize: session.partSize,
+      partCount: session.partCount,
+      expiresAt: session.expiresAt.toISOString(),
+      parts: parts.map((part) => ({ partNumber: part.partNumber, size: part.size, etag: part.etag })),
+      receivedBytes: parts.reduce((sum, part) => sum + part.size, 0),
+      contentHash: session.contentHash,
+      errorCode: session.errorCode,
+    };
+  }
+
+  async finalize(principal: Principal, request: FinalizeUploadDto): Promise<FinalizeResponseDto> {
+    const session = await this.uploads.claimForFinalize(request.uploadId);
+    if (!session) return this.finalizeUnclaimed(request.uploadId);
+    const started = Date.now();
+    try {
+      const result = await this.verifyAndPublish(principal, session, request);
+      this.logger.log({
+        event: 'upload.finalize',
+        uploadId: session.id,
+        outcome: 'success',
+        created: result.created,
+        ms: Date.now() - started,
+      });
+      return result;
+    } catch (error) {
+      await this.failFinalize(principal, session, error);
+      throw translateFailure(error);
+    }
+  }
+
+  /** Idempotent: an unknown upload is an error, an aborted or expired one is already gone. */
+  async abort(principal: Principal, uploadId: string): Promise<{ uploadId: string; state: string }> {
+    const session = await this.uploads.find(uploadId);
+    if (!session) throw notFound(uploadId);
+    if (session.state === 'completed' || session.state === 'aborted' || session.state === 'expired') {
+      return { uploadId, state: session.state };
+    }
+    await this.discardStaging(session);
+    await this.uploads.update(uploadId, { state: 'aborted', errorCode: 'ABORTED', leaseUntil: null });
+    await this.audit.record({
+      type: 'upload.abort',
+      actor: principal,
+      subject: `upload:${uploadId}`,
+      outcome: 'success',
+    });
+    this.logger.log({ event: 'upload.abort', uploadId });
+    return { uploadId, state: 'aborted' };
+  }
+
+  private async verifyAndPublish(
+    principal: Principal,
+    session: UploadSessionEntity,
+    request: FinalizeUploadDto,
+  ): Promise<FinalizeResponseDto> {
+    await this.completeStaging(session, request);
+    const staged = await this.store.head(session.stagingKey);
+    if (!staged) throw new DomainError(UploadErrors.UPLOAD_INCOMPLETE, 'The staged bundle is missing; upload it again');
+    if (staged.size !== session.declaredSize) {
+      throw new DomainError(
+        UploadErrors.PART_SIZE_MISMATCH,
+        `The upload holds ${staged.size} bytes; ${session.declaredSize} were declared`,
+        {
+          size: staged.size,
+          declared: session.declaredSize,
+        },
+      );
+    }
+
+    // One streaming pass: hash, size caps, safe unpack rules and the manifest.
+    const { body } = await this.store.get(session.stagingKey);
+    const inspection = await inspectBundle(body, {
+      limits: { maxBytes: this.config.bundle.maxBytes, maxUnpackedBytes: this.config.bundle.maxUnpackedBytes },
+    });
+    this.logger.log({
+      event: 'upload.verify',
+      uploadId: session.id,
+      contentHash: inspection.contentHash,
+      files: inspection.files.length,
+    });
+    for (const declared of [session.declaredSha256, request.sha256]) {
+      if (declared && declared !== inspection.contentHash) {
+        throw new DomainError(
+          UploadErrors.HASH_MISMATCH,
+          `The bundle's content hash is ${inspection.contentHash}, not ${declared}`,
+          {
+            declared,
+            actual: inspection.contentHash,
+          },
+        );
+      }
+    }
+    const verdict = this.verification.verify(
+      inspection.contentHash,
+      request.signature ?? null,
+      inspection.manifest.publisher,
+    );
+    if (!verdict.accepted) {
+      throw new DomainError(verdict.code ?? 'SIGNATURE_INVALID', verdict.message ?? 'The signature was rejected', {
+        verdict,
+      });
+    }
+
+    const existing = await this.registry.findVersionByContentHash(inspection.contentHash);
+    if (existing?.extension) return this.completeWithExisting(principal, session, existing);
+    const sameVersion = await this.findSameVersion(inspection);
+    if (sameVersion) {
+      throw new DomainError(
+        UploadErrors.VERSION_EXISTS,
+        `${inspection.manifest.name} ${inspection.manifest.version} is already published with other content (${sameVersion.contentHash}); bump the version`,
+        { name: inspection.manifest.name, version: inspection.manifest.version, contentHash: sameVersion.contentHash },
+      );
+    }
+
+    await this.writeCanonical(session, inspection, staged, request.signature ?? null);
+    const version = await this.registry
+      .transaction(async (manager) => {
+        const extension = await this.registry.upsertExtension(
+          {
+            name: inspection.manifest.name,
+            publisher: inspection.manifest.publisher,
+            displayName: inspection.manifest.displayName ?? null,
+            description: inspection.manifest.description ?? null,
+          },
+          manager,
+        );
+        if (extension.publisher !== inspection.manifest.publisher) {
+          throw new DomainError(
+            UploadErrors.EXTENSION_OWNED_BY_OTHER_PUBLISHER,
+            `${extension.name} belongs to publisher ${extension.publisher}, not ${inspection.manifest.publisher}`,
+            { name: extension.name, publisher: extension.publisher },
+          );
+        }
+        const row = await this.registry.insertVersion(
+          versionValues(extension.id, inspection, verdict, principal),
+          manager,
+        );
+        await this.uploads.update(
+          session.id,
+          { state: 'completed', contentHash: inspection.contentHash, versionId: row.id, leaseUntil: null },
+          manager,
+        );
+        await this.audit.record(
+          {
+            type: 'upload.finalize',
+            actor: principal,
+            subject: `extension:${extension.name}@${row.version}`,
+            outcome: 'success',
+            data: {
+              uploadId: session.id,
+              contentHash: inspection.contentHash,
+              size: inspection.size,
+              verdict: verdictSummary(verdict),
+            },
+          },
+          manager,
+        );
+        return { extension, row };
+      })
+      .catch(async (error: unknown) => {
+        // Someone registered the same content between our check and our insert: that is success.
+        const raced = isUniqueViolation(error)
+          ? await this.registry.findVersionByContentHash(inspection.contentHash)
+          : null;
+        if (raced?.extension) return { extension: raced.extension, row: raced, raced: true };
+        if (isUniqueViolation(error, 'extension_versions_version_key')) {
+          throw new DomainError(
+            UploadErrors.VERSION_EXISTS,
+            `${inspection.manifest.name} ${inspection.manifest.version} is already published`,
+            {
+              name: inspection.manifest.name,
+              version: inspection.manifest.version,
+            },
+          );
+        }
+        throw error;
+      });
+    if ('raced' in version) return this.completeWithExisting(principal, session, version.row);
+    await this.discardStaging(session);
+    return { created: true, version: toVersionDetail(version.extension, version.row) };
+  }
+
+  /** Identical content is already registered: the upload is done, nothing new is written. */
+  private async completeWithExisting(
+    principal: Principal,
+    session: UploadSessionEntity,
+    existing: ExtensionVersionEntity,
+  ): Promise<FinalizeResponseDto> {
+    const extension = existing.extension;
+    if (!extension) throw new Error('version loaded without its extension');
+    await this.registry.transaction(async (manager) => {
+      await this.uploads.update(
+        session.id,
+        { state: 'completed', contentHash: existing.contentHash, versionId: existing.id, leaseUntil: null },
+        manager,
+      );
+      await this.audit.record(
+        {
+          type: 'upload.finalize',
+          actor: principal,
+          subject: `extension:${extension.name}@${existing.version}`,
+          outcome: 'success',
+          data: { uploadId: session.id, contentHash: existing.contentHash, existing: true },
+        },
+        manager,
+      );
+    });
+    await this.discardStaging(session);
+    return { created: false, version: toVersionDetail(extension, existing) };
+  }
+
+  /** A finalize that could not take the session: explain why, or answer again for a completed one. */
+  private async finalizeUnclaimed(uploadId: string): Promise<FinalizeResponseDto> {
+    const session = await this.uploads.find(uploadId);
+    if (!session || session.state === 'aborted') throw notFound(uploadId, session?.errorCode);
+    if (session.state === 'completed' && session.contentHash) {
+      const version = await this.registry.findVersionByContentHash(session.contentHash);
+      if (version?.extension) return { created: false, version: toVersionDetail(version.extension, version) };
+    }
+    if (session.state === 'expired' || isExpired(session)) {
+      throw new DomainError(
+        UploadErrors.UPLOAD_EXPIRED,
+        `Upload ${uploadId} expired at ${session.expiresAt.toISOString()}; start a new one`,
+        {
+          uploadId,
+          expiresAt: session.expiresAt.toISOString(),
+        },
+      );
+    }
+    throw new DomainError(UploadErrors.UPLOAD_IN_PROGRESS, `Upload ${uploadId} is being finalized by another request`, {
+      uploadId,
+      retryAfterSeconds: 2,
+    });
+  }
+
+  /** Assembles the parts into the staged object, unless an earlier finalize already did. */
+  private async completeStaging(session: UploadSessionEntity, request: FinalizeUploadDto): Promise<void> {
+    if (!session.s3UploadId) return;
+    let parts: UploadedPart[];
+    try {
+      parts = await this.store.listParts(session.stagingKey, session.s3UploadId);
+    } catch (error) {
+      // The multipart upload is gone: a previous finalize completed it (then the object is there).
+      if (isStorageError(error, 'NO_SUCH_UPLOAD') && (await this.store.head(session.stagingKey))) return;
+      throw error;
+    }
+    const missing: number[] = [];
+    for (let partNumber = 1; partNumber <= session.partCount; partNumber++) {
+      const part = parts.find((candidate) => candidate.partNumber === partNumber);
+      if (!part) missing.push(partNumber);
+      else if (part.size !== expectedPartSize(session, partNumber)) {
+        throw new DomainError(
+          UploadErrors.PART_SIZE_MISMATCH,
+          `Part ${partNumber} holds ${part.size} bytes; it must hold ${expectedPartSize(session, partNumber)}`,
+          {
+            partNumber,
+          },
+        );
+      }
+    }
+    if (missing.length > 0) {
+      throw new DomainError(
+        UploadErrors.UPLOAD_INCOMPLETE,
+        `Parts ${missing.join(', ')} of ${session.partCount} have not been uploaded`,
+        {
+          missing,
+          retryable: true,
+        },
+      );
+    }
+    for (const claimed of request.parts ?? []) {
+      const stored = parts.find((part) => part.partNumber === claimed.partNumber);
+      if (stored && stored.etag !== claimed.etag.replaceAll('"', '')) {
+        throw new DomainError(
+          UploadErrors.PART_SIZE_MISMATCH,
+          `Part ${claimed.partNumber} in the store is not the one the client sent (ETag differs)`,
+          {
+            partNumber: claimed.partNumber,
+          },
+        );
+      }
+    }
+    const ordered = parts
+      .filter((part) => part.partNumber <= session.partCount)
+      .sort((a, b) => a.partNumber - b.partNumber);
+    await this.store.completeMultipartUpload(session.stagingKey, session.s3UploadId, ordered);
+  }
+
+  /**
+   * Write-once canonical objects. The bundle is copied inside the store from the staged object that was
+   * just verified (the API never streams it a second time); the copy is conditional on that object's ETag.
+   * An existing canonical object is kept: its key is its content hash, so its bytes are these bytes. The
+   * small manifest and signature go through a conditional create (If-None-Match: *).
+   */
+  private async writeCanonical(
+    session: UploadSessionEntity,
+    inspection: BundleInspection,
+    staged: ObjectInfo,
+    signature: string | null,
+  ): Promise<void> {
+    const bundleKey = this.keys.canonical(inspection.contentHash, 'bundle.tar.zst');
+    if (!(await this.store.head(bundleKey))) {
+      await this.store.copy(session.stagingKey, bundleKey, {
+        ifSourceEtag: staged.etag,
+        contentType: 'application/zstd',
+      });
+      this.logger.log({ event: 'upload.canonical', key: bundleKey });
+    }
+    await this.store.createIfAbsent(
+      this.keys.canonical(inspection.contentHash, 'manifest.json'),
+      Buffer.from(inspection.manifestText),
+      {
+        contentType: 'application/json',
+      },
+    );
+    if (signature) {
+      await this.store.createIfAbsent(
+        this.keys.canonical(inspection.contentHash, 'signature.json'),
+        Buffer.from(signature),
+        {
+          contentType: 'application/json',
+        },
+      );
+    }
+  }
+
+  private async findSameVersion(inspection: BundleInspection): Promise<ExtensionVersionEntity | null> {
+    const extension = await this.registry.findExtensionByName(inspection.manifest.name);
+    return extension ? this.registry.findVersion(extension.id, inspection.manifest.version) : null;
+  }
+
+  /**
+   * A finalize that failed on the bundle itself ends the upload (the bytes are wrong; retrying cannot
+   * help) and removes what was staged. Anything else (the store or the database was unreachable) keeps
+   * the upload so the client can finalize again.
+   */
+  private async failFinalize(principal: Principal, session: UploadSessionEntity, error: unknown): Promise<void> {
+    const failure = translateFailure(error);
+    const final = failure instanceof DomainError && !failure.details?.['retryable'];
+    try {
+      if (final) {
+        await this.discardStaging(session);
+        await this.uploads.update(session.id, { state: 'aborted', errorCode: failure.code, leaseUntil: null });
+      } else {
+        await this.uploads.update(session.id, { state: 'initiated', leaseUntil: null });
+      }
+      await this.audit.record({
+        type: 'upload.finalize',
+        actor: principal,
+        subject: `upload:${session.id}`,
+        outcome: 'failure',
+        data: {
+          code: failure instanceof DomainError ? failure.code : 'INTERNAL_ERROR',
+          ...(failure instanceof DomainError && failure.details?.['verdict']
+            ? { verdict: failure.details['verdict'] }
+            : {}),
+        },
+      });
+    } catch (cleanup) {
+      this.logger.error({ event: 'upload.finalize.cleanup-failed', uploadId: session.id, err: cleanup });
+    }
+    this.logger.warn({
+      event: 'upload.finalize',
+      uploadId: session.id,
+      outcome: 'failure',
+      code: failure instanceof DomainError ? failure.code : 'INTERNAL_ERROR',
+    });
+  }
+
+  private async discardStaging(session: UploadSessionEntity): Promise<void> {
+    if (session.s3UploadId) await this.store.abortMultipartUpload(session.stagingKey, session.s3UploadId);
+    for await (const object of this.store.list(this.keys.stagingPrefix(session.id)))
+      await this.store.delete(object.key);
+  }
+
+  private async listParts(session: UploadSessionEntity): Promise<UploadedPart[]> {
+    if (!session.s3UploadId) return [];
+    try {
+      return await this.store.listParts(session.stagingKey, session.s3UploadId);
+    } catch (error) {
+      if (isStorageError(error, 'NO_SUCH_UPLOAD')) return [];
+      throw error;
+    }
+  }
+
+  /** A session that still accepts bytes. */
+  private async openSession(uploadId: string): Promise<UploadSessionEntity> {
+    const session = await this.uploads.find(uploadId);
+    if (!session || session.state === 'aborted') throw notFound(uploadId, session?.errorCode);
+    if (session.state === 'expired' || isExpired(session)) {
+      throw new DomainError(UploadErrors.UPLOAD_EXPIRED, `Upload ${uploadId} expired; start a new one`, { uploadId });
+    }
+    if (session.state !== 'initiated') {
+      throw new DomainError(
+        UploadErrors.UPLOAD_IN_PROGRESS,
+        `Upload ${uploadId} is ${session.state}; it takes no more parts`,
+        { uploadId },
+      );
+    }
+    return session;
+  }
+}
+
+function expectedPartSize(session: UploadSessionEntity, partNumber: number): number {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > session.partCount) {
+    throw new DomainError(
+      UploadErrors.INVALID_PART_NUMBER,
+      `Part numbers of this upload are 1 to ${session.partCount}`,
+      {
+        partNumber,
+        partCount: session.partCount,
+      },
+    );
+  }
+  return partNumber < session.partCount
+    ? session.partSize
+    : session.declaredSize - session.partSize * (session.partCount - 1);
+}
+
+function isExpired(session: UploadSessionEntity): boolean {
+  return session.expiresAt.getTime() <= Date.now();
+}
+
+function notFound(uploadId: string, errorCode?: string | null): DomainError {
+  const reason = errorCode && errorCode !== 'ABORTED' ? ` (it was ended by ${errorCode})` : '';
+  return new DomainError(UploadErrors.UPLOAD_NOT_FOUND, `No open upload ${uploadId}${reason}; start a new one`, {
+    uploadId,
+  });
+}
+
+function actorOf(principal: Principal): string {
+  return `${principal.kind}:${principal.id}`;
+}
+
+/** Bundle-format failures become the API's INVALID_BUNDLE / INVALID_MANIFEST, keeping their own code. */
+function translateFailure(error: unknown): unknown {
+  if (!isBundleError(error)) return error;
+  if (error.code === 'INVALID_MANIFEST') {
+    return new DomainError(UploadErrors.INVALID_MANIFEST, error.message, { issues: error.details['issues'] });
+  }
+  if (error.code === 'BUNDLE_TOO_LARGE') {
+    return new DomainError(UploadErrors.BUNDLE_TOO_LARGE, error.message, { limit: error.details.limit });
+  }
+  return new DomainError(UploadErrors.INVALID_BUNDLE, error.message, {
+    reason: error.code,
+    ...(error.entry ? { entry: error.entry } : {}),
+  });
+}
+
+function versionValues(
+  extensionId: string,
+  inspection: BundleInspection,
+  verdict: SignatureVerdict,
+  principal: Principal,
+): Partial<ExtensionVersionEntity> {
+  const { manifest } = inspection;
+  return {
+    extensionId,
+    version: manifest.version,
+    contentHash: inspection.contentHash,
+    size: inspection.size,
+    unpackedSize: inspection.unpackedSize,
+    runtime: manifest.runtime,
+    entry: manifest.entry,
+    ui: manifest.ui ?? null,
+    apiEndpoints: manifest.api.endpoints,
+    capabilities: manifest.capabilities,
+    egress: manifest.egress,
+    manifest,
+    publisher: manifest.publisher,
+    signatureStatus: verdict.status === 'rejected' ? 'unsigned' : verdict.status,
+    signature: verdict as unknown as Record<string, unknown>,
+    signer: verdict.signer?.commonName ?? null,
+    signerFingerprint: verdict.signer?.fingerprint ?? null,
+    status: 'published',
+    publishedBy: actorOf(principal),
+  };
+}
+
+function verdictSummary(verdict: SignatureVerdict): Record<string, unknown> {
+  return {
+    status: verdict.status,
+    policy: verdict.policy,
+    signer: verdict.signer?.commonName ?? null,
+    checks: verdict.checks.map((check) => ({
+      name: check.name,
+      status: check.status,
+      ...(check.code ? { code: check.code } : {}),
+    })),
+  };
+}
+
+function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const driverError =
+    (error as { driverError?: { code?: string; constraint?: string } }).driverError ??
+    (error as { code?: string; constraint?: string });
+  return driverError.code === '23505' && (constraint === undefined || driverError.constraint === constraint);
+}

@@ -1,0 +1,240 @@
+import type { INestApplication } from '@nestjs/common';
+import { createRootLogger, listen } from '@extplat/server-core';
+import { createDevCa, issuePublisherCertificate, signBundle, type KeyAndCertificate } from '@extplat/signing';
+import {
+  bundleOf,
+  createTestBucket,
+  createTestDatabase,
+  validEntries,
+  type RawEntry,
+  type TestBucket,
+  type TestDatabase,
+} from '@extplat/testing';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApiApp } from '../src/app.js';
+import { loadApiConfig } from '../src/config/api-config.js';
+
+export const ADMIN_EMAIL = 'admin@example.test';
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+export const MIB = 1024 * 1024;
+
+/** One CA and publisher key per test file: RSA key generation is the slow part. */
+let trust: { ca: KeyAndCertificate; publisher: KeyAndCertificate; other: KeyAndCertificate } | undefined;
+export function testTrust(): { ca: KeyAndCertificate; publisher: KeyAndCertificate; other: KeyAndCertificate } {
+  if (!trust) {
+    const ca = createDevCa({ commonName: 'test CA', validDays: 30, keyBits: 2048 });
+    trust = {
+      ca,
+      publisher: issuePublisherCertificate({ ca, publisher: 'example', validDays: 30, keyBits: 2048 }),
+      other: issuePublisherCertificate({ ca, publisher: 'intruder', validDays: 30, keyBits: 2048 }),
+    };
+  }
+  return trust;
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface ApiHarness {
+  base: string;
+  database: TestDatabase;
+  bucket?: TestBucket;
+  adminToken: string;
+  request<T = unknown>(
+    method: string,
+    path: string,
+    options?: { token?: string | null; json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> },
+  ): Promise<ApiResponse<T>>;
+  close(): Promise<void>;
+}
+
+/** The API on a fresh database and (for the s3 driver) a fresh bucket, with the bootstrap admin signed in. */
+export async function startApi(
+  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
+): Promise<ApiHarness> {
+  const storage = options.storage ?? 's3';
+  const [database, bucket] = await Promise.all([
+    createTestDatabase(),
+    storage === 's3' ? createTestBucket() : Promise.resolve(undefined),
+  ]);
+  const storageEnv: Record<string, string> = bucket
+    ? {
+        STORAGE_DRIVER: 's3',
+        STORAGE_S3_ENDPOINT: bucket.s3.endpoint,
+        STORAGE_S3_REGION: bucket.s3.region,
+        STORAGE_S3_BUCKET: bucket.name,
+        STORAGE_S3_ACCESS_KEY: bucket.s3.accessKeyId,
+        STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
+        STORAGE_S3_FORCE_PATH_STYLE: 'true',
+      }
+    : { STORAGE_DRIVER: 'fs', STORAGE_FS_ROOT: mkdtempSync(join(tmpdir(), 'extplat-api-store-')) };
+  const config = loadApiConfig({
+    DATABASE_URL: database.url,
+    ...storageEnv,
+    SIGNING_TRUST_BUNDLE: testTrust().ca.certificatePem,
+    RUNNER_SHARED_SECRET: 'r'.repeat(32),
+    EXT_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
+    AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
+    BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    UPLOAD_PART_SIZE_BYTES: String(5 * MIB),
+    UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
+    API_PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const app: INestApplication = await createApiApp(config, createRootLogger({ level: 'silent', service: 'api' }));
+  const base = await listen(app, config.http);
+  const request: ApiHarness['request'] = async (method, path, requestOptions = {}) => {
+    const headers: Record<string, string> = { ...requestOptions.headers };
+    const token = requestOptions.token === undefined ? harness.adminToken : requestOptions.token;
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    let body = requestOptions.body;
+    if (requestOptions.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(requestOptions.json);
+    }
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      body,
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed as never, headers: response.headers };
+  };
+  const harness: ApiHarness = {
+    base,
+    database,
+    bucket,
+    adminToken: '',
+    request,
+    close: async () => {
+      await app.close();
+      await Promise.all([database.drop(), bucket?.destroy()]);
+    },
+  };
+  const login = await request<{ accessToken: string }>('POST', '/api/auth/login', {
+    token: null,
+    json: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+  });
+  if (login.status !== 200)
+    throw new Error(`bootstrap admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  harness.adminToken = login.body.accessToken;
+  return harness;
+}
+
+export interface TestBundle {
+  bytes: Buffer;
+  contentHash: string;
+  signature: string;
+}
+
+/** A valid bundle, signed by the test publisher; `payloadBytes` adds an incompressible file to make parts. */
+export function makeBundle(
+  options: {
+    manifest?: Record<string, unknown>;
+    payloadBytes?: number;
+    entries?: RawEntry[];
+    signer?: KeyAndCertificate;
+  } = {},
+): TestBundle {
+  const entries = options.entries ?? [
+    ...validEntries(options.manifest),
+    ...(options.payloadBytes ? [{ name: 'ui/payload.bin', data: randomBytes(options.payloadBytes) }] : []),
+  ];
+  const bytes = bundleOf(entries);
+  const contentHash = `sha256:${createHash('sha256').update(bytes).digest('hex')}` as const;
+  const signer = options.signer ?? testTrust().publisher;
+  const envelope = signBundle({ contentHash, privateKeyPem: signer.keyPem, certificatesPem: signer.certificatePem });
+  return { bytes, contentHash, signature: JSON.stringify(envelope) };
+}
+
+export interface InitiateResult {
+  uploadId: string;
+  strategy: string;
+  partSize: number;
+  partCount: number;
+}
+
+/** initiate + every part through the API (proxy strategy). */
+export async function uploadViaProxy(api: ApiHarness, bundle: TestBundle, order?: number[]): Promise<InitiateResult> {
+  const initiated = await api.request<InitiateResult>('POST', '/api/ext-bundles/initiate-upload', {
+    json: { filename: 'bundle.tar.zst', size: bundle.bytes.length, preferredStrategy: 'proxy' },
+  });
+  if (initiated.status !== 201)
+    throw new Error(`initiate failed: ${initiated.status} ${JSON.stringify(initiated.body)}`);
+  const { uploadId, partSize, partCount } = initiated.body;
+  for (const partNumber of order ?? Array.from({ length: partCount }, (_, i) => i + 1)) {
+    const part = bundle.bytes.subarray((partNumber - 1) * partSize, partNumber * partSize);
+    const put = await api.request(
+      'PUT',
+      `/api/ext-bundles/upload-proxy?uploadId=${uploadId}&partNumber=${partNumber}`,
+      {
+        body: part,
+        headers: { 'content-type': 'application/octet-stream' },
+      },
+    );
+    if (put.status !== 200)
+      throw new Error(`proxy part ${partNumber} failed: ${put.status} ${JSON.stringify(put.body)}`);
+  }
+  return initiated.body;
+}
+
+/** initiate + presigned part URLs + plain fetch PUTs straight to S3, as a browser does. */
+export async function uploadViaPresigned(
+  api: ApiHarness,
+  bundle: TestBundle,
+  order?: number[],
+): Promise<InitiateResult & { etags: Map<number, string> }> {
+  const initiated = await api.request<InitiateResult>('POST', '/api/ext-bundles/initiate-upload', {
+    json: { filename: 'bundle.tar.zst', size: bundle.bytes.length, sha256: bundle.contentHash },
+  });
+  if (initiated.status !== 201 || initiated.body.strategy !== 'presigned-multipart') {
+    throw new Error(`initiate failed: ${initiated.status} ${JSON.stringify(initiated.body)}`);
+  }
+  const { uploadId, partSize, partCount } = initiated.body;
+  const numbers = order ?? Array.from({ length: partCount }, (_, i) => i + 1);
+  const etags = new Map<number, string>();
+  await putPresignedParts(api, uploadId, bundle, partSize, numbers, etags);
+  return { ...initiated.body, etags };
+}
+
+export async function putPresignedParts(
+  api: ApiHarness,
+  uploadId: string,
+  bundle: TestBundle,
+  partSize: number,
+  numbers: number[],
+  etags = new Map<number, string>(),
+): Promise<Map<number, string>> {
+  const presigned = await api.request<{
+    parts: { partNumber: number; url: string; headers: Record<string, string> }[];
+  }>('POST', `/api/ext-bundles/uploads/${uploadId}/parts`, { json: { partNumbers: numbers } });
+  if (presigned.status !== 200)
+    throw new Error(`presign failed: ${presigned.status} ${JSON.stringify(presigned.body)}`);
+  for (const partNumber of numbers) {
+    const part = presigned.body.parts.find((candidate) => candidate.partNumber === partNumber);
+    if (!part) throw new Error(`no URL for part ${partNumber}`);
+    const response = await fetch(part.url, {
+      method: 'PUT',
+      headers: part.headers,
+      body: bundle.bytes.subarray((partNumber - 1) * partSize, partNumber * partSize),
+    });
+    if (!response.ok) throw new Error(`S3 refused part ${partNumber}: ${response.status} ${await response.text()}`);
+    etags.set(partNumber, (response.headers.get('etag') ?? '').replaceAll('"', ''));
+  }
+  return etags;
+}

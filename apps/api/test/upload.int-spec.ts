@@ -1,0 +1,410 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { fileURLToPath } from 'node:url';
+import { runToExit, s3ClientFor, validEntries } from '@extplat/testing';
+import pg from 'pg';
+import {
+  type ApiHarness,
+  makeBundle,
+  MIB,
+  putPresignedParts,
+  startApi,
+  testTrust,
+  uploadViaPresigned,
+  uploadViaProxy,
+} from './api-harness.js';
+
+type Version = {
+  version: string;
+  contentHash: string;
+  signatureStatus: string;
+  endpoints: unknown[];
+  uiEntry: string | null;
+  runtime: string;
+};
+type Finalized = { created: boolean; version: Version };
+type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
+
+async function finalize(api: ApiHarness, uploadId: string, signature?: string, extra: Record<string, unknown> = {}) {
+  return api.request<Finalized & ErrorBody>('POST', '/api/ext-bundles/finalize', {
+    json: { uploadId, ...(signature ? { signature } : {}), ...extra },
+  });
+}
+
+async function count(api: ApiHarness, table: string): Promise<number> {
+  const client = new pg.Client({ connectionString: api.database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+    return rows[0]?.n ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
+async function keys(api: ApiHarness, prefix: string): Promise<string[]> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  if (!api.bucket) return [];
+  const out = await s3ClientFor(api.bucket.s3).send(
+    new ListObjectsV2Command({ Bucket: api.bucket.name, Prefix: prefix }),
+  );
+  return (out.Contents ?? []).map((object) => object.Key ?? '');
+}
+
+describe('upload pipeline on real S3 and PostgreSQL', () => {
+  let api: ApiHarness;
+
+  beforeAll(async () => {
+    testTrust();
+    api = await startApi();
+  }, 60_000);
+
+  afterAll(() => api?.close());
+
+  it('proxies a single-part bundle, verifies it and registers the version with everything from the manifest', async () => {
+    const bundle = makeBundle({ manifest: { version: '1.0.0' } });
+    const { uploadId, partCount } = await uploadViaProxy(api, bundle);
+    expect(partCount).toBe(1);
+    const result = await finalize(api, uploadId, bundle.signature);
+    expect(result.status).toBe(200);
+    expect(result.body.created).toBe(true);
+    expect(result.body.version).toMatchObject({
+      version: '1.0.0',
+      contentHash: bundle.contentHash,
+      signatureStatus: 'verified',
+      runtime: 'wasm-component@1',
+      uiEntry: 'ui/index.html',
+      endpoints: [{ method: 'GET', path: '/tickets/:id', handler: 'getTicket' }],
+    });
+    const hex = bundle.contentHash.slice('sha256:'.length);
+    expect((await keys(api, `sha256/${hex}/`)).sort()).toEqual([
+      `sha256/${hex}/bundle.tar.zst`,
+      `sha256/${hex}/manifest.json`,
+      `sha256/${hex}/signature.json`,
+    ]);
+    expect(await keys(api, `staging/${uploadId}/`)).toEqual([]);
+  });
+
+  it('refuses to overwrite a canonical object and keeps the original bytes', async () => {
+    const bundle = makeBundle({ manifest: { version: '1.0.1' } });
+    const { uploadId } = await uploadViaProxy(api, bundle);
+    expect((await finalize(api, uploadId, bundle.signature)).status).toBe(200);
+    const bucket = api.bucket;
+    if (!bucket) throw new Error('s3 expected');
+    const client = s3ClientFor(bucket.s3);
+    const key = `sha256/${bundle.contentHash.slice(7)}/bundle.tar.zst`;
+    const overwrite = client.send(
+      new PutObjectCommand({ Bucket: bucket.name, Key: key, Body: Buffer.from('evil'), IfNoneMatch: '*' }),
+    );
+    await expect(overwrite).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+    const stored = await client.send(new GetObjectCommand({ Bucket: bucket.name, Key: key }));
+    expect(Buffer.from(await stored.Body!.transformToByteArray()).equals(bundle.bytes)).toBe(true);
+  });
+
+  it('takes multi-part proxy uploads, parts in any order', async () => {
+    const bundle = makeBundle({ manifest: { version: '1.1.0' }, payloadBytes: 11 * MIB });
+    const { uploadId, partCount } = await uploadViaProxy(api, bundle, [3, 1, 2]);
+    expect(partCount).toBe(3);
+    const result = await finalize(api, uploadId, bundle.signature);
+    expect(result.status).toBe(200);
+    expect(result.body.version.contentHash).toBe(bundle.contentHash);
+  });
+
+  it('takes presigned multipart uploads with parts PUT straight to S3 by fetch, out of order, and resumes after an interruption', async () => {
+    const bundle = makeBundle({ manifest: { version: '1.2.0' }, payloadBytes: 11 * MIB });
+    const initiated = await api.request<{ uploadId: string; strategy: string; partSize: number; partCount: number }>(
+      'POST',
+      '/api/ext-bundles/initiate-upload',
+      { json: { filename: 'bundle.tar.zst', size: bundle.bytes.length } },
+    );
+    expect(initiated.body.strategy).toBe('presigned-multipart');
+    const { uploadId, partSize } = initiated.body;
+    await putPresignedParts(api, uploadId, bundle, partSize, [2]);
+    // "The connection is lost": the client asks what the store holds, gets fresh URLs, continues.
+    const status = await api.request<{ parts: { partNumber: number }[]; receivedBytes: number }>(
+      'GET',
+      `/api/ext-bundles/uploads/${uploadId}`,
+    );
+    expect(status.body.parts.map((part) => part.partNumber)).toEqual([2]);
+    expect(status.body.receivedBytes).toBe(partSize);
+    const early = await finalize(api, uploadId, bundle.signature);
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('UPLOAD_INCOMPLETE');
+    await putPresignedParts(api, uploadId, bundle, partSize, [3, 1]);
+    const result = await finalize(api, uploadId, bundle.signature);
+    expect(result.status).toBe(200);
+    expect(result.body.version.contentHash).toBe(bundle.contentHash);
+  });
+
+  it('short-circuits content that is already registered, and re-finalizing is idempotent', async () => {
+    const bundle = makeBundle({ manifest: { version: '1.3.0' } });
+    const { uploadId } = await uploadViaProxy(api, bundle);
+    const first = await finalize(api, uploadId, bundle.signature);
+    const again = await finalize(api, uploadId, bundle.signature);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ ...first.body, created: false });
+    const exists = await api.request<{ strategy: string; uploadId: null; version: Version }>(
+      'POST',
+      '/api/ext-bundles/initiate-upload',
+      {
+        json: { filename: 'bundle.tar.zst', size: bundle.bytes.length, sha256: bundle.contentHash },
+      },
+    );
+    expect(exists.body).toMatchObject({ strategy: 'exists', uploadId: null, version: { version: '1.3.0' } });
+  });
+
+  it('registers exactly one version when ten uploads of the same content finalize at once', async () => {
+    const bundle = makeBundle({ manifest: { version: '1.4.0' } });
+    const uploads = await Promise.all(Array.from({ length: 10 }, () => uploadViaProxy(api, bundle)));
+    const before = await count(api, 'extension_versions');
+    const results = await Promise.all(uploads.map(({ uploadId }) => finalize(api, uploadId, bundle.signature)));
+    expect(results.map((result) => result.status)).toEqual(Array(10).fill(200));
+    expect(results.filter((result) => result.body.created)).toHaveLength(1);
+    expect(await count(api, 'extension_versions')).toBe(before + 1);
+  });
+
+  it('answers 409 VERSION_EXISTS for the same version with other content', async () => {
+    const first = makeBundle({ manifest: { version: '2.0.0' } });
+    await finalize(api, (await uploadViaProxy(api, first)).uploadId, first.signature);
+    const second = makeBundle({ manifest: { version: '2.0.0', description: 'different bytes' } });
+    const result = await finalize(api, (await uploadViaProxy(api, second)).uploadId, second.signature);
+    expect(result.status).toBe(409);
+    expect(result.body.error.code).toBe('VERSION_EXISTS');
+  });
+
+  it('refuses an oversize bundle at initiate, before any byte moves', async () => {
+    const result = await api.request<ErrorBody>('POST', '/api/ext-bundles/initiate-upload', {
+      json: { filename: 'big.tar.zst', size: 200 * MIB + 1 },
+    });
+    expect(result.status).toBe(413);
+    expect(result.body.error).toMatchObject({ code: 'BUNDLE_TOO_LARGE', details: { limit: 200 * MIB } });
+  });
+
+  it('counts proxied bytes itself: a part longer than declared is refused mid-stream', async () => {
+    const bundle = makeBundle({ manifest: { version: '3.0.0' } });
+    const initiated = await api.request<{ uploadId: string }>('POST', '/api/ext-bundles/initiate-upload', {
+      json: { filename: 'bundle.tar.zst', size: bundle.bytes.length, preferredStrategy: 'proxy' },
+    });
+    const tooLong = Buffer.concat([bundle.bytes, Buffer.alloc(4096)]);
+    const put = await api.request<ErrorBody>(
+      'PUT',
+      `/api/ext-bundles/upload-proxy?uploadId=${initiated.body.uploadId}&partNumber=1`,
+      {
+        body: tooLong,
+        headers: { 'content-type': 'application/octet-stream' },
+      },
+    );
+    expect(put.status).toBe(400);
+    expect(put.body.error.code).toBe('PART_SIZE_MISMATCH');
+  });
+
+  it('checks the declared type and the zstd magic bytes of the first part', async () => {
+    const initiated = await api.request<{ uploadId: string }>('POST', '/api/ext-bundles/initiate-upload', {
+      json: { filename: 'bundle.tar.zst', size: 1024, preferredStrategy: 'proxy' },
+    });
+    const url = `/api/ext-bundles/upload-proxy?uploadId=${initiated.body.uploadId}&partNumber=1`;
+    const wrongType = await api.request<ErrorBody>('PUT', url, {
+      body: Buffer.alloc(1024),
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(wrongType.status).toBe(415);
+    const notZstd = await api.request<ErrorBody>('PUT', url, {
+      body: Buffer.alloc(1024, 0x41),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(notZstd.status).toBe(415);
+    expect(notZstd.body.error.code).toBe('NOT_ZSTD');
+  });
+
+  it('rejects a declared hash that does not match, and ends the upload', async () => {
+    const bundle = makeBundle({ manifest: { version: '3.1.0' } });
+    const { uploadId } = await uploadViaProxy(api, bundle);
+    const result = await finalize(api, uploadId, bundle.signature, { sha256: `sha256:${'0'.repeat(64)}` });
+    expect(result.status).toBe(400);
+    expect(result.body.error.code).toBe('HASH_MISMATCH');
+    expect(await keys(api, `staging/${uploadId}/`)).toEqual([]);
+  });
+
+  it('aborts idempotently; finalizing an aborted upload is UPLOAD_NOT_FOUND', async () => {
+    const bundle = makeBundle({ manifest: { version: '3.2.0' } });
+    const { uploadId } = await uploadViaProxy(api, bundle);
+    expect((await api.request('POST', '/api/ext-bundles/abort', { json: { uploadId } })).status).toBe(200);
+    expect((await api.request('POST', '/api/ext-bundles/abort', { json: { uploadId } })).status).toBe(200);
+    const result = await finalize(api, uploadId, bundle.signature);
+    expect(result.status).toBe(404);
+    expect(result.body.error.code).toBe('UPLOAD_NOT_FOUND');
+    expect(await keys(api, `staging/${uploadId}/`)).toEqual([]);
+  });
+
+  it('answers UPLOAD_EXPIRED for a session past its expiry', async () => {
+    const bundle = makeBundle({ manifest: { version: '3.3.0' } });
+    const { uploadId } = await uploadViaProxy(api, bundle);
+    const client = new pg.Client({ connectionString: api.database.url });
+    await client.connect();
+    await client.query(`UPDATE upload_sessions SET expires_at = now() - interval '1 minute' WHERE id = $1`, [uploadId]);
+    await client.end();
+    const result = await finalize(api, uploadId, bundle.signature);
+    expect(result.status).toBe(410);
+    expect(result.body.error.code).toBe('UPLOAD_EXPIRED');
+  });
+
+  describe('hostile and invalid bundles leave nothing behind', () => {
+    const hostile: [string, () => ReturnType<typeof makeBundle>, string][] = [
+      [
+        'a path traversal',
+        () => makeBundle({ entries: [...validEntries(), { name: 'ui/../../etc/x', data: 'x' }] }),
+        'INVALID_BUNDLE',
+      ],
+      [
+        'a symlink',
+        () => makeBundle({ entries: [...validEntries(), { name: 'ui/l', type: 'symlink', linkname: '/etc/passwd' }] }),
+        'INVALID_BUNDLE',
+      ],
+      [
+        'a missing manifest',
+        () => makeBundle({ entries: validEntries().filter((e) => e.name !== 'manifest.json') }),
+        'INVALID_BUNDLE',
+      ],
+      ['an invalid manifest', () => makeBundle({ manifest: { version: 'one' } }), 'INVALID_MANIFEST'],
+      [
+        'a signature by another publisher',
+        () => makeBundle({ manifest: { version: '9.0.0' }, signer: testTrust().other }),
+        'PUBLISHER_MISMATCH',
+      ],
+    ];
+
+    it.each(hostile)('%s', async (_name, build, code) => {
+      const bundle = build();
+      const versions = await count(api, 'extension_versions');
+      const { uploadId } = await uploadViaProxy(api, bundle);
+      const result = await finalize(api, uploadId, bundle.signature);
+      expect(result.status).toBeGreaterThanOrEqual(400);
+      expect(result.status).toBeLessThan(500);
+      expect(result.body.error.code).toBe(code);
+      expect(await count(api, 'extension_versions')).toBe(versions);
+      expect(await keys(api, `sha256/${bundle.contentHash.slice(7)}/`)).toEqual([]);
+      expect(await keys(api, `staging/${uploadId}/`)).toEqual([]);
+    });
+
+    it('a missing signature under the enforce policy', async () => {
+      const bundle = makeBundle({ manifest: { version: '9.1.0' } });
+      const { uploadId } = await uploadViaProxy(api, bundle);
+      const result = await finalize(api, uploadId);
+      expect(result.status).toBe(422);
+      expect(result.body.error.code).toBe('SIGNATURE_REQUIRED');
+    });
+
+    it('a signature for other content', async () => {
+      const bundle = makeBundle({ manifest: { version: '9.2.0' } });
+      const other = makeBundle({ manifest: { version: '9.3.0' } });
+      const { uploadId } = await uploadViaProxy(api, bundle);
+      const result = await finalize(api, uploadId, other.signature);
+      expect(result.status).toBe(422);
+      expect(result.body.error.code).toBe('DIGEST_MISMATCH');
+    });
+  });
+
+  it('reports the failing rule of a hostile bundle', async () => {
+    const bundle = makeBundle({
+      entries: [...validEntries(), { name: 'ui/l', type: 'symlink', linkname: '/etc/passwd' }],
+    });
+    const result = await finalize(api, (await uploadViaProxy(api, bundle)).uploadId, bundle.signature);
+    expect(result.body.error.details).toMatchObject({ reason: 'UNSUPPORTED_ENTRY_TYPE', entry: 'ui/l' });
+  });
+
+  it('keeps a verifiable audit chain through all of the above', async () => {
+    const entry = fileURLToPath(new URL('../dist/audit/verify-chain.js', import.meta.url));
+    const result = await runToExit(entry, { DATABASE_URL: api.database.url });
+    expect(result.code).toBe(0);
+  });
+
+  it('lets the presigned path upload too, with the audit chain intact afterwards', async () => {
+    const bundle = makeBundle({ manifest: { version: '4.0.0' } });
+    const { uploadId, etags } = await uploadViaPresigned(api, bundle);
+    const parts = [...etags].map(([partNumber, etag]) => ({ partNumber, etag }));
+    const result = await finalize(api, uploadId, bundle.signature, { parts });
+    expect(result.status).toBe(200);
+    const audit = await api.request<{ items: { type: string; outcome: string }[] }>(
+      'GET',
+      '/api/audit?type=upload.finalize&limit=200',
+    );
+    expect(audit.status).toBe(200);
+    expect(audit.body.items.some((event) => event.type === 'upload.finalize' && event.outcome === 'success')).toBe(
+      true,
+    );
+  });
+});
+
+describe('signature policies', () => {
+  it('warn accepts unsigned bundles and records them as unsigned; a bad signature is still rejected', async () => {
+    const api = await startApi({ storage: 'fs', env: { SIGNING_POLICY: 'warn' } });
+    try {
+      const unsigned = makeBundle({ manifest: { version: '1.0.0' } });
+      const ok = await finalize(api, (await uploadViaProxy(api, unsigned)).uploadId);
+      expect(ok.status).toBe(200);
+      expect(ok.body.version.signatureStatus).toBe('unsigned');
+      const bad = makeBundle({ manifest: { version: '1.0.1' }, signer: testTrust().other });
+      const rejected = await finalize(api, (await uploadViaProxy(api, bad)).uploadId, bad.signature);
+      expect(rejected.status).toBe(422);
+      expect(rejected.body.error.code).toBe('PUBLISHER_MISMATCH');
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
+
+  it('off records versions as not checked (development only)', async () => {
+    const api = await startApi({ storage: 'fs', env: { SIGNING_POLICY: 'off' } });
+    try {
+      const bundle = makeBundle({ manifest: { version: '1.0.0' } });
+      const result = await finalize(api, (await uploadViaProxy(api, bundle)).uploadId);
+      expect(result.status).toBe(200);
+      expect(result.body.version.signatureStatus).toBe('not-checked');
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
+});
+
+describe('upload rate limits', () => {
+  it('answers 429 with Retry-After once a principal exceeds its budget', async () => {
+    const api = await startApi({ storage: 'fs', env: { UPLOAD_RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 5; i++) {
+        const response = await api.request('POST', '/api/ext-bundles/initiate-upload', {
+          json: { filename: 'b.tar.zst', size: 1024 },
+        });
+        statuses.push(response.status);
+        retryAfter ??= response.headers.get('retry-after');
+      }
+      expect(statuses).toEqual([201, 201, 201, 429, 429]);
+      expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
+});
+
+describe('bucket CORS for browser uploads', () => {
+  it('is applied at start-up when STORAGE_S3_CORS_ORIGINS is set', async () => {
+    const api = await startApi({ env: { STORAGE_S3_CORS_ORIGINS: 'https://console.example.test' } });
+    try {
+      const { GetBucketCorsCommand } = await import('@aws-sdk/client-s3');
+      const bucket = api.bucket;
+      if (!bucket) throw new Error('s3 expected');
+      const cors = await s3ClientFor(bucket.s3).send(new GetBucketCorsCommand({ Bucket: bucket.name }));
+      expect(cors.CORSRules?.[0]).toMatchObject({
+        AllowedOrigins: ['https://console.example.test'],
+        ExposeHeaders: ['ETag'],
+      });
+      const preflight = await fetch(`${bucket.s3.endpoint}/${bucket.name}/staging/x/bundle.tar.zst`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://console.example.test', 'access-control-request-method': 'PUT' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('https://console.example.test');
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
+});
