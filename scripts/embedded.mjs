@@ -165,7 +165,9 @@ try {
 say('Extension Platform is running (embedded default)');
 say(`  console   ${consoleBuilt ? `${consoleOrigin}/` : 'not built (npm run build:admin, or start with npm start)'}`);
 say(`  API       ${consoleOrigin}/healthz, ${consoleOrigin}/readyz`);
+say(`  API docs  ${consoleOrigin}/api/docs`);
 say(`  Runner    ${runnerUrl}/healthz, ${runnerUrl}/readyz`);
+say(`  sign in   ${secrets.adminEmail} / ${secrets.adminPassword} (platform admin; POST /api/auth/login)`);
 say(`  data      ${dataDir} (PostgreSQL on 127.0.0.1:${pgPort}, bundles in bundles/, secrets in secrets.json)`);
 say(`  trust     ${trustBundle} (development CA; its key is next to it, for extctl keygen --ca-cert/--ca-key)`);
 say('Press Ctrl+C to stop.');
