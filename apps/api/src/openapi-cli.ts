@@ -1,9 +1,7 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { NestFactory } from '@nestjs/core';
-import { ApiModule } from './app.module.js';
-import { loadApiConfig } from './config/api-config.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { createPreviewApp } from './preview-app.js';
 import { API_VERSION } from './version.js';
 
 /**
@@ -15,17 +13,7 @@ const args = process.argv.slice(2);
 const check = args.includes('--check');
 const file = args.find((arg) => !arg.startsWith('--')) ?? new URL('../openapi.json', import.meta.url).pathname;
 
-// Placeholder values: preview mode instantiates nothing, but the module factory needs a typed config.
-const config = loadApiConfig({
-  DATABASE_URL: 'postgres://openapi@localhost/openapi',
-  STORAGE_DRIVER: 'fs',
-  STORAGE_FS_ROOT: '/nonexistent',
-  SIGNING_POLICY: 'off',
-  RUNNER_SHARED_SECRET: 'x'.repeat(32),
-  EXT_SECRETS_KEY: `k1:${Buffer.alloc(32).toString('base64')}`,
-  AUTH_JWT_SECRET: 'x'.repeat(32),
-});
-const app = await NestFactory.create(ApiModule.register(config), { preview: true, logger: false, abortOnError: false });
+const app = await createPreviewApp();
 const document = `${JSON.stringify(buildOpenApiDocument(app, API_VERSION), null, 2)}\n`;
 await app.close();
 

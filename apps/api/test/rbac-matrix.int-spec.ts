@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
-import { ApiModule } from '../src/app.module.js';
 import { listRouteDeclarations, type RouteDeclaration } from '../src/auth/route-declarations.js';
 import { hasPermission, type Principal, type Role } from '../src/auth/principal.js';
-import { loadApiConfig } from '../src/config/api-config.js';
+import { createPreviewApp } from '../src/preview-app.js';
 import { type ApiHarness, startApi } from './api-harness.js';
 
 /** Sample values for path parameters: well-formed, so a permitted caller gets past validation. */
@@ -25,16 +23,7 @@ const ROLE_OF: Partial<Record<Caller, Role>> = {
 };
 
 async function allRoutes(): Promise<RouteDeclaration[]> {
-  const config = loadApiConfig({
-    DATABASE_URL: 'postgres://preview@localhost/preview',
-    STORAGE_DRIVER: 'fs',
-    STORAGE_FS_ROOT: '/nonexistent',
-    SIGNING_POLICY: 'off',
-    RUNNER_SHARED_SECRET: 'x'.repeat(32),
-    EXT_SECRETS_KEY: `k1:${Buffer.alloc(32).toString('base64')}`,
-    AUTH_JWT_SECRET: 'x'.repeat(32),
-  });
-  const app = await NestFactory.create(ApiModule.register(config), { preview: true, logger: false });
+  const app = await createPreviewApp();
   try {
     return listRouteDeclarations(app);
   } finally {

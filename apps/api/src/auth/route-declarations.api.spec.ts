@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { ApiModule } from '../app.module.js';
-import { loadApiConfig } from '../config/api-config.js';
+import { createPreviewApp } from '../preview-app.js';
 import { listRouteDeclarations, undeclaredRoutes } from './route-declarations.js';
 
 /**
@@ -14,16 +12,7 @@ describe('every route of the API declares its access (module graph)', () => {
   let app: INestApplication;
 
   beforeAll(async () => {
-    const config = loadApiConfig({
-      DATABASE_URL: 'postgres://routes@localhost/routes',
-      STORAGE_DRIVER: 'fs',
-      STORAGE_FS_ROOT: '/nonexistent',
-      SIGNING_POLICY: 'off',
-      RUNNER_SHARED_SECRET: 'x'.repeat(32),
-      EXT_SECRETS_KEY: `k1:${Buffer.alloc(32).toString('base64')}`,
-      AUTH_JWT_SECRET: 'x'.repeat(32),
-    });
-    app = await NestFactory.create(ApiModule.register(config), { preview: true, logger: false, abortOnError: false });
+    app = await createPreviewApp();
   });
 
   afterAll(() => app?.close());

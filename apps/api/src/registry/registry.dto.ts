@@ -3,7 +3,23 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { ExtensionEntity, ExtensionVersionEntity } from './registry.entities.js';
 
-export class ListExtensionsQueryDto {
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class ListExtensionsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Matches name, display name or description' })
   @IsOptional()
   @IsString()
@@ -14,37 +30,9 @@ export class ListExtensionsQueryDto {
   @IsOptional()
   @Matches(/^[a-z0-9-]{2,64}$/)
   publisher?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
-export class ListVersionsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-}
+export class ListVersionsQueryDto extends PageQueryDto {}
 
 export class YankVersionDto {
   @ApiPropertyOptional({ maxLength: 500, description: 'Why the version must no longer be installed' })

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_BUNDLE_LIMITS } from '@extplat/bundle';
 import { SIGNING_POLICIES, type SigningPolicy } from '@extplat/signing';
+import type { S3StoreConfig } from '@extplat/storage';
 import type { EnvReader } from './env-reader.js';
 
 /** Config sections that the API and the Runner read the same way. */
@@ -21,14 +22,7 @@ export interface DatabaseConfig {
   migrationsRun: boolean;
 }
 
-export interface S3StorageConfig {
-  endpoint?: string;
-  publicEndpoint?: string;
-  region: string;
-  bucket: string;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  forcePathStyle: boolean;
+export interface S3StorageConfig extends S3StoreConfig {
   /** Origins allowed to PUT parts straight to the bucket (browser uploads); applied at API start-up. */
   corsOrigins: string[];
 }
