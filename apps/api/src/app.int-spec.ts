@@ -1,53 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
-import { createRootLogger, listen } from '@extplat/server-core';
-import { createTestBucket, createTestDatabase, type TestBucket, type TestDatabase } from '@extplat/testing';
 import pg from 'pg';
-import { createApiApp } from './app.js';
-import { loadApiConfig } from './config/api-config.js';
+import { type ApiHarness, startApi } from '../test/api-harness.js';
 import { migrationNames } from './database/schema.js';
 
-function apiEnv(
-  database: TestDatabase,
-  bucket: TestBucket,
-  overrides: Record<string, string> = {},
-): Record<string, string> {
-  return {
-    DATABASE_URL: database.url,
-    STORAGE_DRIVER: 's3',
-    STORAGE_S3_ENDPOINT: bucket.s3.endpoint,
-    STORAGE_S3_REGION: bucket.s3.region,
-    STORAGE_S3_BUCKET: bucket.name,
-    STORAGE_S3_ACCESS_KEY: bucket.s3.accessKeyId,
-    STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
-    STORAGE_S3_FORCE_PATH_STYLE: 'true',
-    SIGNING_POLICY: 'off',
-    RUNNER_SHARED_SECRET: 'r'.repeat(32),
-    EXT_SECRETS_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
-    AUTH_JWT_SECRET: 'j'.repeat(32),
-    API_PORT: '0',
-    LOG_LEVEL: 'silent',
-    ...overrides,
-  };
-}
-
 describe('API on a real PostgreSQL and a real S3 bucket', () => {
-  let database: TestDatabase;
-  let bucket: TestBucket;
-  let app: INestApplication;
+  let api: ApiHarness;
   let base: string;
+  let database: { url: string };
 
   beforeAll(async () => {
-    [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
-    const config = loadApiConfig(apiEnv(database, bucket));
-    app = await createApiApp(config, createRootLogger({ level: 'silent', service: 'api' }));
-    base = await listen(app, config.http);
+    api = await startApi();
+    ({ base, database } = api);
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await Promise.all([database?.drop(), bucket?.destroy()]);
-  });
+  afterAll(() => api?.close());
 
   it('answers liveness without consulting dependencies', async () => {
     const response = await fetch(`${base}/healthz`);
@@ -116,12 +82,9 @@ describe('API on a real PostgreSQL and a real S3 bucket', () => {
 
 describe('API readiness when a dependency is missing', () => {
   it('answers 503 and names the failing check', async () => {
-    const [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
-    const config = loadApiConfig(apiEnv(database, bucket, { STORAGE_S3_BUCKET: `${bucket.name}-absent` }));
-    const app = await createApiApp(config, createRootLogger({ level: 'silent', service: 'api' }));
+    const api = await startApi({ env: { STORAGE_S3_BUCKET: 'extplat-absent-bucket' } });
     try {
-      const base = await listen(app, config.http);
-      const response = await fetch(`${base}/readyz`);
+      const response = await fetch(`${api.base}/readyz`);
       expect(response.status).toBe(503);
       const body = (await response.json()) as {
         status: string;
@@ -131,8 +94,7 @@ describe('API readiness when a dependency is missing', () => {
       expect(body.checks['database']?.ok).toBe(true);
       expect(body.checks['storage']).toMatchObject({ ok: false, error: expect.any(String) });
     } finally {
-      await app.close();
-      await Promise.all([database.drop(), bucket.destroy()]);
+      await api.close();
     }
   });
 });
