@@ -54,15 +54,11 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-/** The API on a fresh database and (for the s3 driver) a fresh bucket, with the bootstrap admin signed in. */
-export async function startApi(
-  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
-): Promise<ApiHarness> {
-  const storage = options.storage ?? 's3';
-  const [database, bucket] = await Promise.all([
-    createTestDatabase(),
-    storage === 's3' ? createTestBucket() : Promise.resolve(undefined),
-  ]);
+/**
+ * The environment of an API on a test database and bucket (or an fs store when there is no bucket):
+ * everything the config requires, with signatures off; callers spread their own settings over it.
+ */
+export function apiTestEnv(database: TestDatabase, bucket: TestBucket | undefined): Record<string, string> {
   const storageEnv: Record<string, string> = bucket
     ? {
         STORAGE_DRIVER: 's3',
@@ -74,19 +70,35 @@ export async function startApi(
         STORAGE_S3_FORCE_PATH_STYLE: 'true',
       }
     : { STORAGE_DRIVER: 'fs', STORAGE_FS_ROOT: mkdtempSync(join(tmpdir(), 'extplat-api-store-')) };
-  const config = loadApiConfig({
+  return {
     DATABASE_URL: database.url,
     ...storageEnv,
-    SIGNING_TRUST_BUNDLE: testTrust().ca.certificatePem,
+    SIGNING_POLICY: 'off',
     RUNNER_SHARED_SECRET: 'r'.repeat(32),
     EXT_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
     AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'silent',
+  };
+}
+
+/** The API on a fresh database and (for the s3 driver) a fresh bucket, with the bootstrap admin signed in. */
+export async function startApi(
+  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
+): Promise<ApiHarness> {
+  const storage = options.storage ?? 's3';
+  const [database, bucket] = await Promise.all([
+    createTestDatabase(),
+    storage === 's3' ? createTestBucket() : Promise.resolve(undefined),
+  ]);
+  const config = loadApiConfig({
+    ...apiTestEnv(database, bucket),
+    SIGNING_POLICY: 'enforce',
+    SIGNING_TRUST_BUNDLE: testTrust().ca.certificatePem,
     BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
     UPLOAD_PART_SIZE_BYTES: String(5 * MIB),
     UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
     API_PORT: '0',
-    LOG_LEVEL: 'silent',
     ...options.env,
   });
   const app: INestApplication = await createApiApp(config, createRootLogger({ level: 'silent', service: 'api' }));

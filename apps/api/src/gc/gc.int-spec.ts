@@ -15,6 +15,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { loadApiConfig } from '../config/api-config.js';
 import { apiSchema } from '../database/schema.js';
 import { DEFAULT_GC_OPTIONS, GC_OPTIONS } from './gc-options.js';
+import { apiTestEnv } from '../../test/api-harness.js';
 import { GcRepository } from './gc.repository.js';
 import { type GcReport, GcService } from './gc.service.js';
 
@@ -382,21 +383,7 @@ describe('GC sweeper on a real PostgreSQL and a real S3 bucket', () => {
   });
 
   describe('the command line (gc-cli)', () => {
-    const cliEnv = () => ({
-      DATABASE_URL: database.url,
-      STORAGE_DRIVER: 's3',
-      STORAGE_S3_ENDPOINT: bucket.s3.endpoint,
-      STORAGE_S3_REGION: bucket.s3.region,
-      STORAGE_S3_BUCKET: bucket.name,
-      STORAGE_S3_ACCESS_KEY: bucket.s3.accessKeyId,
-      STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
-      STORAGE_S3_FORCE_PATH_STYLE: 'true',
-      SIGNING_POLICY: 'off',
-      RUNNER_SHARED_SECRET: 'r'.repeat(32),
-      EXT_SECRETS_KEY: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
-      AUTH_JWT_SECRET: 'j'.repeat(32),
-      LOG_LEVEL: 'silent',
-    });
+    const cliEnv = (): Record<string, string> => apiTestEnv(database, bucket);
 
     it('previews with --dry-run, then sweeps, printing the report as JSON', async () => {
       const id = await insertSession({ state: 'initiated', expiresAt: hoursFromNow(-0.5) });
@@ -443,21 +430,7 @@ describe('GC sweeper on a real PostgreSQL and a real S3 bucket', () => {
 
     it('sweeps periodically after bootstrap, with the wiring of ApiModule', async () => {
       const id = await insertSession({ state: 'initiated', expiresAt: hoursFromNow(-3) });
-      const config = loadApiConfig({
-        DATABASE_URL: database.url,
-        DATABASE_MIGRATIONS_RUN: 'false',
-        STORAGE_DRIVER: 's3',
-        STORAGE_S3_ENDPOINT: bucket.s3.endpoint,
-        STORAGE_S3_REGION: bucket.s3.region,
-        STORAGE_S3_BUCKET: bucket.name,
-        STORAGE_S3_ACCESS_KEY: bucket.s3.accessKeyId,
-        STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
-        STORAGE_S3_FORCE_PATH_STYLE: 'true',
-        SIGNING_POLICY: 'off',
-        RUNNER_SHARED_SECRET: 'r'.repeat(32),
-        EXT_SECRETS_KEY: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
-        AUTH_JWT_SECRET: 'j'.repeat(32),
-      });
+      const config = loadApiConfig({ ...apiTestEnv(database, bucket), DATABASE_MIGRATIONS_RUN: 'false' });
       const moduleRef = await Test.createTestingModule({ imports: [ApiModule.register(config)] })
         .overrideProvider(GC_OPTIONS)
         .useValue({ ...DEFAULT_GC_OPTIONS, initialDelayMs: 0, intervalMs: 100 })
