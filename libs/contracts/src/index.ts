@@ -1,2 +1,3 @@
 export * from './content-hash.js';
 export * from './http.js';
+export * from './runner.js';

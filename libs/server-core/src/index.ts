@@ -7,3 +7,4 @@ export * from './logging/index.js';
 export * from './public.decorator.js';
 export * from './storage/index.js';
 export * from './rate-limiter.js';
+export * from './runner-protocol.js';

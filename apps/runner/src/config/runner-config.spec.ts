@@ -18,7 +18,30 @@ describe('loadRunnerConfig', () => {
     expect(config.consoleOrigin).toBe('http://127.0.0.1:8080');
     expect(config.database.migrationsRun).toBe(false);
     expect(config.sandbox.workers).toBeGreaterThanOrEqual(1);
-    expect(config.egress).toEqual({ allowlist: [], allowPrivateNetworks: false });
+    expect(config.egress).toEqual({
+      allowlist: [],
+      allowPrivateOrigins: [],
+      timeoutMs: 10_000,
+      maxRequestBytes: 1024 * 1024,
+      maxResponseBytes: 3 * 1024 * 1024,
+      maxRedirects: 5,
+    });
+  });
+
+  it('lets only allowlisted origins reach private addresses', () => {
+    const config = loadRunnerConfig({
+      ...valid,
+      EXT_EGRESS_ALLOWLIST: 'http://127.0.0.1:9000, https://api.example.com',
+      EXT_EGRESS_ALLOW_PRIVATE: 'http://127.0.0.1:9000/',
+    });
+    expect(config.egress.allowPrivateOrigins).toEqual(['http://127.0.0.1:9000']);
+    expect(() =>
+      loadRunnerConfig({
+        ...valid,
+        EXT_EGRESS_ALLOWLIST: 'https://api.example.com',
+        EXT_EGRESS_ALLOW_PRIVATE: 'http://10.0.0.5',
+      }),
+    ).toThrow(/EXT_EGRESS_ALLOW_PRIVATE: each item must be an origin that is also in EXT_EGRESS_ALLOWLIST/);
   });
 
   it('does not need the API-only secrets, but does need the shared one', () => {

@@ -29,8 +29,15 @@ export interface RunnerConfig {
   signing: SigningConfig;
   egress: {
     allowlist: string[];
-    /** Lets extensions reach loopback, private and link-local addresses (development only). */
-    allowPrivateNetworks: boolean;
+    /**
+     * Allowlisted origins that may resolve to loopback, private or link-local addresses (an on-premises
+     * service, or a test server). Every other origin must resolve to public addresses only.
+     */
+    allowPrivateOrigins: string[];
+    timeoutMs: number;
+    maxRequestBytes: number;
+    maxResponseBytes: number;
+    maxRedirects: number;
   };
   sharedSecret: string;
   /** This Runner's public origin+path for extension UIs. */
@@ -51,6 +58,25 @@ export interface RunnerConfig {
 
 const MIB = 1024 * 1024;
 
+function readEgress(env: EnvReader): RunnerConfig['egress'] {
+  const allowlist = readEgressAllowlist(env);
+  const allowPrivateOrigins = env
+    .list('EXT_EGRESS_ALLOW_PRIVATE', (item) => {
+      const origin = URL.canParse(item) ? new URL(item).origin : undefined;
+      return origin && allowlist.includes(origin) ? undefined : 'an origin that is also in EXT_EGRESS_ALLOWLIST';
+    })
+    .filter((item) => URL.canParse(item))
+    .map((item) => new URL(item).origin);
+  return {
+    allowlist,
+    allowPrivateOrigins,
+    timeoutMs: env.int('EXT_EGRESS_TIMEOUT_MS', { default: 10_000, min: 100, max: 300_000 }),
+    maxRequestBytes: env.int('EXT_EGRESS_MAX_REQUEST_BYTES', { default: MIB, min: 1024, max: 3 * MIB }),
+    maxResponseBytes: env.int('EXT_EGRESS_MAX_RESPONSE_BYTES', { default: 3 * MIB, min: 1024, max: 3 * MIB }),
+    maxRedirects: env.int('EXT_EGRESS_MAX_REDIRECTS', { default: 5, min: 0, max: 20 }),
+  };
+}
+
 /** Reads and checks the Runner's whole configuration; throws a ConfigError naming every bad variable. */
 export function loadRunnerConfig(source: Env): RunnerConfig {
   const env = new EnvReader(source);
@@ -70,10 +96,7 @@ export function loadRunnerConfig(source: Env): RunnerConfig {
     storage: readStorage(env),
     bundle: readBundleLimits(env),
     signing: readSigning(env),
-    egress: {
-      allowlist: readEgressAllowlist(env),
-      allowPrivateNetworks: env.bool('EXT_EGRESS_ALLOW_PRIVATE', { default: false }),
-    },
+    egress: readEgress(env),
     sharedSecret: readRunnerSharedSecret(env),
     publicBase,
     consoleOrigin,

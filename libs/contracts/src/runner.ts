@@ -1,0 +1,91 @@
+/**
+ * The contract between the API's gateway and the Runner (ARCHITECTURE §6, §7). The gateway signs every
+ * execute request with the shared secret; the Runner trusts nothing but these signed claims.
+ */
+
+export const RUNNER_EXECUTE_PATH = '/v1/execute';
+
+/** Headers of a signed execute request. */
+export const RunnerSignatureHeaders = {
+  /** Milliseconds since the epoch when the gateway signed the request. */
+  timestamp: 'x-extplat-timestamp',
+  /** A fresh random value per request: the Runner refuses one it has already seen. */
+  nonce: 'x-extplat-nonce',
+  /** `v1=<hex HMAC-SHA256>` over `v1:<timestamp>:<nonce>:` followed by the raw body. */
+  signature: 'x-extplat-signature',
+} as const;
+
+/** Capability names of the manifest vocabulary that map to host imports. */
+export const Capability = {
+  Log: 'cap:log.emit',
+  Context: 'cap:context.read',
+  Secrets: 'cap:secrets.get',
+  HttpFetch: 'cap:http.fetch',
+  StorageKv: 'cap:storage.kv',
+} as const;
+
+/** Who and what an execution is for, as the gateway resolved it. */
+export interface ExecuteClaims {
+  requestId: string;
+  tenantId: string;
+  installId: string;
+  /** The extension's id (its manifest name, reverse-DNS). */
+  extensionId: string;
+  version: string;
+  /** `sha256:<hex>` of the bundle to run. */
+  contentHash: string;
+  userId: string | null;
+  /** The matched endpoint's handler name. */
+  handler: string;
+  /** Path parameters of the matched endpoint, in path order. */
+  params: [string, string][];
+  /** Granted capabilities: the manifest's request ∩ the admin's grant. */
+  capabilities: string[];
+  /** Granted egress origins: the manifest's request ∩ the admin's grant. */
+  egress: string[];
+  /** The install's configuration, validated against the manifest's schema. */
+  config: unknown;
+  /** Changes whenever the install's version, grants, config or secrets change (instance reuse key). */
+  configVersion: number;
+  /** The install's secrets as `{name: value}` JSON, sealed for the Runner; null when none or not granted. */
+  sealedSecrets: string | null;
+  /** Wall-clock budget of the execution, host calls included. */
+  deadlineMs: number;
+}
+
+export interface ExecuteHttpRequest {
+  method: string;
+  /** Path below `/api/ext/{extensionId}`, starting with `/`. */
+  path: string;
+  query: [string, string][];
+  /** Forwarded request headers, names in lowercase. */
+  headers: [string, string][];
+  bodyB64: string;
+}
+
+/** `POST /v1/execute` body. */
+export interface ExecuteRequestBody {
+  claims: ExecuteClaims;
+  request: ExecuteHttpRequest;
+}
+
+/** `POST /v1/execute` 200 answer: the extension's response (the gateway filters the headers). */
+export interface ExecuteResponseBody {
+  status: number;
+  headers: [string, string][];
+  bodyB64: string;
+}
+
+/** Settings the API and the Runner must agree on (ARCHITECTURE §10). */
+export interface ConfigFingerprint {
+  service: 'api' | 'runner';
+  /** sha256 over the canonical JSON of `settings`. */
+  fingerprint: string;
+  settings: {
+    storage: string;
+    signingPolicy: string;
+    trustBundleSha256: string | null;
+    revokedSha256: string | null;
+    egressAllowlist: string[];
+  };
+}

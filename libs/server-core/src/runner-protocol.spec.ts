@@ -1,0 +1,80 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  checkRunnerSignature,
+  NonceCache,
+  SIGNATURE_MAX_SKEW_MS,
+  sealForRunner,
+  signRunnerRequest,
+  unsealFromApi,
+} from './runner-protocol.js';
+
+const secret = 'a'.repeat(40);
+const body = new TextEncoder().encode('{"claims":{}}');
+
+describe('runner request signatures', () => {
+  it('accepts what it signed and names the nonce', () => {
+    const headers = signRunnerRequest(secret, body, 1_000_000);
+    const check = checkRunnerSignature(secret, headers, body, 1_000_500);
+    expect(check).toEqual({ ok: true, nonce: headers['x-extplat-nonce'], timestamp: 1_000_000 });
+  });
+
+  it('refuses a changed body, another secret, and missing or malformed headers', () => {
+    const headers = signRunnerRequest(secret, body, 1_000_000);
+    const other = new TextEncoder().encode('{"claims":{"tenantId":"x"}}');
+    expect(checkRunnerSignature(secret, headers, other, 1_000_000)).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(checkRunnerSignature('b'.repeat(40), headers, body, 1_000_000)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
+    expect(checkRunnerSignature(secret, {}, body)).toEqual({ ok: false, reason: 'missing' });
+    expect(checkRunnerSignature(secret, { ...headers, 'x-extplat-signature': 'sha1=abc' }, body, 1_000_000)).toEqual({
+      ok: false,
+      reason: 'malformed',
+    });
+  });
+
+  it('refuses a signed request older or newer than the allowed skew', () => {
+    const headers = signRunnerRequest(secret, body, 1_000_000);
+    expect(checkRunnerSignature(secret, headers, body, 1_000_000 + SIGNATURE_MAX_SKEW_MS + 1)).toEqual({
+      ok: false,
+      reason: 'stale',
+    });
+    expect(checkRunnerSignature(secret, headers, body, 1_000_000 - SIGNATURE_MAX_SKEW_MS - 1)).toEqual({
+      ok: false,
+      reason: 'stale',
+    });
+  });
+
+  it('remembers nonces for the replay window and forgets them after', () => {
+    let now = 0;
+    const cache = new NonceCache(1000, () => now);
+    expect(cache.remember('n1')).toBe(true);
+    expect(cache.remember('n1')).toBe(false);
+    now = 1001;
+    expect(cache.remember('n1')).toBe(true);
+  });
+
+  it('keeps the nonce cache bounded by the window', () => {
+    let now = 0;
+    const cache = new NonceCache(10, () => now);
+    for (let index = 0; index < 5000; index++) {
+      now = index;
+      cache.remember(`n${index}`);
+    }
+    expect((cache as unknown as { seen: Map<string, number> }).seen.size).toBeLessThan(1100);
+    expect(cache.remember('n4999')).toBe(false);
+  });
+});
+
+describe('sealed secrets', () => {
+  it('round-trips under the same secret and fails under another or when tampered', () => {
+    const sealed = sealForRunner(secret, { 'api-token': 't0p' });
+    expect(sealed).not.toContain('t0p');
+    expect(unsealFromApi(secret, sealed)).toEqual({ 'api-token': 't0p' });
+    expect(() => unsealFromApi('b'.repeat(40), sealed)).toThrow();
+    const parts = sealed.split('.');
+    parts[2] = Buffer.from('tampered').toString('base64url');
+    expect(() => unsealFromApi(secret, parts.join('.'))).toThrow();
+    expect(() => unsealFromApi(secret, 'v2.x.y.z')).toThrow(/unknown format/);
+  });
+});

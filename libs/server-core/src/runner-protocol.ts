@@ -1,0 +1,112 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
+import { RunnerSignatureHeaders } from '@extplat/contracts';
+
+/** How far a signed request's timestamp may be from the Runner's clock, either way. */
+export const SIGNATURE_MAX_SKEW_MS = 30_000;
+
+function mac(secret: string, timestamp: string, nonce: string, body: Uint8Array): string {
+  return createHmac('sha256', secret).update(`v1:${timestamp}:${nonce}:`).update(body).digest('hex');
+}
+
+/** Headers that sign `body` for the Runner. */
+export function signRunnerRequest(secret: string, body: Uint8Array, now = Date.now()): Record<string, string> {
+  const timestamp = String(now);
+  const nonce = randomBytes(16).toString('base64url');
+  return {
+    [RunnerSignatureHeaders.timestamp]: timestamp,
+    [RunnerSignatureHeaders.nonce]: nonce,
+    [RunnerSignatureHeaders.signature]: `v1=${mac(secret, timestamp, nonce, body)}`,
+  };
+}
+
+export type SignatureCheck =
+  | { ok: true; nonce: string; timestamp: number }
+  | { ok: false; reason: 'missing' | 'malformed' | 'stale' | 'bad-signature' };
+
+/**
+ * Checks the signature headers against `body`. Replay protection is the caller's: it must remember
+ * accepted nonces for twice the allowed skew (see NonceCache).
+ */
+export function checkRunnerSignature(
+  secret: string,
+  headers: Record<string, string | string[] | undefined>,
+  body: Uint8Array,
+  now = Date.now(),
+): SignatureCheck {
+  const one = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? undefined : value;
+  };
+  const timestamp = one(RunnerSignatureHeaders.timestamp);
+  const nonce = one(RunnerSignatureHeaders.nonce);
+  const signature = one(RunnerSignatureHeaders.signature);
+  if (!timestamp || !nonce || !signature) return { ok: false, reason: 'missing' };
+  if (!/^\d{1,16}$/.test(timestamp) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce) || !/^v1=[0-9a-f]{64}$/.test(signature)) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const expected = Buffer.from(mac(secret, timestamp, nonce, body), 'hex');
+  if (!timingSafeEqual(expected, Buffer.from(signature.slice(3), 'hex'))) return { ok: false, reason: 'bad-signature' };
+  const at = Number(timestamp);
+  if (Math.abs(now - at) > SIGNATURE_MAX_SKEW_MS) return { ok: false, reason: 'stale' };
+  return { ok: true, nonce, timestamp: at };
+}
+
+/** Nonces seen within the replay window; `remember` answers false for a replay. Bounded by the window. */
+export class NonceCache {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly windowMs = 2 * SIGNATURE_MAX_SKEW_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  remember(nonce: string): boolean {
+    const now = this.now();
+    if (this.seen.size > 1000) {
+      for (const [key, at] of this.seen) {
+        if (now - at <= this.windowMs) break;
+        this.seen.delete(key);
+      }
+    }
+    const at = this.seen.get(nonce);
+    if (at !== undefined && now - at <= this.windowMs) return false;
+    this.seen.delete(nonce);
+    this.seen.set(nonce, now);
+    return true;
+  }
+}
+
+function sealingKey(secret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'extplat', 'runner-sealed-secrets/v1', 32));
+}
+
+/** Encrypts `value` for the Runner with a key derived from the shared secret (AES-256-GCM). */
+export function sealForRunner(secret: string, value: unknown): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealingKey(secret), iv);
+  const data = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return `v1.${iv.toString('base64url')}.${data.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
+}
+
+/** The inverse of sealForRunner; throws when the value was not sealed with this secret. */
+export function unsealFromApi(secret: string, sealed: string): unknown {
+  const [version, iv, data, tag] = sealed.split('.');
+  if (version !== 'v1' || !iv || data === undefined || !tag) throw new Error('sealed value has an unknown format');
+  const decipher = createDecipheriv('aes-256-gcm', sealingKey(secret), Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]);
+  return JSON.parse(plain.toString('utf8')) as unknown;
+}
+
+/** sha256 hex of a string (fingerprints of settings). */
+export function sha256Hex(value: string | Uint8Array): string {
+  return createHash('sha256').update(value).digest('hex');
+}
