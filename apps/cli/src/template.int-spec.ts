@@ -94,7 +94,7 @@ describe('extctl on the template extension', () => {
     const inspect = await extctl(project, 'inspect', 'bundle.tar.zst');
     expect(inspect.code).toBe(0);
     expect(inspect.stdout).toContain('com.acme.ticket-helper 0.1.0 by acme');
-    expect(inspect.stdout).toContain('GET /greeting, GET /secret-status');
+    expect(inspect.stdout).toContain('GET /greeting, GET /secret-status, GET /upstream');
   }, 180_000);
 
   it('rejects a tampered bundle and a foreign signer, with the signature exit status', async () => {

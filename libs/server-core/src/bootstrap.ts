@@ -10,6 +10,8 @@ import { PinoNestLogger, requestLoggingMiddleware } from './logging/index.js';
 export interface HttpAppOptions {
   module: Type | DynamicModule;
   logger: Logger;
+  /** False when the app reads request bodies itself (the Runner verifies signatures over raw bytes). */
+  bodyParser?: boolean;
   /** Extra setup before listening (static files, CORS, docs). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -20,6 +22,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
     logger: new PinoNestLogger(options.logger),
     bufferLogs: true,
     abortOnError: false,
+    bodyParser: options.bodyParser ?? true,
   });
   app.use(requestLoggingMiddleware(options.logger));
   app.useGlobalPipes(createValidationPipe());

@@ -7,7 +7,8 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-import { RunnerSignatureHeaders } from '@extplat/contracts';
+import { type ConfigFingerprint, RunnerSignatureHeaders } from '@extplat/contracts';
+import type { SigningConfig, StorageConfig } from './config/sections.js';
 
 /** How far a signed request's timestamp may be from the Runner's clock, either way. */
 export const SIGNATURE_MAX_SKEW_MS = 30_000;
@@ -109,4 +110,36 @@ export function unsealFromApi(secret: string, sealed: string): unknown {
 /** sha256 hex of a string (fingerprints of settings). */
 export function sha256Hex(value: string | Uint8Array): string {
   return createHash('sha256').update(value).digest('hex');
+}
+
+/** The settings the API and the Runner must agree on, and their fingerprint (ARCHITECTURE §10). */
+export function configFingerprint(
+  service: ConfigFingerprint['service'],
+  shared: { storage: StorageConfig; signing: SigningConfig; egressAllowlist: readonly string[] },
+): ConfigFingerprint {
+  const { storage, signing } = shared;
+  const location =
+    storage.driver === 's3'
+      ? `s3:${storage.s3.endpoint ?? `aws:${storage.s3.region}`}/${storage.s3.bucket}/${storage.canonicalBase}`
+      : `fs:${storage.fs.root}/${storage.canonicalBase}`;
+  const settings: ConfigFingerprint['settings'] = {
+    storage: location,
+    signingPolicy: signing.policy,
+    trustBundleSha256: signing.trustBundlePem ? sha256Hex(normalizePem(signing.trustBundlePem)) : null,
+    revokedSha256:
+      signing.revokedFingerprints.length > 0 ? sha256Hex([...signing.revokedFingerprints].sort().join(',')) : null,
+    egressAllowlist: [...shared.egressAllowlist].sort(),
+  };
+  return { service, fingerprint: sha256Hex(JSON.stringify(settings)), settings };
+}
+
+/** Line endings and surrounding blanks must not make two copies of one trust bundle differ. */
+function normalizePem(pem: string): string {
+  return pem.replace(/\r\n/g, '\n').trim();
+}
+
+/** Names every setting that differs between two fingerprints (empty when they agree). */
+export function fingerprintDrift(a: ConfigFingerprint, b: ConfigFingerprint): string[] {
+  const keys = Object.keys(a.settings) as (keyof ConfigFingerprint['settings'])[];
+  return keys.filter((key) => JSON.stringify(a.settings[key]) !== JSON.stringify(b.settings[key]));
 }

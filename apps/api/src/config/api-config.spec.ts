@@ -47,6 +47,8 @@ describe('loadApiConfig', () => {
       baseUrl: 'http://127.0.0.1:8081',
       publicBase: 'http://127.0.0.1:8081',
       gatewayTimeoutMs: 10_000,
+      gatewayMaxBodyBytes: 1024 * 1024,
+      gatewayRateLimitPerMinute: 600,
     });
     expect(config.secretsKeys.map((key) => key.id)).toEqual(['k2', 'k1']);
     expect(config.secretsKeys[0]?.key).toHaveLength(32);

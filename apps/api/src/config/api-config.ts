@@ -37,6 +37,10 @@ export interface ApiConfig {
     publicBase: string;
     sharedSecret: string;
     gatewayTimeoutMs: number;
+    /** Largest request body the gateway passes to an extension. */
+    gatewayMaxBodyBytes: number;
+    /** Calls per minute per tenant and extension (a token bucket that holds one minute's worth). */
+    gatewayRateLimitPerMinute: number;
   };
   /** Keys that seal install secrets; the first one encrypts, all of them decrypt (rotation). */
   secretsKeys: SecretsKey[];
@@ -116,6 +120,12 @@ export function loadApiConfig(source: Env): ApiConfig {
       publicBase: runnerPublicBase,
       sharedSecret: readRunnerSharedSecret(env),
       gatewayTimeoutMs: env.int('EXT_GATEWAY_TIMEOUT_MS', { default: 10_000, min: 100, max: 300_000 }),
+      gatewayMaxBodyBytes: env.int('EXT_GATEWAY_MAX_BODY_BYTES', {
+        default: 1024 * 1024,
+        min: 1024,
+        max: 10 * 1024 * 1024,
+      }),
+      gatewayRateLimitPerMinute: env.int('EXT_GATEWAY_RATE_LIMIT_PER_MINUTE', { default: 600, min: 1, max: 1_000_000 }),
     },
     secretsKeys,
     auth: {

@@ -24,7 +24,7 @@ export interface InitOptions {
   displayName?: string;
 }
 
-/** The template's manifest: two endpoints, an iframe UI, and a config schema with one setting. */
+/** The template's manifest: three endpoints, an iframe UI, and a config schema with one setting. */
 export function templateManifest(name: string, publisher: string, displayName: string): Record<string, unknown> {
   return {
     manifestVersion: 2,
@@ -35,18 +35,22 @@ export function templateManifest(name: string, publisher: string, displayName: s
     description: 'Created with extctl init.',
     runtime: 'wasm-component@1',
     entry: 'dist/main.wasm',
-    capabilities: ['cap:log.emit', 'cap:context.read', 'cap:secrets.get'],
+    capabilities: ['cap:log.emit', 'cap:context.read', 'cap:secrets.get', 'cap:http.fetch'],
     egress: [],
     ui: { type: 'iframe', entry: 'ui/index.html', hooks: { appMenu: { label: displayName } } },
     api: {
       endpoints: [
         { method: 'GET', path: '/greeting', handler: 'greeting' },
         { method: 'GET', path: '/secret-status', handler: 'secretStatus' },
+        { method: 'GET', path: '/upstream', handler: 'upstream' },
       ],
     },
     config: {
       type: 'object',
-      properties: { greeting: { type: 'string', maxLength: 100, default: 'Hello' } },
+      properties: {
+        greeting: { type: 'string', maxLength: 100, default: 'Hello' },
+        upstreamUrl: { type: 'string', maxLength: 2000, description: 'URL that GET /upstream calls' },
+      },
       additionalProperties: false,
     },
   };
@@ -105,7 +109,7 @@ export async function initExtension(
 export function registerInit(program: Command, output: Output): void {
   program
     .command('init')
-    .description('create a new extension from the template (handler with two endpoints, iframe UI)')
+    .description('create a new extension from the template (handler with three endpoints, iframe UI)')
     .argument('<dir>', 'directory to create (must not exist, or be empty)')
     .option('--name <id>', 'extension id, reverse-DNS (default: com.<publisher>.<dir>)')
     .option('--publisher <id>', 'publisher id; must match the signing certificate CN', 'example')

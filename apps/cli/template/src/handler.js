@@ -4,8 +4,10 @@
 import { log } from 'extplat:extension/log@1.0.0';
 import { getConfig, getContext } from 'extplat:extension/context@1.0.0';
 import { get as getSecret } from 'extplat:extension/secrets@1.0.0';
+import { fetch as httpFetch } from 'extplat:extension/http@1.0.0';
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 function json(status, value) {
   return {
@@ -34,6 +36,30 @@ const handlers = {
     const token = getSecret('api-token');
     log('debug', 'secret status requested');
     return json(200, { apiTokenConfigured: token !== undefined && token.length > 0 });
+  },
+
+  // GET /upstream: calls the install's configured upstreamUrl through the platform's egress choke point.
+  // Its origin must be listed in manifest.json's "egress" and granted by the tenant admin at install.
+  upstream() {
+    const config = JSON.parse(getConfig());
+    if (typeof config.upstreamUrl !== 'string') {
+      return json(400, { error: 'set upstreamUrl in the install configuration' });
+    }
+    try {
+      const response = httpFetch({
+        method: 'GET',
+        url: config.upstreamUrl,
+        headers: [['accept', 'application/json']],
+        body: new Uint8Array(),
+      });
+      log('info', `upstream answered ${response.status}`);
+      return json(200, { upstreamStatus: response.status, body: decoder.decode(response.body).slice(0, 2000) });
+    } catch (error) {
+      // A refused or failed fetch arrives as the WIT fetch-error variant: { tag, val }.
+      const reason = error && typeof error === 'object' && 'payload' in error ? error.payload : error;
+      log('warn', `upstream call failed: ${JSON.stringify(reason)}`);
+      return json(502, { error: 'upstream call failed', reason });
+    }
   },
 };
 

@@ -1,0 +1,19 @@
+import { defineErrorCodes } from '@extplat/server-core';
+
+export const GatewayErrors = defineErrorCodes({
+  /** The caller has no tenant (platform admins act across tenants and cannot call extensions). */
+  TENANT_REQUIRED: 403,
+  /** The caller's tenant has no install of this extension. */
+  EXTENSION_NOT_INSTALLED: 404,
+  /** Installed for the caller's tenant but disabled. */
+  EXTENSION_DISABLED: 403,
+  /** No endpoint declared in the manifest matches the method and path. */
+  ENDPOINT_NOT_FOUND: 404,
+  REQUEST_BODY_TOO_LARGE: 413,
+  /** The extension did not answer in time (EXT_GATEWAY_TIMEOUT_MS, or its execution deadline). */
+  EXTENSION_TIMEOUT: 504,
+  /** The Runner answered with an error: the extension failed, or its bundle could not be used. */
+  EXTENSION_FAILED: 502,
+  /** The Runner could not be reached or gave an unreadable answer. */
+  RUNNER_UNAVAILABLE: 502,
+});

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { Request } from 'express';
+import type { ExecuteRequestBody } from '@extplat/contracts';
+import { currentRequestContext, DomainError, RateLimiter, sealForRunner, statusForCode } from '@extplat/server-core';
+import type { Principal } from '../auth/principal.js';
+import { API_CONFIG } from '../config/config.module.js';
+import type { ApiConfig } from '../config/api-config.js';
+import { type GatewayInstall, InstallsService } from '../installs/installs.service.js';
+import { matchEndpoint, pathSegments } from './endpoint-match.js';
+import { GatewayAudit } from './gateway-audit.js';
+import { GatewayErrors } from './gateway.errors.js';
+import { filterResponseHeaders, forwardedRequestHeaders } from './response-headers.js';
+import { RunnerClient } from './runner-client.js';
+
+export interface GatewayResponse {
+  status: number;
+  headers: [string, string][];
+  body: Buffer;
+}
+
+/** How long a resolved install is reused. Changes made through this API instance invalidate it at once. */
+const RESOLUTION_TTL_MS = 2000;
+
+async function readBody(req: Request, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  const tooLarge = () =>
+    new DomainError(
+      GatewayErrors.REQUEST_BODY_TOO_LARGE,
+      `Request bodies sent to extensions are limited to ${limit} bytes`,
+      {
+        limit,
+      },
+    );
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * `ALL /api/ext/{extensionId}/{path}` (ARCHITECTURE §7): the caller's tenant → its enabled install →
+ * the declared endpoint → rate limit → body cap → a signed call to the Runner → filtered response →
+ * audit event.
+ */
+@Injectable()
+export class GatewayService implements OnApplicationShutdown {
+  private readonly runner: RunnerClient;
+  private readonly limiter: RateLimiter;
+  private readonly resolutions = new Map<string, { install: GatewayInstall | null; expires: number }>();
+
+  constructor(
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly installs: InstallsService,
+    private readonly audit: GatewayAudit,
+  ) {
+    this.runner = new RunnerClient(config.runner.baseUrl, config.runner.sharedSecret);
+    const perMinute = config.runner.gatewayRateLimitPerMinute;
+    this.limiter = new RateLimiter(perMinute, perMinute / 60);
+    installs.onChange((tenantId, extensionName) => this.resolutions.delete(`${tenantId}\n${extensionName}`));
+  }
+
+  async handle(principal: Principal, extensionId: string, subPath: string, req: Request): Promise<GatewayResponse> {
+    const started = performance.now();
+    const requestId = currentRequestContext()?.requestId ?? randomUUID();
+    const record = (outcome: 'success' | 'failure', data: Record<string, unknown>) =>
+      this.audit.add({
+        type: 'extension.call',
+        actor: principal,
+        tenantId: principal.tenantId,
+        subject: `extension:${extensionId}`,
+        outcome,
+        data: { method: req.method, path: subPath, durationMs: Math.round(performance.now() - started), ...data },
+      });
+    try {
+      const response = await this.call(principal, extensionId, subPath, req, requestId);
+      record(response.status < 500 ? 'success' : 'failure', { status: response.status });
+      return response;
+    } catch (error) {
+      record('failure', {
+        status: error instanceof DomainError ? (statusForCode(error.code) ?? 500) : 500,
+        code: error instanceof DomainError ? error.code : 'INTERNAL_ERROR',
+      });
+      throw error;
+    }
+  }
+
+  private async call(
+    principal: Principal,
+    extensionId: string,
+    subPath: string,
+    req: Request,
+    requestId: string,
+  ): Promise<GatewayResponse> {
+    const tenantId = principal.tenantId;
+    if (!tenantId) {
+      throw new DomainError(
+        GatewayErrors.TENANT_REQUIRED,
+        'Extensions run for a tenant: call them as a user or with an API key of that tenant',
+      );
+    }
+    const install = await this.resolve(tenantId, extensionId);
+    if (!install) {
+      throw new DomainError(GatewayErrors.EXTENSION_NOT_INSTALLED, `${extensionId} is not installed for your tenant`, {
+        extensionId,
+      });
+    }
+    if (!install.enabled) {
+      throw new DomainError(
+        GatewayErrors.EXTENSION_DISABLED,
+        `${extensionId} is installed but disabled for your tenant; a tenant admin can enable it`,
+        { extensionId },
+      );
+    }
+    const segments = pathSegments(subPath);
+    const match = segments && matchEndpoint(install.endpoints, req.method, segments);
+    if (!match) {
+      throw new DomainError(
+        GatewayErrors.ENDPOINT_NOT_FOUND,
+        `${extensionId} declares no endpoint for ${req.method} ${subPath}`,
+        { method: req.method, path: subPath },
+      );
+    }
+    this.limiter.consume(`${tenantId}\n${extensionId}`);
+    const body = await readBody(req, this.config.runner.gatewayMaxBodyBytes);
+    const query = new URLSearchParams(
+      req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '',
+    );
+    const payload: ExecuteRequestBody = {
+      claims: {
+        requestId,
+        tenantId,
+        installId: install.installId,
+        extensionId: install.extensionName,
+        version: install.version,
+        contentHash: install.contentHash,
+        userId: principal.kind === 'user' ? principal.id : null,
+        handler: match.endpoint.handler,
+        params: match.params,
+        capabilities: install.capabilities,
+        egress: install.egress,
+        config: install.config ?? {},
+        configVersion: install.configVersion,
+        sealedSecrets:
+          Object.keys(install.secrets).length > 0
+            ? sealForRunner(this.config.runner.sharedSecret, install.secrets)
+            : null,
+        deadlineMs: this.config.runner.gatewayTimeoutMs,
+      },
+      request: {
+        method: req.method,
+        path: subPath,
+        query: [...query.entries()],
+        headers: forwardedRequestHeaders(req.headers),
+        bodyB64: body.toString('base64'),
+      },
+    };
+    // The Runner's own deadline is the gateway's timeout; the extra second lets its 504 arrive first.
+    const answer = await this.runner.execute(payload, this.config.runner.gatewayTimeoutMs + 1000);
+    switch (answer.kind) {
+      case 'ok':
+        return {
+          status: answer.body.status,
+          headers: filterResponseHeaders(answer.body.headers),
+          body: Buffer.from(answer.body.bodyB64, 'base64'),
+        };
+      case 'timeout':
+        throw new DomainError(
+          GatewayErrors.EXTENSION_TIMEOUT,
+          `${extensionId} did not answer within ${this.config.runner.gatewayTimeoutMs} ms`,
+          { timeoutMs: this.config.runner.gatewayTimeoutMs },
+        );
+      case 'unavailable':
+        throw new DomainError(
+          GatewayErrors.RUNNER_UNAVAILABLE,
+          `The extension runner could not be reached: ${answer.message}`,
+        );
+      case 'error':
+        if (answer.status === 504) {
+          throw new DomainError(
+            GatewayErrors.EXTENSION_TIMEOUT,
+            answer.error?.message ?? `${extensionId} did not answer in time`,
+            { runnerCode: answer.error?.code },
+          );
+        }
+        throw new DomainError(
+          GatewayErrors.EXTENSION_FAILED,
+          answer.error?.message ?? `The extension runner answered ${answer.status}`,
+          { runnerCode: answer.error?.code ?? null, runnerStatus: answer.status, ...(answer.error?.details ?? {}) },
+        );
+    }
+  }
+
+  private async resolve(tenantId: string, extensionId: string): Promise<GatewayInstall | null> {
+    const key = `${tenantId}\n${extensionId}`;
+    const now = Date.now();
+    const cached = this.resolutions.get(key);
+    if (cached && cached.expires > now) return cached.install;
+    const install = await this.installs.resolveForGateway(tenantId, extensionId);
+    if (this.resolutions.size > 10_000) this.resolutions.clear();
+    this.resolutions.set(key, { install, expires: now + RESOLUTION_TTL_MS });
+    return install;
+  }
+
+  onApplicationShutdown(): void {
+    this.runner.close();
+  }
+}

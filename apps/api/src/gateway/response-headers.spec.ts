@@ -1,0 +1,51 @@
+import { describe, expect, it } from '@jest/globals';
+import { filterResponseHeaders, forwardedRequestHeaders } from './response-headers.js';
+
+describe('filterResponseHeaders', () => {
+  it('keeps allowlisted and x-ext- headers and drops transport, cookie and policy headers', () => {
+    expect(
+      filterResponseHeaders([
+        ['Content-Type', 'application/json'],
+        ['ETag', '"v1"'],
+        ['x-ext-trace', 'abc'],
+        ['set-cookie', 'session=stolen'],
+        ['connection', 'close'],
+        ['transfer-encoding', 'chunked'],
+        ['content-security-policy', 'default-src *'],
+        ['access-control-allow-origin', '*'],
+        ['x-powered-by', 'guest'],
+        ['location', 'https://example.com/\r\nset-cookie: x=1'],
+      ]),
+    ).toEqual([
+      ['content-type', 'application/json'],
+      ['etag', '"v1"'],
+      ['x-ext-trace', 'abc'],
+      ['cache-control', 'no-store'],
+    ]);
+  });
+
+  it('adds no-store only when the extension did not choose its caching', () => {
+    expect(filterResponseHeaders([['cache-control', 'private, max-age=60']])).toEqual([
+      ['cache-control', 'private, max-age=60'],
+    ]);
+  });
+});
+
+describe('forwardedRequestHeaders', () => {
+  it('never forwards credentials', () => {
+    expect(
+      forwardedRequestHeaders({
+        authorization: 'Bearer user-session',
+        cookie: 'a=b',
+        accept: 'application/json',
+        'x-ext-mode': 'fast',
+        'x-forwarded-for': '10.0.0.1',
+        'content-type': 'text/plain',
+      }),
+    ).toEqual([
+      ['accept', 'application/json'],
+      ['x-ext-mode', 'fast'],
+      ['content-type', 'text/plain'],
+    ]);
+  });
+});

@@ -1,0 +1,85 @@
+import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import {
+  type ErrorResponse,
+  type ExecuteRequestBody,
+  type ExecuteResponseBody,
+  RUNNER_EXECUTE_PATH,
+} from '@extplat/contracts';
+import { REQUEST_ID_HEADER, signRunnerRequest } from '@extplat/server-core';
+
+export type RunnerAnswer =
+  | { kind: 'ok'; body: ExecuteResponseBody }
+  | { kind: 'error'; status: number; error: ErrorResponse['error'] | undefined }
+  | { kind: 'timeout' }
+  | { kind: 'unavailable'; message: string };
+
+/**
+ * Calls the Runner's execute endpoint: signs the exact bytes it sends, keeps connections alive (the
+ * gateway's latency budget is a few milliseconds), and turns every way the call can end into one answer.
+ */
+export class RunnerClient {
+  private readonly url: URL;
+  private readonly agent: Agent;
+
+  constructor(
+    baseUrl: string,
+    private readonly sharedSecret: string,
+  ) {
+    this.url = new URL(RUNNER_EXECUTE_PATH, `${baseUrl}/`);
+    this.agent =
+      this.url.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true, maxSockets: 256 })
+        : new Agent({ keepAlive: true, maxSockets: 256 });
+  }
+
+  execute(payload: ExecuteRequestBody, timeoutMs: number): Promise<RunnerAnswer> {
+    const body = Buffer.from(JSON.stringify(payload));
+    const headers = {
+      ...signRunnerRequest(this.sharedSecret, body),
+      'content-type': 'application/json',
+      'content-length': String(body.length),
+      [REQUEST_ID_HEADER]: payload.claims.requestId,
+    };
+    const send = this.url.protocol === 'https:' ? httpsRequest : request;
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (answer: RunnerAnswer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      const req = send(this.url, { method: 'POST', headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error) => finish({ kind: 'unavailable', message: error.message }));
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            finish({
+              kind: 'unavailable',
+              message: `the Runner answered ${res.statusCode} with a body that is not JSON`,
+            });
+            return;
+          }
+          if (res.statusCode === 200) finish({ kind: 'ok', body: parsed as ExecuteResponseBody });
+          else
+            finish({ kind: 'error', status: res.statusCode ?? 502, error: (parsed as Partial<ErrorResponse>).error });
+        });
+      });
+      const timer = setTimeout(() => {
+        finish({ kind: 'timeout' });
+        req.destroy();
+      }, timeoutMs);
+      req.on('error', (error) => finish({ kind: 'unavailable', message: error.message }));
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,17 @@
+import { defineErrorCodes } from '@extplat/server-core';
+
+/** Errors of `POST /v1/execute`. The gateway maps 504 to a timeout and every other failure to 502. */
+export const ExecuteErrors = defineErrorCodes({
+  /** Missing, malformed or wrong HMAC signature, or a timestamp outside the allowed skew. */
+  EXECUTE_UNAUTHORIZED: 401,
+  /** A nonce the Runner has already accepted. */
+  EXECUTE_REPLAYED: 401,
+  INVALID_EXECUTE_REQUEST: 400,
+  EXECUTE_BODY_TOO_LARGE: 413,
+  EXECUTION_TIMEOUT: 504,
+  EXTENSION_OUT_OF_MEMORY: 502,
+  EXTENSION_FAILED: 502,
+  CAPABILITY_NOT_GRANTED: 502,
+  INVALID_EXTENSION_RESPONSE: 502,
+  COMPONENT_REJECTED: 502,
+});

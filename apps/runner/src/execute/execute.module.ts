@@ -1,0 +1,46 @@
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { join } from 'node:path';
+import { contextualLogger } from '@extplat/server-core';
+import { Logger as PinoLogger } from 'pino';
+import { RUNNER_CONFIG } from '../config/config.module.js';
+import type { RunnerConfig } from '../config/runner-config.js';
+import { EgressGate } from '../egress/egress-gate.js';
+import { RunnerMetrics } from '../metrics/runner-metrics.js';
+import { Sandbox } from '../sandbox/sandbox.js';
+import { ExecuteController } from './execute.controller.js';
+import { ExecuteService } from './execute.service.js';
+
+/** Stops the sandbox's workers when the app closes. */
+@Injectable()
+class SandboxLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(Sandbox) private readonly sandbox: Sandbox) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.sandbox.close();
+  }
+}
+
+/** The Runner's data plane: signed execution in the sandbox, with host capabilities and egress. */
+@Module({
+  controllers: [ExecuteController],
+  providers: [
+    ExecuteService,
+    SandboxLifecycle,
+    {
+      provide: EgressGate,
+      inject: [RUNNER_CONFIG, RunnerMetrics],
+      useFactory: (config: RunnerConfig, metrics: RunnerMetrics) => new EgressGate(config.egress, metrics.egress),
+    },
+    {
+      provide: Sandbox,
+      inject: [RUNNER_CONFIG],
+      useFactory: (config: RunnerConfig) =>
+        Sandbox.create({
+          workers: config.sandbox.workers,
+          memoryMaxMiB: config.sandbox.memoryMaxMiB,
+          transpileDir: join(config.cache.dir, 'transpiled'),
+          compiledModulesMax: config.cache.compiledModulesMax,
+        }),
+    },
+  ],
+})
+export class ExecuteModule {}

@@ -1,0 +1,141 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ContentHash, ExecuteRequestBody, ExecuteResponseBody } from '@extplat/contracts';
+import { currentRequestContext, DomainError, unsealFromApi } from '@extplat/server-core';
+import { BundleCache } from '../cache/bundle-cache.js';
+import { RUNNER_CONFIG } from '../config/config.module.js';
+import type { RunnerConfig } from '../config/runner-config.js';
+import { EgressGate } from '../egress/egress-gate.js';
+import { type ExecutionOutcomeLabel, RunnerMetrics } from '../metrics/runner-metrics.js';
+import { Sandbox } from '../sandbox/sandbox.js';
+import { ExecuteErrors } from './execute.errors.js';
+
+/** Secrets of one execution; decrypted only when the install was granted cap:secrets.get. */
+function openSecrets(sharedSecret: string, sealed: string | null): Record<string, string> {
+  if (!sealed) return {};
+  const value = unsealFromApi(sharedSecret, sealed);
+  if (typeof value !== 'object' || value === null) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
+/**
+ * One execution: make sure the bundle is cached and verified, load its component into the sandbox, and
+ * run the handler with the host capabilities the signed claims grant.
+ */
+@Injectable()
+export class ExecuteService {
+  private readonly logger = new Logger('Execute');
+
+  constructor(
+    @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
+    private readonly cache: BundleCache,
+    private readonly sandbox: Sandbox,
+    private readonly egress: EgressGate,
+    private readonly metrics: RunnerMetrics,
+  ) {}
+
+  async execute(body: ExecuteRequestBody): Promise<ExecuteResponseBody> {
+    const started = performance.now();
+    let outcome: ExecutionOutcomeLabel = 'bundle-error';
+    try {
+      const result = await this.run(body, (label) => (outcome = label));
+      return result;
+    } finally {
+      this.metrics.execution(outcome, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async run(
+    body: ExecuteRequestBody,
+    setOutcome: (label: ExecutionOutcomeLabel) => void,
+  ): Promise<ExecuteResponseBody> {
+    const { claims, request } = body;
+    const deadline = performance.now() + claims.deadlineMs;
+    const bundle = await this.cache.ensure(claims.contentHash as ContentHash);
+    try {
+      await this.sandbox.load(claims.contentHash, bundle.componentPath);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        throw new DomainError(ExecuteErrors.COMPONENT_REJECTED, error.message, { cause: error.code, ...error.details });
+      }
+      throw error;
+    }
+    const capabilities = new Set(claims.capabilities);
+    const secrets = capabilities.has('cap:secrets.get')
+      ? openSecrets(this.config.sharedSecret, claims.sealedSecrets)
+      : {};
+    // Guest log lines arrive from the worker outside this request's async context: bind the logger now.
+    const requestLogger = currentRequestContext()?.logger;
+    const source = { extensionId: claims.extensionId, installId: claims.installId, tenantId: claims.tenantId };
+    const remainingMs = Math.max(1, Math.round(deadline - performance.now()));
+    const result = await this.sandbox.execute({
+      contentHash: claims.contentHash,
+      // Warm instances are reused only within one install, one configuration and one bundle.
+      instanceKey: `${claims.installId}:${claims.configVersion}:${claims.contentHash}`,
+      request: {
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        headers: request.headers,
+        body: Buffer.from(request.bodyB64, 'base64'),
+      },
+      context: {
+        requestId: claims.requestId,
+        tenantId: claims.tenantId,
+        installId: claims.installId,
+        extensionId: claims.extensionId,
+        version: claims.version,
+        contentHash: claims.contentHash,
+        userId: claims.userId,
+        handler: claims.handler,
+        params: claims.params,
+      },
+      configJson: JSON.stringify(claims.config ?? {}),
+      capabilities,
+      deadlineMs: remainingMs,
+      host: {
+        secret: (name: string) => Promise.resolve(Object.hasOwn(secrets, name) ? secrets[name] : undefined),
+        fetch: (outgoing, signal) => this.egress.fetch(outgoing, claims.egress, signal),
+      },
+      onLog: (level, message) => {
+        if (requestLogger) requestLogger[level]({ extension: source }, message);
+        else this.logger.log(`[${claims.extensionId}] ${level}: ${message}`);
+      },
+    });
+    setOutcome(result.kind);
+    switch (result.kind) {
+      case 'ok':
+        return {
+          status: result.response.status,
+          headers: result.response.headers,
+          bodyB64: Buffer.from(result.response.body).toString('base64'),
+        };
+      case 'timeout':
+        throw new DomainError(
+          ExecuteErrors.EXECUTION_TIMEOUT,
+          `The extension did not answer within ${claims.deadlineMs} ms; its instance was stopped`,
+          { deadlineMs: claims.deadlineMs },
+        );
+      case 'out-of-memory':
+        throw new DomainError(
+          ExecuteErrors.EXTENSION_OUT_OF_MEMORY,
+          `The extension went over its memory limit of ${this.config.sandbox.memoryMaxMiB} MiB`,
+          { memoryMaxMiB: this.config.sandbox.memoryMaxMiB },
+        );
+      case 'capability-denied':
+        throw new DomainError(
+          ExecuteErrors.CAPABILITY_NOT_GRANTED,
+          `The extension called a host function that needs ${result.capability}, which this install was not granted`,
+          { capability: result.capability },
+        );
+      case 'invalid-response':
+        throw new DomainError(
+          ExecuteErrors.INVALID_EXTENSION_RESPONSE,
+          `The extension's response was invalid: ${result.message}`,
+        );
+      case 'trap':
+        throw new DomainError(ExecuteErrors.EXTENSION_FAILED, `The extension failed: ${result.message}`);
+    }
+  }
+}
