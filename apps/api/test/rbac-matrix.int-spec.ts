@@ -9,6 +9,7 @@ import { type ApiHarness, startApi } from './api-harness.js';
 const PARAMETERS: Record<string, string> = {
   id: '00000000-0000-4000-8000-000000000000',
   uploadId: '00000000-0000-4000-8000-000000000001',
+  installId: '00000000-0000-4000-8000-000000000002',
   name: 'com.example.absent',
   version: '1.0.0',
 };

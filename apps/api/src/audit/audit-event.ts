@@ -14,6 +14,16 @@ export const AUDIT_EVENT_TYPES = [
   'upload.expire',
   'version.yank',
   'version.unyank',
+  'install.create',
+  'install.enable',
+  'install.disable',
+  'install.version-change',
+  'install.config-update',
+  'install.secret-set',
+  'install.secret-delete',
+  'install.uninstall',
+  'install.secrets-reencrypt',
+  'extension.call',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

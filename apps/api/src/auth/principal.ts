@@ -32,19 +32,29 @@ export const Permission = {
   UserManage: 'user.manage',
   /** Read one's own session. */
   SessionRead: 'session.read',
+  /** Read the tenant's installs (members too: the console opens an installed extension's page from them). */
+  InstallRead: 'install.read',
+  /** Install, enable, disable, configure, switch versions, set secrets and uninstall (tenant admins: their own tenant). */
+  InstallManage: 'install.manage',
+  /** Call an enabled extension of one's own tenant through the gateway. */
+  ExtensionCall: 'extension.call',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  'platform-admin': Object.values(Permission),
+  // Extensions run for a tenant, and platform admins have none: they manage extensions but do not call them.
+  'platform-admin': Object.values(Permission).filter((permission) => permission !== Permission.ExtensionCall),
   'tenant-admin': [
     Permission.RegistryRead,
     Permission.AuditRead,
     Permission.ApiKeyManage,
     Permission.UserManage,
     Permission.SessionRead,
+    Permission.InstallRead,
+    Permission.InstallManage,
+    Permission.ExtensionCall,
   ],
-  member: [Permission.RegistryRead, Permission.SessionRead],
+  member: [Permission.RegistryRead, Permission.SessionRead, Permission.InstallRead, Permission.ExtensionCall],
 };
 
 export function hasPermission(principal: Principal, permission: Permission): boolean {

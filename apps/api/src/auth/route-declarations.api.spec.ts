@@ -19,7 +19,15 @@ describe('every route of the API declares its access (module graph)', () => {
 
   it('finds the routes of every feature module', () => {
     const paths = new Set(listRouteDeclarations(app).map((route) => route.path));
-    for (const path of ['/healthz', '/readyz', '/api/auth/login', '/api/auth/me', '/api/api-keys/:id', '/api/users']) {
+    for (const path of [
+      '/healthz',
+      '/readyz',
+      '/api/auth/login',
+      '/api/auth/me',
+      '/api/api-keys/:id',
+      '/api/users',
+      '/api/installs/:installId/secrets/:name',
+    ]) {
       expect(paths.has(path)).toBe(true);
     }
   });

@@ -1,0 +1,137 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Authenticated, CurrentPrincipal } from '../auth/authenticated.decorator.js';
+import { Permission, type Principal } from '../auth/principal.js';
+import {
+  CreatedInstallResponseDto,
+  CreateInstallDto,
+  InstallIdParamsDto,
+  InstallResponseDto,
+  ListInstallsQueryDto,
+  SecretParamsDto,
+  SetInstallStateDto,
+  SetSecretDto,
+  SwitchVersionDto,
+  SwitchVersionResponseDto,
+  UpdateConfigDto,
+  VersionDiffDto,
+  VersionDiffQueryDto,
+} from './installs.dto.js';
+import { InstallsService } from './installs.service.js';
+
+@ApiTags('installs')
+@ApiBearerAuth()
+@Controller('api/installs')
+export class InstallsController {
+  constructor(private readonly installs: InstallsService) {}
+
+  @Post()
+  @Authenticated({ permission: Permission.InstallManage })
+  @ApiOperation({ summary: 'Install a published version in a tenant, granting part or all of what it requests' })
+  @ApiCreatedResponse({ type: CreatedInstallResponseDto })
+  create(@CurrentPrincipal() principal: Principal, @Body() body: CreateInstallDto): Promise<CreatedInstallResponseDto> {
+    return this.installs.create(principal, body);
+  }
+
+  @Get()
+  @Authenticated({ permission: Permission.InstallRead })
+  @ApiOperation({ summary: "The tenant's installs (platform admins: every tenant's, or one with tenantId)" })
+  @ApiOkResponse({ type: [InstallResponseDto] })
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListInstallsQueryDto): Promise<InstallResponseDto[]> {
+    return this.installs.list(principal, query.tenantId);
+  }
+
+  @Get(':installId')
+  @Authenticated({ permission: Permission.InstallRead })
+  @ApiOperation({ summary: 'One install: version, grants, config and secret names (never values)' })
+  @ApiOkResponse({ type: InstallResponseDto })
+  get(@CurrentPrincipal() principal: Principal, @Param() params: InstallIdParamsDto): Promise<InstallResponseDto> {
+    return this.installs.get(principal, params.installId);
+  }
+
+  @Put(':installId/state')
+  @Authenticated({ permission: Permission.InstallManage })
+  @ApiOperation({ summary: 'Enable or disable: sets the given state (idempotent, never a toggle)' })
+  @ApiOkResponse({ type: InstallResponseDto })
+  setState(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: InstallIdParamsDto,
+    @Body() body: SetInstallStateDto,
+  ): Promise<InstallResponseDto> {
+    return this.installs.setEnabled(principal, params.installId, body.enabled);
+  }
+
+  @Get(':installId/version-diff')
+  @Authenticated({ permission: Permission.InstallRead })
+  @ApiOperation({ summary: 'What switching to another version would add or drop, and whether it needs approval' })
+  @ApiOkResponse({ type: VersionDiffDto })
+  versionDiff(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: InstallIdParamsDto,
+    @Query() query: VersionDiffQueryDto,
+  ): Promise<VersionDiffDto> {
+    return this.installs.versionDiff(principal, params.installId, query.version);
+  }
+
+  @Put(':installId/version')
+  @Authenticated({ permission: Permission.InstallManage })
+  @ApiOperation({ summary: 'Upgrade or roll back to another published version; additions need a grant' })
+  @ApiOkResponse({ type: SwitchVersionResponseDto })
+  switchVersion(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: InstallIdParamsDto,
+    @Body() body: SwitchVersionDto,
+  ): Promise<SwitchVersionResponseDto> {
+    return this.installs.switchVersion(principal, params.installId, body);
+  }
+
+  @Put(':installId/config')
+  @Authenticated({ permission: Permission.InstallManage })
+  @ApiOperation({ summary: "Replace the config, validated against the version's schema" })
+  @ApiOkResponse({ type: InstallResponseDto })
+  updateConfig(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: InstallIdParamsDto,
+    @Body() body: UpdateConfigDto,
+  ): Promise<InstallResponseDto> {
+    return this.installs.updateConfig(principal, params.installId, body.config);
+  }
+
+  @Put(':installId/secrets/:name')
+  @HttpCode(204)
+  @Authenticated({ permission: Permission.InstallManage })
+  @ApiOperation({ summary: 'Set a secret (sealed at rest; no API ever returns it)' })
+  @ApiNoContentResponse()
+  setSecret(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: SecretParamsDto,
+    @Body() body: SetSecretDto,
+  ): Promise<void> {
+    return this.installs.setSecret(principal, params.installId, params.name, body.value);
+  }
+
+  @Delete(':installId/secrets/:name')
+  @HttpCode(204)
+  @Authenticated({ permission: Permission.InstallManage })
+  @ApiOperation({ summary: 'Delete a secret' })
+  @ApiNoContentResponse()
+  deleteSecret(@CurrentPrincipal() principal: Principal, @Param() params: SecretParamsDto): Promise<void> {
+    return this.installs.deleteSecret(principal, params.installId, params.name);
+  }
+
+  @Delete(':installId')
+  @HttpCode(204)
+  @Authenticated({ permission: Permission.InstallManage })
+  @ApiOperation({ summary: 'Uninstall: the install and its secrets are removed' })
+  @ApiNoContentResponse()
+  uninstall(@CurrentPrincipal() principal: Principal, @Param() params: InstallIdParamsDto): Promise<void> {
+    return this.installs.uninstall(principal, params.installId);
+  }
+}

@@ -1,0 +1,516 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ManifestEndpoint } from '@extplat/bundle';
+import { CommonErrors, DomainError } from '@extplat/server-core';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import { canSeeTenant, resolveListScope } from '../auth/tenant-scope.js';
+import type { ExtensionVersionEntity } from '../registry/registry.entities.js';
+import { RegistryRepository } from '../registry/registry.repository.js';
+import { InstallConfigValidator, sameJson } from './install-config.js';
+import {
+  diffVersions,
+  normaliseGrant,
+  type Permissions,
+  resolveGrant,
+  samePermissions,
+  type VersionDiff,
+} from './install-grants.js';
+import { InstallSecretsService } from './install-secrets.service.js';
+import type { InstallEntity } from './install.entities.js';
+import {
+  type CreatedInstallResponseDto,
+  type CreateInstallDto,
+  type InstallResponseDto,
+  MAX_SECRET_BYTES,
+  type SwitchVersionDto,
+  type SwitchVersionResponseDto,
+  toGrantReport,
+  toInstallResponse,
+} from './installs.dto.js';
+import { InstallErrors } from './installs.errors.js';
+import { InstallsRepository } from './installs.repository.js';
+
+/** What the gateway needs to route a call to an install, resolved in one place. */
+export interface GatewayInstall {
+  installId: string;
+  tenantId: string;
+  /** The extension's uuid. */
+  extensionId: string;
+  extensionName: string;
+  version: string;
+  contentHash: string;
+  enabled: boolean;
+  endpoints: ManifestEndpoint[];
+  /** Granted capabilities. */
+  capabilities: string[];
+  /** Granted egress origins. */
+  egress: string[];
+  config: unknown;
+  configVersion: number;
+  /** Decrypted values, only when `cap:secrets.get` is granted; otherwise empty. */
+  secrets: Record<string, string>;
+}
+
+/** Told after every committed change of an install (including uninstall), to drop cached resolutions. */
+export type InstallChangeListener = (tenantId: string, extensionName: string) => void;
+
+const SECRETS_CAPABILITY = 'cap:secrets.get';
+
+/**
+ * Installs of extensions in tenants (ARCHITECTURE §8, §9): who may install what, with which grants and
+ * config, and every later change. Each change locks the install row, applies, bumps `config_version` and
+ * records its audit event in one transaction; listeners hear of it after the commit.
+ *
+ * Tenant rule: tenant admins and members act in their own tenant only (another tenant's install is "not
+ * found", as with API keys); platform admins act in any tenant and name it when installing.
+ */
+@Injectable()
+export class InstallsService {
+  private readonly logger = new Logger('Installs');
+  private readonly listeners = new Set<InstallChangeListener>();
+  private readonly configs = new InstallConfigValidator();
+
+  constructor(
+    private readonly repository: InstallsRepository,
+    private readonly registry: RegistryRepository,
+    private readonly secrets: InstallSecretsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(principal: Principal, request: CreateInstallDto): Promise<CreatedInstallResponseDto> {
+    const tenantId = this.targetTenant(principal, request.tenantId);
+    if (principal.role === 'platform-admin' && !(await this.repository.tenantExists(tenantId))) {
+      throw new DomainError(InstallErrors.TENANT_NOT_FOUND, 'No tenant has that id', { tenantId });
+    }
+    const extension = await this.registry.findExtensionByName(request.extensionId);
+    if (!extension) {
+      throw new DomainError(InstallErrors.EXTENSION_NOT_FOUND, `No extension named ${request.extensionId}`, {
+        extensionId: request.extensionId,
+      });
+    }
+    const version = await this.publishedVersion(extension.id, extension.name, request.version);
+    if (await this.repository.isInstalled(tenantId, extension.id)) throw alreadyInstalled(extension.name, tenantId);
+    const resolution = resolveGrant(requestOf(version), normaliseGrant(request.grant));
+    const config = this.validConfig(version, request.config);
+    const enabled = request.enabled ?? false;
+    const installId = await this.repository.transaction(async (manager) => {
+      const id = await this.repository.insertUnlessInstalled(
+        {
+          tenantId,
+          extensionId: extension.id,
+          versionId: version.id,
+          enabled,
+          capabilities: resolution.granted.capabilities,
+          egress: resolution.granted.egress,
+          config,
+          installedBy: `${principal.kind}:${principal.id}`,
+        },
+        manager,
+      );
+      // Lost a race with a concurrent install of the same extension.
+      if (id === null) throw alreadyInstalled(extension.name, tenantId);
+      await this.audit.record(
+        {
+          type: 'install.create',
+          actor: principal,
+          tenantId,
+          subject: `install:${id}`,
+          outcome: 'success',
+          data: {
+            extension: extension.name,
+            version: version.version,
+            contentHash: version.contentHash,
+            enabled,
+            granted: resolution.granted,
+            notGranted: resolution.notGranted,
+          },
+        },
+        manager,
+      );
+      return id;
+    });
+    this.notify(tenantId, extension.name);
+    return { ...(await this.view(installId)), grantReport: toGrantReport(resolution) };
+  }
+
+  async list(principal: Principal, requestedTenantId: string | undefined): Promise<InstallResponseDto[]> {
+    const installs = await this.repository.list(resolveListScope(principal, requestedTenantId));
+    const secrets = await this.repository.secretNames(installs.map((install) => install.id));
+    return installs.map((install) => toInstallResponse(install, secrets));
+  }
+
+  async get(principal: Principal, installId: string): Promise<InstallResponseDto> {
+    await this.visibleInstall(principal, installId);
+    return this.view(installId);
+  }
+
+  /** Puts the install in the given state; the same state again changes (and records) nothing. */
+  async setEnabled(principal: Principal, installId: string, enabled: boolean): Promise<InstallResponseDto> {
+    await this.change(principal, installId, async (install, manager) => {
+      if (install.enabled === enabled) return false;
+      await this.repository.update(install.id, { enabled }, manager);
+      await this.audit.record(
+        {
+          type: enabled ? 'install.enable' : 'install.disable',
+          actor: principal,
+          tenantId: install.tenantId,
+          subject: `install:${install.id}`,
+          outcome: 'success',
+          data: { extension: extensionOf(install).name, version: versionOf(install).version },
+        },
+        manager,
+      );
+      return true;
+    });
+    return this.view(installId);
+  }
+
+  /** What switching to `version` would change, without changing anything. */
+  async versionDiff(principal: Principal, installId: string, version: string): Promise<VersionDiff> {
+    const install = await this.visibleInstall(principal, installId);
+    const target = await this.existingVersion(install, version);
+    return diffVersions(currentOf(install), { version: target.version, requested: requestOf(target) });
+  }
+
+  /**
+   * Moves the install to another published version (upgrade or rollback). With a grant in the request, the
+   * target gets what it requests within that grant. Without one the current grant carries over, and a
+   * target that requests more than it is refused (APPROVAL_REQUIRED, nothing changed); either way whatever
+   * the target no longer requests is dropped. The config (the request's, else the current one) must fit
+   * the target's schema.
+   */
+  async switchVersion(
+    principal: Principal,
+    installId: string,
+    request: SwitchVersionDto,
+  ): Promise<SwitchVersionResponseDto> {
+    let diff: VersionDiff | undefined;
+    await this.change(principal, installId, async (install, manager) => {
+      const current = versionOf(install);
+      const target =
+        request.version === current.version
+          ? current
+          : await this.publishedVersion(install.extensionId, extensionOf(install).name, request.version);
+      const changes = diffVersions(currentOf(install), { version: target.version, requested: requestOf(target) });
+      diff = changes;
+      if (!request.grant && changes.requiresApproval) {
+        throw new DomainError(
+          InstallErrors.APPROVAL_REQUIRED,
+          `${target.version} requests capabilities or egress beyond the current grant: send a grant approving them`,
+          { ...changes },
+        );
+      }
+      const granted = resolveGrant(
+        requestOf(target),
+        request.grant ? normaliseGrant(request.grant) : currentOf(install).granted,
+      ).granted;
+      const config = this.validConfig(target, request.config ?? install.config);
+      const unchanged =
+        target.id === install.versionId &&
+        samePermissions(granted, currentOf(install).granted) &&
+        sameJson(config, install.config);
+      if (unchanged) return false;
+      await this.repository.update(
+        install.id,
+        { versionId: target.id, capabilities: granted.capabilities, egress: granted.egress, config },
+        manager,
+      );
+      await this.audit.record(
+        {
+          type: 'install.version-change',
+          actor: principal,
+          tenantId: install.tenantId,
+          subject: `install:${install.id}`,
+          outcome: 'success',
+          data: {
+            extension: extensionOf(install).name,
+            from: changes.from,
+            to: changes.to,
+            direction: changes.direction,
+            contentHash: target.contentHash,
+            diff: { capabilities: changes.capabilities, egress: changes.egress },
+            granted,
+            configChanged: !sameJson(config, install.config),
+          },
+        },
+        manager,
+      );
+      return true;
+    });
+    if (!diff) throw new Error('version switch finished without a diff');
+    return { install: await this.view(installId), diff };
+  }
+
+  async updateConfig(
+    principal: Principal,
+    installId: string,
+    config: Record<string, unknown>,
+  ): Promise<InstallResponseDto> {
+    await this.change(principal, installId, async (install, manager) => {
+      const valid = this.validConfig(versionOf(install), config);
+      if (sameJson(valid, install.config)) return false;
+      await this.repository.update(install.id, { config: valid }, manager);
+      // The keys that changed, never their values: a config may hold things worth keeping out of the log.
+      await this.audit.record(
+        {
+          type: 'install.config-update',
+          actor: principal,
+          tenantId: install.tenantId,
+          subject: `install:${install.id}`,
+          outcome: 'success',
+          data: { extension: extensionOf(install).name, changedKeys: changedKeys(install.config, valid) },
+        },
+        manager,
+      );
+      return true;
+    });
+    return this.view(installId);
+  }
+
+  async setSecret(principal: Principal, installId: string, name: string, value: string): Promise<void> {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > MAX_SECRET_BYTES) {
+      throw new DomainError(CommonErrors.VALIDATION_FAILED, 'The request is not valid', {
+        issues: [{ path: 'value', message: `is ${bytes} bytes as UTF-8; at most ${MAX_SECRET_BYTES} are allowed` }],
+      });
+    }
+    await this.change(principal, installId, async (install, manager) => {
+      await this.secrets.store(install.id, name, value, manager);
+      await this.repository.bumpConfigVersion(install.id, manager);
+      await this.audit.record(
+        {
+          type: 'install.secret-set',
+          actor: principal,
+          tenantId: install.tenantId,
+          subject: `install:${install.id}`,
+          outcome: 'success',
+          data: { extension: extensionOf(install).name, name },
+        },
+        manager,
+      );
+      return true;
+    });
+  }
+
+  async deleteSecret(principal: Principal, installId: string, name: string): Promise<void> {
+    await this.change(principal, installId, async (install, manager) => {
+      if (!(await this.repository.deleteSecret(install.id, name, manager))) {
+        throw new DomainError(InstallErrors.SECRET_NOT_FOUND, `The install has no secret named ${name}`, { name });
+      }
+      await this.repository.bumpConfigVersion(install.id, manager);
+      await this.audit.record(
+        {
+          type: 'install.secret-delete',
+          actor: principal,
+          tenantId: install.tenantId,
+          subject: `install:${install.id}`,
+          outcome: 'success',
+          data: { extension: extensionOf(install).name, name },
+        },
+        manager,
+      );
+      return true;
+    });
+  }
+
+  /** Removes the install; its secrets go with it (ON DELETE CASCADE). */
+  async uninstall(principal: Principal, installId: string): Promise<void> {
+    await this.change(principal, installId, async (install, manager) => {
+      await this.repository.delete(install.id, manager);
+      await this.audit.record(
+        {
+          type: 'install.uninstall',
+          actor: principal,
+          tenantId: install.tenantId,
+          subject: `install:${install.id}`,
+          outcome: 'success',
+          data: { extension: extensionOf(install).name, version: versionOf(install).version },
+        },
+        manager,
+      );
+      return true;
+    });
+  }
+
+  /**
+   * The gateway's view of the install of `extensionName` in `tenantId`, disabled or not (the gateway decides
+   * what to answer), or null when the tenant has not installed it. One query, plus one for the secrets when
+   * `cap:secrets.get` is granted: an extension without that capability never has its secrets opened.
+   */
+  async resolveForGateway(tenantId: string, extensionName: string): Promise<GatewayInstall | null> {
+    const install = await this.repository.findForGateway(tenantId, extensionName);
+    if (!install) return null;
+    const version = versionOf(install);
+    return {
+      installId: install.id,
+      tenantId: install.tenantId,
+      extensionId: install.extensionId,
+      extensionName: extensionOf(install).name,
+      version: version.version,
+      contentHash: version.contentHash,
+      enabled: install.enabled,
+      endpoints: version.apiEndpoints,
+      capabilities: install.capabilities,
+      egress: install.egress,
+      config: install.config,
+      configVersion: install.configVersion,
+      secrets: install.capabilities.includes(SECRETS_CAPABILITY) ? await this.secrets.openAll(install.id) : {},
+    };
+  }
+
+  /**
+   * Subscribes to committed changes (in this process): created, enabled or disabled, version, grants,
+   * config, secrets, uninstalled. Returns the unsubscribe function. Listeners run synchronously after the
+   * commit; one that throws is logged and does not affect the change or the other listeners.
+   */
+  onChange(listener: InstallChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Runs one change on a locked, visible install; `apply` answers whether it changed anything, and only
+   * then are listeners told.
+   */
+  private async change(
+    principal: Principal,
+    installId: string,
+    apply: (install: InstallEntity, manager: EntityManager) => Promise<boolean>,
+  ): Promise<void> {
+    const { changed, tenantId, extensionName } = await this.repository.transaction(async (manager) => {
+      const install = await this.repository.lock(installId, manager);
+      if (!install || !canSeeTenant(principal, install.tenantId)) throw installNotFound(installId);
+      return {
+        changed: await apply(install, manager),
+        tenantId: install.tenantId,
+        extensionName: extensionOf(install).name,
+      };
+    });
+    if (changed) this.notify(tenantId, extensionName);
+  }
+
+  private notify(tenantId: string, extensionName: string): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(tenantId, extensionName);
+      } catch (error) {
+        this.logger.error({ msg: 'install change listener failed', tenantId, extensionName, err: error });
+      }
+    }
+  }
+
+  private async view(installId: string): Promise<InstallResponseDto> {
+    const install = await this.repository.findWithVersion(installId);
+    if (!install) throw installNotFound(installId);
+    return toInstallResponse(install, await this.repository.secretNames([install.id]));
+  }
+
+  private async visibleInstall(principal: Principal, installId: string): Promise<InstallEntity> {
+    const install = await this.repository.findWithVersion(installId);
+    if (!install || !canSeeTenant(principal, install.tenantId)) throw installNotFound(installId);
+    return install;
+  }
+
+  /** The tenant an install goes into: the principal's own, or for platform admins the one they name. */
+  private targetTenant(principal: Principal, requested: string | undefined): string {
+    if (principal.role === 'platform-admin') {
+      if (requested === undefined) {
+        throw new DomainError(CommonErrors.VALIDATION_FAILED, 'The request is not valid', {
+          issues: [{ path: 'tenantId', message: 'is required for platform admins (they belong to no tenant)' }],
+        });
+      }
+      return requested;
+    }
+    if (principal.tenantId === null) throw new DomainError(CommonErrors.FORBIDDEN, 'This principal has no tenant');
+    if (requested !== undefined && requested !== principal.tenantId) {
+      throw new DomainError(CommonErrors.FORBIDDEN, 'Tenant admins may act only in their own tenant');
+    }
+    return principal.tenantId;
+  }
+
+  private async existingVersion(install: InstallEntity, version: string): Promise<ExtensionVersionEntity> {
+    const found = await this.registry.findVersion(install.extensionId, version);
+    if (!found) throw versionNotFound(extensionOf(install).name, version);
+    return found;
+  }
+
+  /** A version new installs and switches may use: it exists and is not yanked. */
+  private async publishedVersion(
+    extensionId: string,
+    extensionName: string,
+    version: string,
+  ): Promise<ExtensionVersionEntity> {
+    const found = await this.registry.findVersion(extensionId, version);
+    if (!found) throw versionNotFound(extensionName, version);
+    if (found.status === 'yanked') {
+      throw new DomainError(
+        InstallErrors.VERSION_YANKED,
+        `${extensionName}@${version} is yanked: choose another version`,
+        {
+          extension: extensionName,
+          version,
+          ...(found.yankedReason ? { reason: found.yankedReason } : {}),
+        },
+      );
+    }
+    return found;
+  }
+
+  private validConfig(version: ExtensionVersionEntity, config: unknown): Record<string, unknown> {
+    const result = this.configs.validate(version.contentHash, version.manifest.config, config);
+    if (!result.ok) {
+      throw new DomainError(
+        InstallErrors.INVALID_CONFIG,
+        `The config does not fit the config schema of ${version.version}`,
+        { issues: result.issues },
+      );
+    }
+    return result.config;
+  }
+}
+
+function requestOf(version: ExtensionVersionEntity): Permissions {
+  return { capabilities: version.capabilities, egress: version.egress };
+}
+
+function currentOf(install: InstallEntity): { version: string; granted: Permissions } {
+  return {
+    version: versionOf(install).version,
+    granted: { capabilities: install.capabilities, egress: install.egress },
+  };
+}
+
+function versionOf(install: InstallEntity): ExtensionVersionEntity {
+  if (!install.version) throw new Error(`install ${install.id} loaded without its version`);
+  return install.version;
+}
+
+function extensionOf(install: InstallEntity): NonNullable<InstallEntity['extension']> {
+  if (!install.extension) throw new Error(`install ${install.id} loaded without its extension`);
+  return install.extension;
+}
+
+/** Top-level keys added, removed or changed. */
+function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((key) => !sameJson(before[key], after[key])).sort();
+}
+
+function installNotFound(installId: string): DomainError {
+  return new DomainError(InstallErrors.INSTALL_NOT_FOUND, 'No install has that id', { installId });
+}
+
+function alreadyInstalled(extension: string, tenantId: string): DomainError {
+  return new DomainError(InstallErrors.ALREADY_INSTALLED, `${extension} is already installed in this tenant`, {
+    extension,
+    tenantId,
+  });
+}
+
+function versionNotFound(extension: string, version: string): DomainError {
+  return new DomainError(InstallErrors.VERSION_NOT_FOUND, `${extension} has no version ${version}`, {
+    extension,
+    version,
+  });
+}
