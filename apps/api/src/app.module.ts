@@ -5,7 +5,9 @@ import { ApiConfigModule } from './config/config.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { apiSchema } from './database/schema.js';
+import { GatewayModule } from './gateway/gateway.module.js';
 import { GcModule } from './gc/gc.module.js';
+import { InstallsModule } from './installs/installs.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { UploadModule } from './upload/upload.module.js';
 
@@ -23,6 +25,8 @@ export class ApiModule {
         AuthModule,
         RegistryModule,
         UploadModule,
+        InstallsModule,
+        GatewayModule,
         GcModule,
       ],
     };

@@ -1,4 +1,4 @@
-import { All, Controller, Param, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Authenticated, CurrentPrincipal } from '../auth/authenticated.decorator.js';
@@ -12,20 +12,77 @@ function subPathOf(originalUrl: string): string {
   return rest === '' ? '/' : rest;
 }
 
+const ROUTES = [':extensionId', ':extensionId/*path'];
+
 @Controller('api/ext')
 export class GatewayController {
   constructor(private readonly gateway: GatewayService) {}
 
-  /** Calls an installed extension's declared endpoint for the caller's tenant. */
-  @All([':extensionId', ':extensionId/*path'])
+  /**
+   * Calls an installed extension's declared endpoint for the caller's tenant. One handler per method of
+   * the manifest's vocabulary, so the route table (and the RBAC matrix over it) lists exactly what is served.
+   */
+  @Get(ROUTES)
   @Authenticated({ permission: Permission.ExtensionCall })
   @ApiExcludeEndpoint()
-  async call(
+  get(
     @CurrentPrincipal() principal: Principal,
-    @Param('extensionId') extensionId: string,
+    @Param('extensionId') id: string,
     @Req() req: Request,
     @Res() res: Response,
-  ): Promise<void> {
+  ) {
+    return this.call(principal, id, req, res);
+  }
+
+  @Post(ROUTES)
+  @Authenticated({ permission: Permission.ExtensionCall })
+  @ApiExcludeEndpoint()
+  post(
+    @CurrentPrincipal() principal: Principal,
+    @Param('extensionId') id: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    return this.call(principal, id, req, res);
+  }
+
+  @Put(ROUTES)
+  @Authenticated({ permission: Permission.ExtensionCall })
+  @ApiExcludeEndpoint()
+  put(
+    @CurrentPrincipal() principal: Principal,
+    @Param('extensionId') id: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    return this.call(principal, id, req, res);
+  }
+
+  @Patch(ROUTES)
+  @Authenticated({ permission: Permission.ExtensionCall })
+  @ApiExcludeEndpoint()
+  patch(
+    @CurrentPrincipal() principal: Principal,
+    @Param('extensionId') id: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    return this.call(principal, id, req, res);
+  }
+
+  @Delete(ROUTES)
+  @Authenticated({ permission: Permission.ExtensionCall })
+  @ApiExcludeEndpoint()
+  delete(
+    @CurrentPrincipal() principal: Principal,
+    @Param('extensionId') id: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    return this.call(principal, id, req, res);
+  }
+
+  private async call(principal: Principal, extensionId: string, req: Request, res: Response): Promise<void> {
     const answer = await this.gateway.handle(principal, extensionId, subPathOf(req.originalUrl), req);
     res.status(answer.status);
     for (const [name, value] of answer.headers) res.append(name, value);
