@@ -4,3 +4,4 @@ export * from './bucket.js';
 export * from './global-setup.js';
 export * from './process.js';
 export * from './bundles.js';
+export * from './components.js';

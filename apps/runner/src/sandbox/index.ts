@@ -1,0 +1,4 @@
+export { Sandbox } from './sandbox.js';
+export { SandboxError, isSandboxError, type SandboxErrorCode } from './errors.js';
+export { ALLOWED_COMPONENT_IMPORTS, disallowedImports } from './allowed-imports.js';
+export * from './types.js';
