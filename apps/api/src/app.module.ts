@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { apiSchema } from './database/schema.js';
 import { GatewayModule } from './gateway/gateway.module.js';
 import { GcModule } from './gc/gc.module.js';
+import { RunnerParityCheck, RunnerParityModule } from './parity/runner-parity.js';
 import { InstallsModule } from './installs/installs.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { UploadModule } from './upload/upload.module.js';
@@ -20,7 +21,8 @@ export class ApiModule {
         ApiConfigModule.register(config),
         DatabaseModule.register(config.database, apiSchema),
         StorageModule.register(config.storage),
-        HealthModule.register({ checks: [DatabaseReadiness, StorageReadiness] }),
+        RunnerParityModule,
+        HealthModule.register({ checks: [DatabaseReadiness, StorageReadiness, RunnerParityCheck] }),
         AuditModule,
         AuthModule,
         RegistryModule,

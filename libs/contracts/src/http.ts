@@ -20,6 +20,8 @@ export interface ReadinessCheckResult {
   ok: boolean;
   latencyMs: number;
   error?: string;
+  /** A note from a check that passed, e.g. why it could not check everything. */
+  detail?: string;
 }
 
 /** `GET /readyz`: 200 when every check passed, 503 otherwise. */

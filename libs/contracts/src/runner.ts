@@ -76,16 +76,26 @@ export interface ExecuteResponseBody {
   bodyB64: string;
 }
 
-/** Settings the API and the Runner must agree on (ARCHITECTURE §10). */
+/**
+ * Settings the API and the Runner must agree on (ARCHITECTURE §10), each as a digest: the endpoint is
+ * public (the Runner's serves extension UIs too), and digests name a difference without revealing values.
+ */
 export interface ConfigFingerprint {
   service: 'api' | 'runner';
   /** sha256 over the canonical JSON of `settings`. */
   fingerprint: string;
   settings: {
+    /** sha256 of the canonical bundle location: driver, endpoint or root, bucket, key prefix. */
     storage: string;
     signingPolicy: string;
-    trustBundleSha256: string | null;
-    revokedSha256: string | null;
-    egressAllowlist: string[];
+    /** sha256 of the trust bundle PEM (line endings normalised), or null without one. */
+    trustBundle: string | null;
+    /** sha256 of the sorted revoked fingerprints, or null when none are revoked. */
+    revoked: string | null;
+    /** sha256 of the sorted egress allowlist. */
+    egressAllowlist: string;
   };
 }
+
+/** `GET /api/config-fingerprint` (API) and `GET /v1/config-fingerprint` (Runner). */
+export const CONFIG_FINGERPRINT_PATHS = { api: '/api/config-fingerprint', runner: '/v1/config-fingerprint' } as const;

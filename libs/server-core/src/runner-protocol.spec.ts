@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   checkRunnerSignature,
+  configFingerprint,
+  fingerprintDrift,
   NonceCache,
   SIGNATURE_MAX_SKEW_MS,
   sealForRunner,
@@ -76,5 +78,48 @@ describe('sealed secrets', () => {
     parts[2] = Buffer.from('tampered').toString('base64url');
     expect(() => unsealFromApi(secret, parts.join('.'))).toThrow();
     expect(() => unsealFromApi(secret, 'v2.x.y.z')).toThrow(/unknown format/);
+  });
+});
+
+describe('config fingerprints', () => {
+  const storage = {
+    driver: 's3' as const,
+    canonicalBase: 'sha256/',
+    stagingBase: 'staging/',
+    s3: { endpoint: 'http://s3:9000', region: 'us-east-1', bucket: 'bundles', forcePathStyle: true, corsOrigins: [] },
+  };
+  const signing = { policy: 'enforce' as const, trustBundlePem: 'PEM\r\n', revokedFingerprints: ['b', 'a'] };
+
+  it('agrees across line endings and list order, and reveals no values', () => {
+    const api = configFingerprint('api', {
+      storage,
+      signing,
+      egressAllowlist: ['https://b.example', 'https://a.example'],
+    });
+    const runner = configFingerprint('runner', {
+      storage: { ...storage, s3: { ...storage.s3, corsOrigins: ['http://console'] } },
+      signing: { ...signing, trustBundlePem: 'PEM\n', revokedFingerprints: ['a', 'b'] },
+      egressAllowlist: ['https://a.example', 'https://b.example'],
+    });
+    expect(fingerprintDrift(api, runner)).toEqual([]);
+    expect(api.fingerprint).toBe(runner.fingerprint);
+    expect(JSON.stringify(api)).not.toContain('bundles');
+    expect(JSON.stringify(api)).not.toContain('a.example');
+  });
+
+  it('names every setting that differs', () => {
+    const api = configFingerprint('api', { storage, signing, egressAllowlist: [] });
+    const runner = configFingerprint('runner', {
+      storage: { ...storage, s3: { ...storage.s3, bucket: 'other' } },
+      signing: { policy: 'warn', trustBundlePem: undefined, revokedFingerprints: [] },
+      egressAllowlist: ['https://a.example'],
+    });
+    expect(fingerprintDrift(api, runner)).toEqual([
+      'storage',
+      'signingPolicy',
+      'trustBundle',
+      'revoked',
+      'egressAllowlist',
+    ]);
   });
 });

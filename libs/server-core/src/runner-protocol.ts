@@ -123,12 +123,12 @@ export function configFingerprint(
       ? `s3:${storage.s3.endpoint ?? `aws:${storage.s3.region}`}/${storage.s3.bucket}/${storage.canonicalBase}`
       : `fs:${storage.fs.root}/${storage.canonicalBase}`;
   const settings: ConfigFingerprint['settings'] = {
-    storage: location,
+    storage: sha256Hex(location),
     signingPolicy: signing.policy,
-    trustBundleSha256: signing.trustBundlePem ? sha256Hex(normalizePem(signing.trustBundlePem)) : null,
-    revokedSha256:
+    trustBundle: signing.trustBundlePem ? sha256Hex(normalizePem(signing.trustBundlePem)) : null,
+    revoked:
       signing.revokedFingerprints.length > 0 ? sha256Hex([...signing.revokedFingerprints].sort().join(',')) : null,
-    egressAllowlist: [...shared.egressAllowlist].sort(),
+    egressAllowlist: sha256Hex([...shared.egressAllowlist].sort().join(',')),
   };
   return { service, fingerprint: sha256Hex(JSON.stringify(settings)), settings };
 }

@@ -3,7 +3,8 @@ import type { ReadinessCheckResult } from '@extplat/contracts';
 /** Something the process needs before it can serve traffic (a database, the bundle store). */
 export interface ReadinessCheck {
   readonly name: string;
-  check(): Promise<void>;
+  /** Rejects when not ready; may resolve to a note that the probe reports with the passing result. */
+  check(): Promise<void | string>;
 }
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -18,13 +19,14 @@ export async function runReadinessChecks(
       const started = performance.now();
       let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
+        const detail = await Promise.race([
           check.check(),
           new Promise<never>((_, reject) => {
             timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
           }),
         ]);
-        return [check.name, { ok: true, latencyMs: Math.round(performance.now() - started) }];
+        const latencyMs = Math.round(performance.now() - started);
+        return [check.name, typeof detail === 'string' ? { ok: true, latencyMs, detail } : { ok: true, latencyMs }];
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         return [check.name, { ok: false, latencyMs: Math.round(performance.now() - started), error: message }];

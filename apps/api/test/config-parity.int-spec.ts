@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { configCheck, type Stack, startStack } from './stack-harness.js';
+
+/** A Runner started with a different signing policy and egress allowlist than its API. */
+describe('config drift between the API and the Runner', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      runnerEnv: { SIGNING_POLICY: 'warn', EXT_EGRESS_ALLOWLIST: 'https://api.example.com' },
+    });
+  }, 60_000);
+
+  afterAll(() => stack?.close());
+
+  it('makes the API not ready and names every setting that differs', async () => {
+    const ready = await fetch(`${stack.api.base}/readyz`);
+    expect(ready.status).toBe(503);
+    const body = (await ready.json()) as { checks: Record<string, { ok: boolean; error?: string }> };
+    expect(body.checks['database']?.ok).toBe(true);
+    expect(body.checks['runnerConfig']).toMatchObject({
+      ok: false,
+      error: "the Runner's configuration differs in: signingPolicy, egressAllowlist",
+    });
+  });
+
+  it('fails npm run config:check with the names of the settings', async () => {
+    const check = await configCheck(stack.api.base, stack.runnerUrl);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('signingPolicy: SIGNING_POLICY: API enforce, Runner warn');
+    expect(check.stdout).toContain('egressAllowlist: EXT_EGRESS_ALLOWLIST: values differ');
+    expect(check.stdout).not.toContain('trustBundle');
+  });
+
+  it('reports an unreachable Runner without failing readiness, and config:check exits 2', async () => {
+    await stack.runner.stop();
+    const ready = await fetch(`${stack.api.base}/readyz`);
+    const body = (await ready.json()) as { checks: Record<string, { ok: boolean; detail?: string }> };
+    expect(body.checks['runnerConfig']).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('could not be reached'),
+    });
+    expect(ready.status).toBe(200);
+    expect((await configCheck(stack.api.base, stack.runnerUrl)).code).toBe(2);
+  });
+});

@@ -1,0 +1,154 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signBundle } from '@extplat/signing';
+import { bundleOf, type RawEntry, type RunningService, startService } from '@extplat/testing';
+import { type ApiHarness, startApi, testTrust, type TestBundle, uploadViaProxy } from './api-harness.js';
+
+const RUNNER_ENTRY = fileURLToPath(new URL('../../runner/dist/main.js', import.meta.url));
+const CONFIG_CHECK = fileURLToPath(new URL('../../../scripts/config-check.mjs', import.meta.url));
+
+/** Runs `npm run config:check`'s script against an API and a Runner. */
+export function configCheck(api: string, runner: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CONFIG_CHECK, '--api', api, '--runner', runner], (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+export const SHARED_SECRET = 'r'.repeat(32);
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export interface Stack {
+  api: ApiHarness;
+  runner: RunningService;
+  runnerUrl: string;
+  /** The Runner's public base: `localhost` instead of 127.0.0.1, so it is another origin than the API's. */
+  runnerPublicBase: string;
+  cacheDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The API in this process and the Runner as its own process (`apps/runner/dist/main.js`, as production
+ * runs it), sharing one test database and one bucket, with signatures enforced by both against the test CA.
+ */
+export async function startStack(
+  options: {
+    /** Settings both must share (config parity), e.g. EXT_EGRESS_ALLOWLIST. */
+    sharedEnv?: Record<string, string>;
+    apiEnv?: Record<string, string>;
+    runnerEnv?: Record<string, string>;
+  } = {},
+): Promise<Stack> {
+  const port = await freePort();
+  const runnerUrl = `http://127.0.0.1:${port}`;
+  const runnerPublicBase = `http://localhost:${port}`;
+  const api = await startApi({
+    env: {
+      RUNNER_BASE_URL: runnerUrl,
+      RUNNER_PUBLIC_BASE: runnerPublicBase,
+      RUNNER_SHARED_SECRET: SHARED_SECRET,
+      ...options.sharedEnv,
+      ...options.apiEnv,
+    },
+  });
+  const bucket = api.bucket!;
+  const cacheDir = mkdtempSync(join(tmpdir(), 'extplat-runner-cache-'));
+  let runner: RunningService;
+  try {
+    runner = await startService(RUNNER_ENTRY, {
+      DATABASE_URL: api.database.url,
+      STORAGE_DRIVER: 's3',
+      STORAGE_S3_ENDPOINT: bucket.s3.endpoint,
+      STORAGE_S3_REGION: bucket.s3.region,
+      STORAGE_S3_BUCKET: bucket.name,
+      STORAGE_S3_ACCESS_KEY: bucket.s3.accessKeyId,
+      STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
+      STORAGE_S3_FORCE_PATH_STYLE: 'true',
+      SIGNING_POLICY: 'enforce',
+      SIGNING_TRUST_BUNDLE: testTrust().ca.certificatePem,
+      RUNNER_SHARED_SECRET: SHARED_SECRET,
+      RUNNER_HOST: '127.0.0.1',
+      RUNNER_PORT: String(port),
+      RUNNER_PUBLIC_BASE: runnerPublicBase,
+      CONSOLE_ORIGIN: 'http://127.0.0.1:4200',
+      RUNNER_CACHE_DIR: cacheDir,
+      RUNNER_WORKERS: '2',
+      LOG_LEVEL: 'debug',
+      ...options.sharedEnv,
+      ...options.runnerEnv,
+    });
+  } catch (error) {
+    await api.close();
+    throw error;
+  }
+  return {
+    api,
+    runner,
+    runnerUrl,
+    runnerPublicBase,
+    cacheDir,
+    close: async () => {
+      await runner.stop();
+      await api.close();
+      rmSync(cacheDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A signed bundle from entries (a real component, a manifest, a UI). */
+export function signedBundle(entries: readonly RawEntry[]): TestBundle {
+  const bytes = bundleOf(entries);
+  const contentHash = `sha256:${createHash('sha256').update(bytes).digest('hex')}` as const;
+  const signer = testTrust().publisher;
+  const envelope = signBundle({ contentHash, privateKeyPem: signer.keyPem, certificatesPem: signer.certificatePem });
+  return { bytes, contentHash, signature: JSON.stringify(envelope) };
+}
+
+/** Uploads and finalizes a bundle; returns the version's content hash. */
+export async function publish(api: ApiHarness, bundle: TestBundle): Promise<string> {
+  const { uploadId } = await uploadViaProxy(api, bundle);
+  const finalized = await api.request<{ version: { contentHash: string } }>('POST', '/api/ext-bundles/finalize', {
+    json: { uploadId, signature: bundle.signature },
+  });
+  if (finalized.status !== 200 && finalized.status !== 201) {
+    throw new Error(`finalize failed: ${finalized.status} ${JSON.stringify(finalized.body)}`);
+  }
+  return finalized.body.version.contentHash;
+}
+
+/** A tenant and a signed-in user of `role` in it. */
+export async function tenantUser(
+  api: ApiHarness,
+  slug: string,
+  role: 'tenant-admin' | 'member',
+  tenantId?: string,
+): Promise<{ tenantId: string; token: string; userId: string }> {
+  const id =
+    tenantId ?? (await api.request<{ id: string }>('POST', '/api/tenants', { json: { slug, name: slug } })).body.id;
+  const email = `${role}-${randomBytes(4).toString('hex')}@example.test`;
+  const password = 'a long enough password';
+  const created = await api.request<{ id: string }>('POST', '/api/users', {
+    json: { email, password, role, tenantId: id },
+  });
+  if (created.status !== 201) throw new Error(`user creation failed: ${JSON.stringify(created.body)}`);
+  const login = await api.request<{ accessToken: string }>('POST', '/api/auth/login', {
+    token: null,
+    json: { email, password },
+  });
+  return { tenantId: id, token: login.body.accessToken, userId: created.body.id };
+}

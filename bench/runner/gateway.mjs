@@ -1,0 +1,229 @@
+// Extension calls through gateway -> Runner, next to a plain API route, in one script:
+//   warm:  GET /api/ext/{id}/greeting (the template's handler) vs GET /api/auth/me (an authenticated API
+//          route answering a small JSON document) with the same client, token and concurrency
+//   cold:  the first call of a newly published version, split into the phases the Runner logs
+// The API and the Runner run as their own processes (apps/*/dist/main.js), as in production, on the local
+// PostgreSQL and S3 (scripts/s3-rgw.sh start) after a build (npm run build:server).
+//   node bench/runner/gateway.mjs [requests=3000] [concurrency=8] [coldVersions=3]
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createDevCa, issuePublisherCertificate, signBundle } from '@extplat/signing';
+import { buildTestComponent, bundleOf, startService } from '@extplat/testing';
+import pg from 'pg';
+import { templateManifest } from '../../apps/cli/dist/commands/init.js';
+
+const requests = Number(process.argv[2] ?? 3000);
+const concurrency = Number(process.argv[3] ?? 8);
+const coldVersions = Number(process.argv[4] ?? 3);
+const root = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+const s3 = {
+  endpoint: process.env.TEST_S3_ENDPOINT ?? 'http://127.0.0.1:7480',
+  accessKeyId: process.env.TEST_S3_ACCESS_KEY ?? 'extplat-test',
+  secretAccessKey: process.env.TEST_S3_SECRET_KEY ?? 'extplat-test-secret',
+};
+const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const run = Date.now().toString(36);
+const database = `extplat_bench_${run}`;
+const bucket = `extplat-bench-${run}`;
+
+const admin = new pg.Client({ connectionString: adminUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${database}`);
+const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: s3 });
+await client.send(new CreateBucketCommand({ Bucket: bucket }));
+const databaseUrl = new URL(adminUrl);
+databaseUrl.pathname = `/${database}`;
+
+const ca = createDevCa({ commonName: 'bench CA', validDays: 2, keyBits: 2048 });
+const publisher = issuePublisherCertificate({ ca, publisher: 'example', validDays: 2, keyBits: 2048 });
+const shared = {
+  DATABASE_URL: databaseUrl.toString(),
+  STORAGE_DRIVER: 's3',
+  STORAGE_S3_ENDPOINT: s3.endpoint,
+  STORAGE_S3_BUCKET: bucket,
+  STORAGE_S3_ACCESS_KEY: s3.accessKeyId,
+  STORAGE_S3_SECRET_KEY: s3.secretAccessKey,
+  STORAGE_S3_FORCE_PATH_STYLE: 'true',
+  SIGNING_TRUST_BUNDLE: ca.certificatePem,
+  RUNNER_SHARED_SECRET: 'r'.repeat(32),
+  LOG_LEVEL: 'warn',
+};
+const runnerPort = 20000 + Math.floor(Math.random() * 20000);
+const apiService = await startService(root('apps/api/dist/main.js'), {
+  ...shared,
+  API_PORT: '0',
+  RUNNER_BASE_URL: `http://127.0.0.1:${runnerPort}`,
+  EXT_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
+  AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
+  BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
+  BOOTSTRAP_ADMIN_PASSWORD: 'bench-password-123',
+  EXT_GATEWAY_RATE_LIMIT_PER_MINUTE: '1000000',
+  LOG_LEVEL: 'info',
+});
+const runnerService = await startService(root('apps/runner/dist/main.js'), {
+  ...shared,
+  RUNNER_PORT: String(runnerPort),
+  RUNNER_CACHE_DIR: `/tmp/extplat-bench-cache-${run}`,
+  LOG_LEVEL: 'info',
+});
+const base = apiService.url;
+
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+function get(path, token) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = request(`${base}${path}`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+async function api(method, path, token, json) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: json === undefined ? undefined : typeof json === 'string' || json instanceof Uint8Array ? json : JSON.stringify(json),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const login = async (email, password) => (await api('POST', '/api/auth/login', null, { email, password })).accessToken;
+const adminToken = await login('bench@example.test', 'bench-password-123');
+const tenant = await api('POST', '/api/tenants', adminToken, { slug: 'bench', name: 'Bench' });
+for (const [email, role] of [
+  ['tenant-admin@bench.test', 'tenant-admin'],
+  ['member@bench.test', 'member'],
+]) {
+  await api('POST', '/api/users', adminToken, { email, password: 'a long enough password', role, tenantId: tenant.id });
+}
+const tenantAdmin = await login('tenant-admin@bench.test', 'a long enough password');
+const member = await login('member@bench.test', 'a long enough password');
+
+// The template extension, built once (cached by buildTestComponent).
+const component = readFileSync(await buildTestComponent(root('apps/cli/template/src/handler.js')));
+const ui = (name) => readFileSync(root(`apps/cli/template/ui/${name}`));
+function bundle(version) {
+  const manifest = { ...templateManifest('com.example.bench', 'example', 'Bench'), version };
+  const bytes = bundleOf([
+    { name: 'dist', type: 'directory' },
+    { name: 'dist/main.wasm', data: component },
+    { name: 'manifest.json', data: JSON.stringify(manifest) },
+    { name: 'ui', type: 'directory' },
+    ...['app.js', 'index.html', 'style.css'].map((name) => ({ name: `ui/${name}`, data: ui(name) })),
+  ]);
+  const contentHash = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const envelope = signBundle({ contentHash, privateKeyPem: publisher.keyPem, certificatesPem: publisher.certificatePem });
+  return { bytes, contentHash, signature: JSON.stringify(envelope) };
+}
+async function publish(version) {
+  const b = bundle(version);
+  const initiated = await api('POST', '/api/ext-bundles/initiate-upload', adminToken, {
+    filename: 'bundle.tar.zst',
+    size: b.bytes.length,
+    preferredStrategy: 'proxy',
+  });
+  for (let part = 1; part <= initiated.partCount; part++) {
+    const slice = b.bytes.subarray((part - 1) * initiated.partSize, part * initiated.partSize);
+    await fetch(`${base}/api/ext-bundles/upload-proxy?uploadId=${initiated.uploadId}&partNumber=${part}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/octet-stream' },
+      body: slice,
+    });
+  }
+  await api('POST', '/api/ext-bundles/finalize', adminToken, { uploadId: initiated.uploadId, signature: b.signature });
+  return b;
+}
+
+const grant = { capabilities: ['cap:log.emit', 'cap:context.read', 'cap:secrets.get', 'cap:http.fetch'], egress: [] };
+await publish('1.0.0');
+const install = await api('POST', '/api/installs', tenantAdmin, {
+  extensionId: 'com.example.bench',
+  version: '1.0.0',
+  grant,
+  config: { greeting: 'Hi' },
+  enabled: true,
+});
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+async function measure(path) {
+  const latencies = [];
+  for (let i = 0; i < requests; i++) {
+    const { status, ms } = await get(path, member);
+    if (status !== 200) throw new Error(`${path} answered ${status}`);
+    latencies.push(ms);
+  }
+  latencies.sort((a, b) => a - b);
+  const started = performance.now();
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (done < requests) {
+        done++;
+        await get(path, member);
+      }
+    }),
+  );
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: requests / ((performance.now() - started) / 1000) };
+}
+
+// Warm both paths (JIT, connection pools, the warm instance) before measuring.
+for (let i = 0; i < 300; i++) {
+  await get('/api/ext/com.example.bench/greeting', member);
+  await get('/api/auth/me', member);
+}
+const baseline = await measure('/api/auth/me');
+const gateway = await measure('/api/ext/com.example.bench/greeting');
+const baseline2 = await measure('/api/auth/me');
+
+console.log(`warm, ${requests} sequential requests for latency, then ${requests} at concurrency ${concurrency}`);
+const row = (name, r) =>
+  console.log(
+    `${name.padEnd(34)} p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   ${r.rps.toFixed(0).padStart(6)} req/s`,
+  );
+row('GET /api/auth/me (plain API route)', baseline);
+row('GET /api/ext/.../greeting', gateway);
+row('GET /api/auth/me (again)', baseline2);
+const mid = { p50: (baseline.p50 + baseline2.p50) / 2, rps: (baseline.rps + baseline2.rps) / 2 };
+console.log(
+  `gateway -> Runner vs plain route: p50 ${(gateway.p50 / mid.p50).toFixed(2)}x latency, ${(gateway.rps / mid.rps).toFixed(2)}x throughput`,
+);
+
+// Cold starts: every new version is fetched, verified, unpacked, transpiled, compiled and instantiated.
+const colds = [];
+for (let i = 0; i < coldVersions; i++) {
+  const version = `1.${i + 1}.0`;
+  const published = await publish(version);
+  await api('PUT', `/api/installs/${install.id}/version`, tenantAdmin, { version, grant });
+  await new Promise((resolve) => setTimeout(resolve, 2100)); // the gateway's resolution cache (2 s)
+  const { status, ms } = await get('/api/ext/com.example.bench/greeting', member);
+  if (status !== 200) throw new Error(`cold call answered ${status}`);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const line = runnerService.logs.find((entry) => entry.msg === 'cold start' && entry.contentHash === published.contentHash);
+  colds.push({ version, endToEndMs: ms, ...line });
+}
+console.log(`\ncold start of a newly published version (${(bundle('9.9.9').bytes.length / 1024 / 1024).toFixed(1)} MiB bundle), from the Runner's log:`);
+for (const c of colds) {
+  console.log(
+    `${c.version}: end to end ${c.endToEndMs.toFixed(0)} ms; Runner ${c.totalMs} ms = fetch ${c.fetchMs} + verify ${c.verifyMs} + unpack ${c.unpackMs} ` +
+      `+ transpile ${c.transpileMs} + compile ${c.compileMs} + instantiate ${c.instantiateMs} + call ${c.callMs} ms`,
+  );
+}
+
+agent.destroy();
+await runnerService.stop();
+await apiService.stop();
+for (;;) {
+  const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  if (!page.Contents?.length) break;
+  for (const object of page.Contents) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
+}
+await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
+await admin.end();
