@@ -1,19 +1,27 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DatabaseModule, DatabaseReadiness, HealthModule, StorageModule, StorageReadiness } from '@extplat/server-core';
+import type { Logger } from 'pino';
 import { RunnerConfigModule } from './config/config.module.js';
 import type { RunnerConfig } from './config/runner-config.js';
+import { ExecuteModule } from './execute/execute.module.js';
+import { ExtUiModule } from './ext-ui/ext-ui.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 
+/** The Runner (ARCHITECTURE §6): signed execution in the sandbox and extension UIs by content hash. */
 @Module({})
 export class RunnerAppModule {
-  static register(config: RunnerConfig): DynamicModule {
+  static register(config: RunnerConfig, logger: Logger): DynamicModule {
     return {
       module: RunnerAppModule,
       imports: [
-        RunnerConfigModule.register(config),
+        RunnerConfigModule.register(config, logger),
         // The Runner never migrates: the API owns the schema.
         DatabaseModule.register(config.database, { entities: [], migrations: [] }),
         StorageModule.register(config.storage),
         HealthModule.register({ checks: [DatabaseReadiness, StorageReadiness] }),
+        MetricsModule,
+        ExtUiModule,
+        ExecuteModule,
       ],
     };
   }

@@ -6,5 +6,5 @@ import type { RunnerConfig } from './config/runner-config.js';
 
 /** The Runner as a Nest application, not yet listening (tests listen on port 0). */
 export function createRunnerApp(config: RunnerConfig, logger: Logger): Promise<INestApplication> {
-  return createHttpApp({ module: RunnerAppModule.register(config), logger, bodyParser: false });
+  return createHttpApp({ module: RunnerAppModule.register(config, logger), logger, bodyParser: false });
 }

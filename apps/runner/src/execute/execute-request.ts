@@ -35,7 +35,7 @@ function strings(value: unknown, path: string): string[] {
  * Reads a signed execute body. The signature already proved it comes from the gateway; these checks
  * keep a gateway bug from turning into a Runner crash, and name the field that was wrong.
  */
-export function parseExecuteBody(raw: Buffer, maxDeadlineMs: number): ExecuteRequestBody {
+export function parseExecuteBody(raw: Buffer): ExecuteRequestBody {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
@@ -77,7 +77,7 @@ export function parseExecuteBody(raw: Buffer, maxDeadlineMs: number): ExecuteReq
     config: claims.config ?? {},
     configVersion: configVersion as number,
     sealedSecrets: sealed as string | null,
-    deadlineMs: Math.min(deadlineMs as number, maxDeadlineMs),
+    deadlineMs: deadlineMs as number,
   };
   return {
     claims: typedClaims,

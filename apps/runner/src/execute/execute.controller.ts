@@ -67,7 +67,7 @@ export class ExecuteController {
       this.metrics.execution('rejected', 0);
       throw new DomainError(ExecuteErrors.EXECUTE_REPLAYED, 'This signed request was already used');
     }
-    return this.service.execute(parseExecuteBody(raw, this.config.sandbox.executionTimeoutMs));
+    return this.service.execute(parseExecuteBody(raw));
   }
 
   /** Prometheus metrics. */

@@ -14,4 +14,6 @@ export const ExecuteErrors = defineErrorCodes({
   CAPABILITY_NOT_GRANTED: 502,
   INVALID_EXTENSION_RESPONSE: 502,
   COMPONENT_REJECTED: 502,
+  /** The registered bundle is missing from the store. */
+  BUNDLE_UNAVAILABLE: 502,
 });

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { join } from 'node:path';
-import { contextualLogger } from '@extplat/server-core';
-import { Logger as PinoLogger } from 'pino';
-import { RUNNER_CONFIG } from '../config/config.module.js';
+import type { Logger } from 'pino';
+import { BundleCacheModule } from '../cache/cache.module.js';
+import { RUNNER_CONFIG, RUNNER_LOGGER } from '../config/config.module.js';
 import type { RunnerConfig } from '../config/runner-config.js';
 import { EgressGate } from '../egress/egress-gate.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
-import { Sandbox } from '../sandbox/sandbox.js';
+import { Sandbox } from '../sandbox/index.js';
 import { ExecuteController } from './execute.controller.js';
 import { ExecuteService } from './execute.service.js';
 
@@ -21,6 +21,7 @@ class SandboxLifecycle implements OnApplicationShutdown {
 
 /** The Runner's data plane: signed execution in the sandbox, with host capabilities and egress. */
 @Module({
+  imports: [BundleCacheModule],
   controllers: [ExecuteController],
   providers: [
     ExecuteService,
@@ -32,9 +33,10 @@ class SandboxLifecycle implements OnApplicationShutdown {
     },
     {
       provide: Sandbox,
-      inject: [RUNNER_CONFIG],
-      useFactory: (config: RunnerConfig) =>
+      inject: [RUNNER_CONFIG, RUNNER_LOGGER],
+      useFactory: (config: RunnerConfig, logger: Logger) =>
         Sandbox.create({
+          logger: logger.child({ component: 'sandbox' }),
           workers: config.sandbox.workers,
           memoryMaxMiB: config.sandbox.memoryMaxMiB,
           transpileDir: join(config.cache.dir, 'transpiled'),

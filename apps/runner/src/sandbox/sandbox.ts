@@ -2,7 +2,7 @@
  * The Runner's sandbox engine: runs extension components (WebAssembly, built with componentize-js,
  * transpiled by the platform with jco) in a pool of worker threads.
  *
- * Measured with bench/sandbox.mjs (probe guest, `/ping`, Node 20, 2 vCPU shared with other work; two runs,
+ * Measured with bench/runner/sandbox.mjs (probe guest, `/ping`, Node 20, 2 vCPU shared with other work; two runs,
  * load average 2.5 and 4.3):
  * - load: transpile 0.9-1.5 s on a miss (in a worker thread, loading jco-transpile included), 1-10 ms to
  *   read the disk cache on a hit; compile 44-109 ms per process.

@@ -1,6 +1,6 @@
 // Latency and throughput of the Runner's sandbox with the probe guest's /ping: a fresh instance per
 // request against reusing a warm instance (same instance key), through the build output.
-//   npm run build:server && node bench/sandbox.mjs [requests=2000]
+//   npm run build:server && node bench/runner/sandbox.mjs [requests=2000]
 // Builds the probe component on first use (~15-20 s, cached), transpiles it into a temporary directory,
 // then prints p50/p99 of the round trip (execute() → response) and of its parts, requests per second with
 // all requests queued at once, and the fresh/reuse ratios. On demand only, not in CI.
@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildTestComponent } from '@extplat/testing';
-import { Sandbox } from '../apps/runner/dist/sandbox/index.js';
+import { Sandbox } from '../../apps/runner/dist/sandbox/index.js';
 
 const requests = Number(process.argv[2] ?? 2000);
 const HASH = `sha256:${'b'.repeat(64)}`;
-const probe = await buildTestComponent(fileURLToPath(new URL('../apps/runner/test/guests/probe.js', import.meta.url)));
+const probe = await buildTestComponent(fileURLToPath(new URL('../../apps/runner/test/guests/probe.js', import.meta.url)));
 const work = await mkdtemp(join(tmpdir(), 'extplat-bench-sandbox-'));
 const logger = pino({ level: 'warn' });
 

@@ -1,0 +1,33 @@
+import { DomainError, defineErrorCodes } from '@extplat/server-core';
+
+/**
+ * Why the cache could not provide a bundle. The bundle store is the Runner's upstream, so a store that
+ * serves something unusable (bytes that do not match their hash key, a bundle that breaks the rules, a
+ * signature this Runner does not accept) is a 502; a missing object is a 404 (ext-ui answers it as such;
+ * the execute path reports it as a 502, since the API only sends hashes it registered).
+ */
+export const BundleCacheErrors = defineErrorCodes({
+  BUNDLE_NOT_FOUND: 404,
+  BUNDLE_INTEGRITY: 502,
+  BUNDLE_INVALID: 502,
+  SIGNATURE_REJECTED: 502,
+  STORAGE_UNAVAILABLE: 503,
+});
+
+export type BundleCacheErrorCode = keyof typeof BundleCacheErrors;
+
+export class BundleCacheError extends DomainError {
+  override readonly name = 'BundleCacheError';
+
+  constructor(
+    override readonly code: BundleCacheErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+  ) {
+    super(code, message, details);
+  }
+}
+
+export function isBundleCacheError(error: unknown, code?: BundleCacheErrorCode): error is BundleCacheError {
+  return error instanceof BundleCacheError && (code === undefined || error.code === code);
+}
