@@ -85,7 +85,10 @@ export class GatewayController {
   private async call(principal: Principal, extensionId: string, req: Request, res: Response): Promise<void> {
     const answer = await this.gateway.handle(principal, extensionId, subPathOf(req.originalUrl), req);
     res.status(answer.status);
-    for (const [name, value] of answer.headers) res.append(name, value);
+    // Node's own setHeader: Express's would rewrite the extension's Content-Type (it appends a charset).
+    const headers = new Map<string, string[]>();
+    for (const [name, value] of answer.headers) headers.set(name, [...(headers.get(name) ?? []), value]);
+    for (const [name, values] of headers) res.setHeader(name, values.length === 1 ? values[0]! : values);
     // The API shares an origin with the console: an extension's response must never run as a page there.
     res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'; frame-ancestors 'none'");
     res.setHeader('X-Content-Type-Options', 'nosniff');
