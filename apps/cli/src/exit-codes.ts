@@ -15,8 +15,22 @@ export const ExitCode = {
   SIGNATURE: 6,
   /** Building the component failed. */
   BUILD: 7,
-  /** Refused to overwrite an existing file or directory. */
+  /** Refused to overwrite an existing file or directory (also: an upload of this bundle is in progress). */
   EXISTS: 9,
+  /** The API or the object store could not be reached, timed out, or kept failing (5xx) after retries. */
+  NETWORK: 10,
+  /** The API refused the credentials (401) or the key's role may not do this (403). */
+  AUTH: 11,
+  /** The change conflicts with what is registered: VERSION_EXISTS, ALREADY_INSTALLED, another publisher's name... */
+  CONFLICT: 12,
+  /** The extension, version, install or upload does not exist (or the upload expired). */
+  NOT_FOUND: 13,
+  /** The target version requests capabilities or egress beyond the current grant: rerun with --approve. */
+  APPROVAL_REQUIRED: 14,
+  /** The API refused the request as invalid: a config that breaks the schema, an unknown capability... */
+  INVALID_REQUEST: 15,
+  /** Stopped by Ctrl-C (128 + SIGINT, as shells report it); an upload can be continued with --resume. */
+  INTERRUPTED: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -6,10 +6,13 @@ import { registerBuild } from './commands/build.js';
 import { registerDigest } from './commands/digest.js';
 import { registerInit } from './commands/init.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerInstallCommands } from './commands/installs.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerPack } from './commands/pack.js';
+import { registerPublish } from './commands/publish.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
+import type { CliContext } from './context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { createOutput, type OutputStreams } from './output.js';
 
@@ -18,9 +21,14 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 };
 
 /** Runs extctl with `argv` (as in process.argv) and resolves to the exit status. */
-export async function main(argv: string[], io: OutputStreams = process): Promise<number> {
+export async function main(
+  argv: string[],
+  io: OutputStreams = process,
+  options: Partial<CliContext> = {},
+): Promise<number> {
   const json = argv.includes('--json');
-  const output = createOutput(json, io);
+  const context: CliContext = { env: process.env, stdin: process.stdin, ...options };
+  const output = createOutput(json, io, context.progressIntervalMs);
   const program = new Command('extctl')
     .description('Build, sign and publish Extension Platform bundles')
     .version(version, '-V, --version')
@@ -37,8 +45,10 @@ export async function main(argv: string[], io: OutputStreams = process): Promise
     registerSign,
     registerVerify,
     registerDigest,
+    registerPublish,
+    registerInstallCommands,
   ]) {
-    register(program, output);
+    register(program, output, context);
   }
   try {
     await program.parseAsync(argv);

@@ -19,7 +19,8 @@ export interface OutputStreams {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-export function createOutput(json: boolean, io: OutputStreams): Output {
+/** `plainIntervalMs`: how often a progress line may be printed off a terminal (default two seconds). */
+export function createOutput(json: boolean, io: OutputStreams, plainIntervalMs = 2000): Output {
   return {
     json,
     result: (data, human) => {
@@ -32,7 +33,7 @@ export function createOutput(json: boolean, io: OutputStreams): Output {
     note: (line) => {
       if (!json) io.stderr.write(`${line}\n`);
     },
-    progress: (label) => createProgress(label, io.stderr, json),
+    progress: (label) => createProgress(label, io.stderr, json, plainIntervalMs),
   };
 }
 
@@ -40,18 +41,27 @@ export function createOutput(json: boolean, io: OutputStreams): Output {
  * A progress line on stderr: rewritten in place on a terminal, otherwise a plain line at most every two
  * seconds (logs stay readable), and nothing at all with --json.
  */
-function createProgress(label: string, stream: OutputStreams['stderr'], quiet: boolean): Progress {
+function createProgress(
+  label: string,
+  stream: OutputStreams['stderr'],
+  quiet: boolean,
+  plainIntervalMs: number,
+): Progress {
   const tty = stream.isTTY === true;
   // Off a terminal, short work prints nothing; long work a line every two seconds.
   let lastPlain = Date.now();
+  let lastDrawn = 0;
   let shown = false;
   return {
     update: (text) => {
       if (quiet) return;
       if (tty) {
+        // Uploads report every read buffer of several parallel parts: ten redraws a second are plenty.
+        if (Date.now() - lastDrawn < 100) return;
         stream.write(`\r\x1b[2K${label}: ${text}`);
+        lastDrawn = Date.now();
         shown = true;
-      } else if (Date.now() - lastPlain >= 2000) {
+      } else if (Date.now() - lastPlain >= plainIntervalMs) {
         stream.write(`${label}: ${text}\n`);
         lastPlain = Date.now();
       }

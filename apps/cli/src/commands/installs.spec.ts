@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { ExitCode } from '../exit-codes.js';
+import { diffLines, formatTable, readConfig, readSecretValue } from './installs.js';
+
+describe('install command helpers', () => {
+  it('reads a config from a file or inline JSON, as an object only', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'extctl-config-')), 'config.json');
+    writeFileSync(file, '{"region": "eu"}');
+    expect(await readConfig({ config: file })).toEqual({ region: 'eu' });
+    expect(await readConfig({ configJson: '{"a": 1}' })).toEqual({ a: 1 });
+    expect(await readConfig({})).toBeUndefined();
+    await expect(readConfig({ configJson: '[1]' })).rejects.toMatchObject({ exitCode: ExitCode.USAGE });
+    await expect(readConfig({ configJson: '{oops' })).rejects.toMatchObject({ code: 'INVALID_CONFIG_JSON' });
+    await expect(readConfig({ config: file, configJson: '{}' })).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(readConfig({ config: '/nonexistent.json' })).rejects.toMatchObject({ exitCode: ExitCode.INPUT });
+  });
+
+  it('reads a secret from stdin without the final line break', async () => {
+    expect(await readSecretValue(Readable.from([Buffer.from('s3cr'), Buffer.from('et\n')]))).toBe('s3cret');
+    expect(await readSecretValue(Readable.from(['two\nlines\r\n']))).toBe('two\nlines');
+    await expect(readSecretValue(Readable.from(['\n']))).rejects.toMatchObject({ code: 'SECRET_EMPTY' });
+    await expect(readSecretValue(Readable.from([Buffer.alloc(70_000, 'x')]))).rejects.toMatchObject({
+      code: 'SECRET_TOO_LONG',
+    });
+  });
+
+  it('prints a table in aligned columns', () => {
+    expect(
+      formatTable(
+        ['VERSION', 'STATUS', 'HASH'],
+        [
+          ['1.10.0', 'published', 'sha256:aa'],
+          ['1.2.0', 'yanked', 'sha256:bb'],
+        ],
+      ),
+    ).toBe(['VERSION  STATUS     HASH', '1.10.0   published  sha256:aa', '1.2.0    yanked     sha256:bb'].join('\n'));
+  });
+
+  it('shows what a version switch adds and drops', () => {
+    const lines = diffLines('com.acme.tickets', {
+      from: '1.0.0',
+      to: '1.1.0',
+      direction: 'upgrade',
+      capabilities: { added: ['cap:http.fetch'], removed: ['cap:context.read'] },
+      egress: { added: [], removed: [] },
+      requiresApproval: true,
+    });
+    expect(lines).toEqual([
+      'com.acme.tickets: 1.0.0 -> 1.1.0 (upgrade)',
+      '  capabilities  +cap:http.fetch -cap:context.read',
+      '  egress        no change',
+      '  approval      required: the target requests more than is granted',
+    ]);
+  });
+});
