@@ -48,6 +48,8 @@ export interface Stack {
  */
 export async function startStack(
   options: {
+    /** The CA both trust; the test CA of api-harness when absent. */
+    trustBundlePem?: string;
     /** Settings both must share (config parity), e.g. EXT_EGRESS_ALLOWLIST. */
     sharedEnv?: Record<string, string>;
     apiEnv?: Record<string, string>;
@@ -62,6 +64,7 @@ export async function startStack(
       RUNNER_BASE_URL: runnerUrl,
       RUNNER_PUBLIC_BASE: runnerPublicBase,
       RUNNER_SHARED_SECRET: SHARED_SECRET,
+      ...(options.trustBundlePem ? { SIGNING_TRUST_BUNDLE: options.trustBundlePem } : {}),
       ...options.sharedEnv,
       ...options.apiEnv,
     },
@@ -80,7 +83,7 @@ export async function startStack(
       STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
       STORAGE_S3_FORCE_PATH_STYLE: 'true',
       SIGNING_POLICY: 'enforce',
-      SIGNING_TRUST_BUNDLE: testTrust().ca.certificatePem,
+      SIGNING_TRUST_BUNDLE: options.trustBundlePem ?? testTrust().ca.certificatePem,
       RUNNER_SHARED_SECRET: SHARED_SECRET,
       RUNNER_HOST: '127.0.0.1',
       RUNNER_PORT: String(port),
