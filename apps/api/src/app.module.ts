@@ -5,6 +5,7 @@ import { ApiConfigModule } from './config/config.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { apiSchema } from './database/schema.js';
+import { ConsoleConfigModule } from './console/console-config.controller.js';
 import { GatewayModule } from './gateway/gateway.module.js';
 import { GcModule } from './gc/gc.module.js';
 import { RunnerParityCheck, RunnerParityModule } from './parity/runner-parity.js';
@@ -29,6 +30,7 @@ export class ApiModule {
         UploadModule,
         InstallsModule,
         GatewayModule,
+        ConsoleConfigModule,
         GcModule,
       ],
     };
