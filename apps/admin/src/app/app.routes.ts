@@ -1,3 +1,46 @@
-import { Routes } from '@angular/router';
+import type { Routes } from '@angular/router';
+import { roleGuard, signedInGuard } from './auth/guards';
 
-export const routes: Routes = [];
+export const routes: Routes = [
+  { path: 'sign-in', title: 'Sign in', loadComponent: () => import('./auth/sign-in').then((m) => m.SignIn) },
+  {
+    path: '',
+    canActivate: [signedInGuard],
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'extensions' },
+      {
+        path: 'extensions',
+        title: 'Extensions',
+        loadComponent: () => import('./extensions/extension-list').then((m) => m.ExtensionList),
+      },
+      {
+        path: 'extensions/:name',
+        title: 'Extension',
+        loadComponent: () => import('./extensions/extension-detail').then((m) => m.ExtensionDetail),
+      },
+      {
+        path: 'install',
+        title: 'Install an extension',
+        canActivate: [roleGuard('platform-admin')],
+        loadComponent: () => import('./install/install-wizard').then((m) => m.InstallWizard),
+      },
+      {
+        path: 'api-keys',
+        title: 'API keys',
+        canActivate: [roleGuard('platform-admin', 'tenant-admin')],
+        loadComponent: () => import('./api-keys/api-keys-page').then((m) => m.ApiKeysPage),
+      },
+      {
+        path: 'apps/:extensionId',
+        title: 'Extension',
+        loadComponent: () => import('./host/extension-host').then((m) => m.ExtensionHost),
+      },
+      {
+        path: 'forbidden',
+        title: 'Not allowed',
+        loadComponent: () => import('./auth/forbidden').then((m) => m.Forbidden),
+      },
+    ],
+  },
+  { path: '**', redirectTo: '' },
+];

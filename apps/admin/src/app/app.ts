@@ -1,12 +1,58 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
-import { RouterOutlet } from '@angular/router';
+import { ChangeDetectionStrategy, Component, effect, inject, signal } from '@angular/core';
+import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { filter } from 'rxjs';
+import type { Install } from './core/api.types';
+import { TenantContext } from './core/tenant-context.service';
+import { ThemeService } from './core/theme.service';
+import { SessionService } from './auth/session.service';
+import { InstallsService } from './installs/installs.service';
 import { PlatformStatus } from './status/platform-status';
 
 @Component({
   selector: 'app-root',
-  imports: [RouterOutlet, PlatformStatus],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, PlatformStatus],
   templateUrl: './app.html',
   styleUrl: './app.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class App {}
+export class App {
+  protected readonly session = inject(SessionService);
+  protected readonly tenants = inject(TenantContext);
+  protected readonly theme = inject(ThemeService);
+  private readonly installs = inject(InstallsService);
+  /** Enabled extensions with a UI, for the tenant user's apps menu. */
+  protected readonly apps = signal<Install[]>([]);
+
+  constructor() {
+    const router = inject(Router);
+    effect(() => {
+      if (this.session.principal()?.tenantId) void this.loadApps();
+      else this.apps.set([]);
+    });
+    // Installs change on other pages (enable, install): refresh the menu on each navigation.
+    let initial = true;
+    router.events.pipe(filter((event) => event instanceof NavigationEnd)).subscribe(() => {
+      if (this.session.principal()?.tenantId) void this.loadApps();
+      // After a navigation, keyboard and screen-reader users start at the new page, unless it focused something.
+      if (!initial) setTimeout(() => focusMainUnlessInside());
+      initial = false;
+    });
+  }
+
+  protected onTenant(event: Event): void {
+    this.tenants.choose((event.target as HTMLSelectElement).value || null);
+  }
+
+  private async loadApps(): Promise<void> {
+    try {
+      this.apps.set((await this.installs.list()).filter((install) => install.enabled && install.ui));
+    } catch {
+      this.apps.set([]);
+    }
+  }
+}
+
+function focusMainUnlessInside(): void {
+  const main = document.getElementById('main');
+  if (main && !main.contains(document.activeElement)) main.focus();
+}

@@ -1,0 +1,52 @@
+import { TestBed } from '@angular/core/testing';
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { provideRouter } from '@angular/router';
+import { ApiKeysPage } from './api-keys-page';
+
+describe('ApiKeysPage', () => {
+  it('creates a key for the tenant and shows the whole key once', async () => {
+    sessionStorage.setItem(
+      'extplat.session',
+      JSON.stringify({
+        accessToken: 't',
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+        principal: { kind: 'user', id: 'u', tenantId: 't1', role: 'tenant-admin', name: 'x' },
+      }),
+    );
+    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
+    const http = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(ApiKeysPage);
+    fixture.detectChanges();
+    http.expectOne('/api/api-keys').flush([]);
+    await fixture.whenStable();
+    const element = fixture.nativeElement as HTMLElement;
+    const name = element.querySelector<HTMLInputElement>('#key-name')!;
+    name.value = 'ci';
+    name.dispatchEvent(new Event('input'));
+    fixture.detectChanges();
+    element.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    const create = http.expectOne((request) => request.method === 'POST');
+    expect(create.request.body).toEqual({ name: 'ci', role: 'member', tenantId: 't1' });
+    const key = {
+      id: 'k1',
+      name: 'ci',
+      prefix: 'extplat_ab',
+      role: 'member',
+      tenantId: 't1',
+      createdBy: 'user:u',
+      createdAt: new Date().toISOString(),
+      expiresAt: null,
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    create.flush({ ...key, key: 'extplat_ab_secret' });
+    await new Promise((resolve) => setTimeout(resolve));
+    http.expectOne('/api/api-keys').flush([key]);
+    await fixture.whenStable();
+    fixture.detectChanges();
+    expect(element.querySelector('[data-testid=new-key]')?.textContent).toContain('extplat_ab_secret');
+    expect(element.querySelector('[data-testid=api-key-table]')?.textContent).not.toContain('extplat_ab_secret');
+    expect(element.querySelector('[data-testid=api-key-table]')?.textContent).toContain('extplat_ab');
+  });
+});

@@ -1,0 +1,167 @@
+/* eslint-disable @typescript-eslint/unbound-method -- Angular's Validators are static functions that never use `this`. */
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
+import { DatePipe } from '@angular/common';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { explain, type Explanation } from '../core/api-error';
+import type { ApiKey, CreatedApiKey, Role } from '../core/api.types';
+import { TenantContext } from '../core/tenant-context.service';
+import { SessionService } from '../auth/session.service';
+import { ErrorPanel } from '../shared/error-panel';
+import { ApiKeysService } from './api-keys.service';
+
+/** Create (shown once, with a copy button), list and revoke API keys. */
+@Component({
+  selector: 'app-api-keys-page',
+  imports: [DatePipe, ReactiveFormsModule, ErrorPanel],
+  template: `
+    <h2>API keys</h2>
+    <section class="card" aria-labelledby="new-key-title">
+      <h3 id="new-key-title">New key</h3>
+      <form [formGroup]="form" (ngSubmit)="create()" class="inline-form">
+        <label for="key-name">Name</label>
+        <input id="key-name" formControlName="name" placeholder="ci-publish" maxlength="100" required />
+        <label for="key-role">Role</label>
+        <select id="key-role" formControlName="role">
+          @for (role of roles(); track role) {
+            <option [value]="role">{{ role }}</option>
+          }
+        </select>
+        <label for="key-expiry">Expires (optional)</label>
+        <input id="key-expiry" type="date" formControlName="expires" />
+        <button type="submit" class="primary" [disabled]="form.invalid || busy()">Create key</button>
+      </form>
+      @if (created(); as key) {
+        <div class="secret" role="status" data-testid="new-key">
+          <p><strong>Copy the key now: it is shown only once.</strong></p>
+          <code id="new-key-value" class="wrap">{{ key.key }}</code>
+          <button type="button" (click)="copy(key.key)" aria-describedby="new-key-value">
+            {{ copied() ? 'Copied' : 'Copy' }}
+          </button>
+          <button type="button" (click)="created.set(null)">Done</button>
+        </div>
+      }
+      @if (error(); as failure) {
+        <app-error-panel [error]="failure" />
+      }
+    </section>
+    <table class="grid" data-testid="api-key-table">
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Prefix</th>
+          <th scope="col">Role</th>
+          <th scope="col">Created</th>
+          <th scope="col">Last used</th>
+          <th scope="col">State</th>
+          <th scope="col"><span class="visually-hidden">Actions</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        @for (key of keys(); track key.id) {
+          <tr>
+            <td>{{ key.name }}</td>
+            <td>
+              <code>{{ key.prefix }}</code>
+            </td>
+            <td>{{ key.role }}</td>
+            <td>{{ key.createdAt | date: 'medium' }}</td>
+            <td>{{ key.lastUsedAt ? (key.lastUsedAt | date: 'medium') : 'never' }}</td>
+            <td>{{ key.revokedAt ? 'revoked' : key.expiresAt ? 'expires ' + (key.expiresAt | date) : 'active' }}</td>
+            <td>
+              @if (!key.revokedAt) {
+                <button type="button" class="danger" (click)="revoke(key)" [attr.aria-label]="'Revoke ' + key.name">
+                  Revoke
+                </button>
+              }
+            </td>
+          </tr>
+        } @empty {
+          <tr>
+            <td colspan="7" class="muted">No keys yet.</td>
+          </tr>
+        }
+      </tbody>
+    </table>
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class ApiKeysPage {
+  private readonly service = inject(ApiKeysService);
+  private readonly session = inject(SessionService);
+  private readonly tenants = inject(TenantContext);
+
+  protected readonly form = inject(NonNullableFormBuilder).group({
+    name: ['', [Validators.required, Validators.maxLength(100)]],
+    role: ['member' as Role, Validators.required],
+    expires: [''],
+  });
+  protected readonly keys = signal<ApiKey[]>([]);
+  protected readonly created = signal<CreatedApiKey | null>(null);
+  protected readonly copied = signal(false);
+  protected readonly busy = signal(false);
+  protected readonly error = signal<Explanation | null>(null);
+  /** Tenant admins may create tenant-admin and member keys only. */
+  protected readonly roles = computed<Role[]>(() =>
+    this.session.isPlatformAdmin() ? ['platform-admin', 'tenant-admin', 'member'] : ['tenant-admin', 'member'],
+  );
+
+  constructor() {
+    void this.load();
+  }
+
+  protected async create(): Promise<void> {
+    const { name, role, expires } = this.form.getRawValue();
+    const tenantId = role === 'platform-admin' ? undefined : (this.tenants.tenantId() ?? undefined);
+    this.busy.set(true);
+    this.error.set(null);
+    this.copied.set(false);
+    try {
+      const key = await this.service.create({
+        name,
+        role,
+        ...(tenantId ? { tenantId } : {}),
+        ...(expires ? { expiresAt: new Date(`${expires}T23:59:59`).toISOString() } : {}),
+      });
+      this.created.set(key);
+      this.form.reset({ name: '', role: 'member', expires: '' });
+      await this.load();
+    } catch (failure) {
+      this.error.set(explain(failure));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected async copy(key: string): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(key);
+      this.copied.set(true);
+    } catch {
+      this.error.set({
+        code: 'CLIPBOARD',
+        title: 'Could not copy',
+        message: 'The browser did not allow copying to the clipboard.',
+        action: 'Select the key and copy it by hand (Ctrl+C).',
+      });
+    }
+  }
+
+  protected async revoke(key: ApiKey): Promise<void> {
+    if (!confirm(`Revoke ${key.name}? Anything using it stops working at once.`)) return;
+    try {
+      await this.service.revoke(key.id);
+      await this.load();
+    } catch (failure) {
+      this.error.set(explain(failure));
+    }
+  }
+
+  /** Tenant admins see their tenant's keys; platform admins see every key. */
+  private async load(): Promise<void> {
+    try {
+      this.keys.set(await this.service.list());
+    } catch (failure) {
+      this.error.set(explain(failure));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { HttpErrorResponse, HttpHeaders } from '@angular/common/http';
+import { ApiError, explain } from './api-error';
+
+const httpError = (status: number, code: string, message: string, details?: Record<string, unknown>) =>
+  new HttpErrorResponse({
+    status,
+    error: { error: { code, message, details }, requestId: 'req-1' },
+    headers: new HttpHeaders(),
+  });
+
+describe('explain', () => {
+  it('says the bundle is too large, with both sizes and what to do', () => {
+    const explanation = explain(
+      httpError(413, 'BUNDLE_TOO_LARGE', 'too big', { limit: 1024 * 1024, size: 3 * 1024 * 1024 }),
+    );
+    expect(explanation.title).toBe('Bundle too large');
+    expect(explanation.message).toBe('The bundle is 3.0 MiB; the platform accepts at most 1.0 MiB.');
+    expect(explanation.action).toContain('BUNDLE_MAX_BYTES');
+    expect(explanation.requestId).toBe('req-1');
+  });
+
+  it('names the signature check that failed', () => {
+    const checks = [
+      { name: 'integrity', status: 'pass' },
+      { name: 'publisher', status: 'fail', code: 'PUBLISHER_MISMATCH', message: 'signed by intruder, not example' },
+    ];
+    const explanation = explain(httpError(422, 'PUBLISHER_MISMATCH', 'rejected', { verdict: { checks } }));
+    expect(explanation.title).toBe('Signature rejected');
+    expect(explanation.message).toBe('The "publisher" check failed: signed by intruder, not example');
+    expect(explanation.checks).toHaveLength(2);
+  });
+
+  it('lists every manifest issue with its path', () => {
+    const explanation = explain(
+      httpError(422, 'INVALID_MANIFEST', 'invalid', {
+        issues: [
+          { path: 'version', message: 'must be semver' },
+          { path: '', message: 'unknown field' },
+        ],
+      }),
+    );
+    expect(explanation.issues).toEqual([
+      { path: 'version', message: 'must be semver' },
+      { path: '(root)', message: 'unknown field' },
+    ]);
+  });
+
+  it.each([
+    ['VERSION_EXISTS', 409, 'Version already exists', /Bump "version"/],
+    ['UNAUTHENTICATED', 401, 'Session expired', /Sign in again/],
+    ['FORBIDDEN', 403, 'Not allowed', /platform admin/],
+  ])('explains %s', (code, status, title, action) => {
+    const explanation = explain(httpError(status, code, 'server message'));
+    expect(explanation.title).toBe(title);
+    expect(explanation.action).toMatch(action);
+  });
+
+  it('treats no answer as a lost connection that uploads recover from', () => {
+    const error = ApiError.from(new HttpErrorResponse({ status: 0 }));
+    expect(error.isNetwork).toBe(true);
+    expect(error.isTransient).toBe(true);
+    expect(explain(error).action).toContain('resume by themselves');
+  });
+
+  it('reads error bodies that arrive as text', () => {
+    const error = ApiError.from(
+      new HttpErrorResponse({
+        status: 409,
+        error: JSON.stringify({ error: { code: 'VERSION_EXISTS', message: 'm' }, requestId: null }),
+      }),
+    );
+    expect(error.code).toBe('VERSION_EXISTS');
+  });
+});

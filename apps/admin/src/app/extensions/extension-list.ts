@@ -1,0 +1,259 @@
+import { ChangeDetectionStrategy, Component, computed, effect, inject, signal } from '@angular/core';
+import { RouterLink } from '@angular/router';
+import { explain, type Explanation } from '../core/api-error';
+import type { ExtensionSummary, Install } from '../core/api.types';
+import { TenantContext } from '../core/tenant-context.service';
+import { SessionService } from '../auth/session.service';
+import { InstallsService } from '../installs/installs.service';
+import { ErrorPanel } from '../shared/error-panel';
+import { RegistryService } from './registry.service';
+
+type StateFilter = 'all' | 'installed' | 'enabled' | 'not-installed' | 'verified' | 'unsigned' | 'yanked';
+
+interface RowMessage {
+  kind: 'ok' | 'error';
+  text: string;
+}
+
+/** The registry with the current tenant's install of each extension and its enable switch. */
+@Component({
+  selector: 'app-extension-list',
+  imports: [RouterLink, ErrorPanel],
+  template: `
+    <div class="heading-row">
+      <h2>Extensions</h2>
+      @if (session.isPlatformAdmin()) {
+        <a routerLink="/install" class="button primary">Upload a bundle</a>
+      }
+    </div>
+    <form class="filters" role="search" (submit)="$event.preventDefault()">
+      <label for="ext-search">Search</label>
+      <input
+        id="ext-search"
+        type="search"
+        placeholder="Name, display name or description"
+        [value]="query()"
+        (input)="onQuery($event)"
+      />
+      <label for="ext-publisher">Publisher</label>
+      <input id="ext-publisher" type="text" [value]="publisher()" (change)="onPublisher($event)" />
+      <label for="ext-state">Show</label>
+      <select id="ext-state" (change)="onState($event)">
+        <option value="all">all</option>
+        <option value="installed">installed</option>
+        <option value="enabled">enabled</option>
+        <option value="not-installed">not installed</option>
+        <option value="verified">signature verified</option>
+        <option value="unsigned">unsigned</option>
+        <option value="yanked">latest version yanked</option>
+      </select>
+    </form>
+    @if (session.isPlatformAdmin() && !tenants.tenantId()) {
+      <p class="notice">Choose a tenant at the top to see and switch its installs.</p>
+    }
+    @if (error(); as failure) {
+      <app-error-panel [error]="failure" />
+    }
+    <p class="muted" aria-live="polite">{{ loading() ? 'Loading…' : rows().length + ' extensions' }}</p>
+    <table class="grid" data-testid="extension-table">
+      <thead>
+        <tr>
+          <th scope="col">Extension</th>
+          <th scope="col">Latest version</th>
+          <th scope="col">Signature</th>
+          <th scope="col">Installed</th>
+          <th scope="col">Enabled</th>
+        </tr>
+      </thead>
+      <tbody>
+        @for (row of rows(); track row.extension.id) {
+          <tr [attr.data-extension]="row.extension.name">
+            <td>
+              <a [routerLink]="['/extensions', row.extension.name]">{{
+                row.extension.displayName || row.extension.name
+              }}</a>
+              <div class="muted small">{{ row.extension.name }} · {{ row.extension.publisher }}</div>
+            </td>
+            <td>
+              {{ row.extension.latestVersion?.version ?? '—' }}
+              @if (row.extension.latestVersion?.status === 'yanked') {
+                <span class="badge warn" title="This version was yanked: it can no longer be installed">yanked</span>
+              }
+            </td>
+            <td>
+              @switch (row.extension.latestVersion?.signatureStatus) {
+                @case ('verified') {
+                  <span class="badge ok">verified</span> {{ row.extension.latestVersion?.signer }}
+                }
+                @case ('unsigned') {
+                  <span class="badge warn">unsigned</span>
+                }
+                @default {
+                  <span class="badge">not checked</span>
+                }
+              }
+            </td>
+            <td data-testid="installed-version">
+              @if (row.install; as install) {
+                {{ install.version }}
+                @if (install.enabled && install.ui) {
+                  <a [routerLink]="['/apps', row.extension.name]" class="small">open</a>
+                }
+              } @else {
+                <span class="muted">not installed</span>
+              }
+            </td>
+            <td>
+              @if (row.install; as install) {
+                @if (session.canManageInstalls()) {
+                  <button
+                    type="button"
+                    role="switch"
+                    class="switch"
+                    [attr.aria-checked]="install.enabled"
+                    [attr.aria-label]="'Enabled: ' + (row.extension.displayName || row.extension.name)"
+                    [disabled]="busy().has(install.id)"
+                    (click)="setEnabled(install, !install.enabled)"
+                    data-testid="enable-switch"
+                  >
+                    <span>{{ install.enabled ? 'On' : 'Off' }}</span>
+                  </button>
+                } @else {
+                  {{ install.enabled ? 'enabled' : 'disabled' }}
+                }
+                @if (messages().get(install.id); as message) {
+                  <div [class]="message.kind === 'ok' ? 'small ok-text' : 'small field-error'" role="status">
+                    {{ message.text }}
+                  </div>
+                }
+              }
+            </td>
+          </tr>
+        } @empty {
+          @if (!loading()) {
+            <tr>
+              <td colspan="5" class="muted">No extension matches.</td>
+            </tr>
+          }
+        }
+      </tbody>
+    </table>
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class ExtensionList {
+  protected readonly session = inject(SessionService);
+  protected readonly tenants = inject(TenantContext);
+  private readonly registry = inject(RegistryService);
+  private readonly installs = inject(InstallsService);
+
+  protected readonly query = signal('');
+  protected readonly publisher = signal('');
+  private readonly stateFilter = signal<StateFilter>('all');
+  private readonly extensions = signal<ExtensionSummary[]>([]);
+  private readonly installList = signal<Install[]>([]);
+  protected readonly loading = signal(true);
+  protected readonly error = signal<Explanation | null>(null);
+  protected readonly busy = signal<ReadonlySet<string>>(new Set());
+  protected readonly messages = signal<ReadonlyMap<string, RowMessage>>(new Map());
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
+
+  protected readonly rows = computed(() => {
+    const byName = new Map(this.installList().map((install) => [install.extension.name, install]));
+    const filter = this.stateFilter();
+    return this.extensions()
+      .map((extension) => ({ extension, install: byName.get(extension.name) ?? null }))
+      .filter(({ extension, install }) => {
+        switch (filter) {
+          case 'all':
+            return true;
+          case 'installed':
+            return install !== null;
+          case 'enabled':
+            return install?.enabled === true;
+          case 'not-installed':
+            return install === null;
+          case 'verified':
+            return extension.latestVersion?.signatureStatus === 'verified';
+          case 'unsigned':
+            return extension.latestVersion?.signatureStatus === 'unsigned';
+          case 'yanked':
+            return extension.latestVersion?.status === 'yanked';
+        }
+      });
+  });
+
+  constructor() {
+    effect(() => {
+      const filter = { q: this.query().trim(), publisher: this.publisher().trim() };
+      void this.loadExtensions(filter);
+    });
+    effect(() => {
+      const tenantId = this.tenants.tenantId();
+      void this.loadInstalls(tenantId);
+    });
+  }
+
+  protected onQuery(event: Event): void {
+    const value = (event.target as HTMLInputElement).value;
+    clearTimeout(this.searchTimer);
+    this.searchTimer = setTimeout(() => this.query.set(value), 250);
+  }
+
+  protected onPublisher(event: Event): void {
+    this.publisher.set((event.target as HTMLInputElement).value);
+  }
+
+  protected onState(event: Event): void {
+    this.stateFilter.set((event.target as HTMLSelectElement).value as StateFilter);
+  }
+
+  protected async setEnabled(install: Install, enabled: boolean): Promise<void> {
+    this.busy.update((ids) => new Set(ids).add(install.id));
+    try {
+      const updated = await this.installs.setEnabled(install.id, enabled);
+      this.installList.update((list) => list.map((item) => (item.id === updated.id ? updated : item)));
+      this.message(install.id, { kind: 'ok', text: updated.enabled ? 'Enabled.' : 'Disabled.' });
+    } catch (failure) {
+      const explanation = explain(failure);
+      this.message(install.id, {
+        kind: 'error',
+        text: `${explanation.title}: ${explanation.message} ${explanation.action}`,
+      });
+    } finally {
+      this.busy.update((ids) => {
+        const next = new Set(ids);
+        next.delete(install.id);
+        return next;
+      });
+    }
+  }
+
+  private message(installId: string, message: RowMessage): void {
+    this.messages.update((current) => new Map(current).set(installId, message));
+  }
+
+  private async loadExtensions(filter: { q: string; publisher: string }): Promise<void> {
+    this.loading.set(true);
+    try {
+      this.extensions.set(await this.registry.listExtensions(filter));
+      this.error.set(null);
+    } catch (failure) {
+      this.error.set(explain(failure));
+    } finally {
+      this.loading.set(false);
+    }
+  }
+
+  private async loadInstalls(tenantId: string | null): Promise<void> {
+    if (!tenantId) {
+      this.installList.set([]);
+      return;
+    }
+    try {
+      this.installList.set(await this.installs.list(this.session.isPlatformAdmin() ? tenantId : null));
+    } catch (failure) {
+      this.error.set(explain(failure));
+    }
+  }
+}

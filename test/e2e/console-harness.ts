@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+const run = promisify(execFile);
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CONSOLE_DIST = join(ROOT, 'dist/admin');
+export const ARTIFACTS = join(ROOT, '.tmp/e2e-artifacts');
+const CHROMIUM = process.env['CHROME_BIN'] ?? '/usr/bin/chromium';
+
+/** Flags that keep a headless Chromium quiet and offline apart from the stack under test. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+function newestMtime(path: string): number {
+  const stats = statSync(path);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), stats.mtimeMs);
+}
+
+/** Builds the console (`ng build admin`) unless dist/admin is newer than every source of it. */
+export async function ensureConsoleBuilt(): Promise<string> {
+  const index = join(CONSOLE_DIST, 'browser/index.html');
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'apps/admin/src')),
+    newestMtime(join(ROOT, 'apps/admin/public')),
+    statSync(join(ROOT, 'angular.json')).mtimeMs,
+  );
+  if (!existsSync(index) || statSync(index).mtimeMs < sources) {
+    await run(process.execPath, [join(ROOT, 'node_modules/@angular/cli/bin/ng.js'), 'build', 'admin'], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, NG_CLI_ANALYTICS: 'false' },
+    });
+  }
+  return CONSOLE_DIST;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: install it with "apt-get install -y chromium" (or set CHROME_BIN)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Signs in through the sign-in form. */
+export async function signIn(page: Page, base: string, email: string, password: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.waitForURL(/\/sign-in/);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Extensions' }).waitFor();
+}
