@@ -140,7 +140,7 @@ export async function tenantUser(
   slug: string,
   role: 'tenant-admin' | 'member',
   tenantId?: string,
-): Promise<{ tenantId: string; token: string; userId: string }> {
+): Promise<{ tenantId: string; token: string; userId: string; email: string; password: string }> {
   const id =
     tenantId ?? (await api.request<{ id: string }>('POST', '/api/tenants', { json: { slug, name: slug } })).body.id;
   const email = `${role}-${randomBytes(4).toString('hex')}@example.test`;
@@ -153,5 +153,5 @@ export async function tenantUser(
     token: null,
     json: { email, password },
   });
-  return { tenantId: id, token: login.body.accessToken, userId: created.body.id };
+  return { tenantId: id, token: login.body.accessToken, userId: created.body.id, email, password };
 }

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDevCa } from '@extplat/signing';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from './api-harness.js';
-import { type Stack, startStack } from './stack-harness.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../../apps/api/test/api-harness.js';
+import { freePort, type Stack, startStack, tenantUser } from '../../apps/api/test/stack-harness.js';
+import { ensureConsoleBuilt, launchChromium, screenshot, signIn } from './console-harness.js';
 
-const repo = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
+const repo = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 /** The `sh doc-test` blocks of a markdown file, in order. */
 export function docTestBlocks(markdown: string): string[] {
@@ -71,7 +72,15 @@ describe('docs/developer-guide.md and docs/examples/publish-extension.yml, as wr
       `#!/bin/sh\nexec "${process.execPath}" "${repo('apps/cli/bin/extctl.js')}" "$@"\n`,
     );
     chmodSync(join(bin, 'extctl'), 0o755);
-    stack = await startStack({ trustBundlePem: ca.certificatePem });
+    // The console is served by the API, on an origin of its own; the Runner only lets it frame UIs.
+    const distDir = await ensureConsoleBuilt();
+    const apiPort = await freePort();
+    const consoleOrigin = `http://127.0.0.1:${apiPort}`;
+    stack = await startStack({
+      trustBundlePem: ca.certificatePem,
+      apiEnv: { API_PORT: String(apiPort), CONSOLE_DIST_DIR: distDir, CONSOLE_ORIGIN: consoleOrigin },
+      runnerEnv: { CONSOLE_ORIGIN: consoleOrigin },
+    });
     env = {
       PATH: `${bin}:${process.env['PATH'] ?? ''}`,
       EXTCTL_API_URL: stack.api.base,
@@ -81,7 +90,7 @@ describe('docs/developer-guide.md and docs/examples/publish-extension.yml, as wr
       CA_CERT: join(work, 'ca/ca.pem'),
       CA_KEY: join(work, 'ca/ca.key'),
     };
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await stack?.close();
@@ -110,6 +119,28 @@ describe('docs/developer-guide.md and docs/examples/publish-extension.yml, as wr
     );
     expect(versions.body.items.map((version) => version.version).sort()).toEqual(['0.1.0', '0.2.0']);
   }, 240_000);
+
+  it("renders the extension's UI inside the console's host page, calling its API through the bridge", async () => {
+    const tenants = await stack.api.request<{ id: string; slug: string }[]>('GET', '/api/tenants');
+    const acme = tenants.body.find((tenant) => tenant.slug === 'acme');
+    expect(acme).toBeDefined();
+    const member = await tenantUser(stack.api, 'acme', 'member', acme!.id);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await signIn(page, stack.api.base, member.email, member.password);
+      await page.goto(`${stack.api.base}/apps/com.acme.ticket-helper`);
+      const frame = page.frameLocator('[data-testid=extension-frame]');
+      await frame.getByText('Hello from Ticket Helper').waitFor({ timeout: 30_000 });
+      const src = await page.locator('[data-testid=extension-frame]').getAttribute('src');
+      expect(src).toMatch(
+        new RegExp(`^${stack.runnerPublicBase}/ext-ui/com\\.acme\\.ticket-helper/sha256:[0-9a-f]{64}/index\\.html`),
+      );
+      await screenshot(page, 'docs-walkthrough-extension-page');
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('runs the CI example workflow steps and publishes the tagged version', async () => {
     // A fresh checkout of the extension's repository: what its .gitignore keeps out is not there.
