@@ -29,7 +29,8 @@ export default {
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.mjs',
       globalTeardown: '<rootDir>/test/global-teardown.mjs',
-      testTimeout: 60_000,
     },
   ],
+  // A global option: jest ignores it inside a project. Integration tests start servers and processes.
+  testTimeout: 60_000,
 };

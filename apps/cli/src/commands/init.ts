@@ -94,9 +94,10 @@ export async function initExtension(
   const written: string[] = [];
   for (const [source, destination] of TEMPLATE_FILES) {
     const text = (await readFile(join(TEMPLATE_DIR, source), 'utf8'))
-      .replaceAll('{{displayName}}', displayName)
-      .replaceAll('{{publisher}}', options.publisher)
-      .replaceAll('{{name}}', name);
+      // Formatters like to write {{ displayName }}: accept the spaces.
+      .replace(/\{\{\s*displayName\s*\}\}/g, () => displayName)
+      .replace(/\{\{\s*publisher\s*\}\}/g, () => options.publisher)
+      .replace(/\{\{\s*name\s*\}\}/g, () => name);
     await mkdir(join(target, destination, '..'), { recursive: true });
     await writeFile(join(target, destination), text, { flag: 'wx' });
     written.push(destination);

@@ -49,6 +49,7 @@ describe('EgressGate', () => {
       '/to-other': (reply) => reply(302, { location: `http://127.0.0.1:${other.port}/secret` }),
       '/to-metadata': (reply) => reply(307, { location: 'http://169.254.169.254/latest/meta-data/' }),
       '/to-hello': (reply) => reply(303, { location: '/hello' }),
+      '/to-pinned': (reply) => reply(307, { location: `http://pinned.test:${trusted.port}/hello` }),
       '/loop': (reply) => reply(302, { location: '/loop' }),
       '/echo': (reply) => reply(200, {}, 'echoed'),
       '/hang': () => undefined,
@@ -144,6 +145,29 @@ describe('EgressGate', () => {
     expect(redirected.ok && decoder.decode(redirected.body)).toBe('hello from upstream');
     const loop = await gate().fetch(get(`${trusted.origin}/loop`), grant, new AbortController().signal);
     expect(loop).toEqual({ ok: false, error: { tag: 'denied', val: 'more than 3 redirects' } });
+  });
+
+  it('keeps credentials on same-origin redirects and drops them on cross-origin ones', async () => {
+    const resolver: Resolver = () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+    const pinned = `http://pinned.test:${trusted.port}`;
+    const withToken = (path: string) =>
+      get(`${trusted.origin}${path}`, [
+        ['authorization', 'Bearer upstream-token'],
+        ['x-trace', 'kept'],
+      ]);
+    const same = await gate({}, resolver).fetch(withToken('/to-hello'), [trusted.origin], new AbortController().signal);
+    expect(same.ok).toBe(true);
+    expect(trusted.seen.at(-1)?.headers.authorization).toBe('Bearer upstream-token');
+    const cross = await gate({}, resolver).fetch(
+      withToken('/to-pinned'),
+      [trusted.origin, pinned],
+      new AbortController().signal,
+    );
+    expect(cross.ok).toBe(true);
+    const last = trusted.seen.at(-1);
+    expect(last?.headers.host).toBe(`pinned.test:${trusted.port}`);
+    expect(last?.headers.authorization).toBeUndefined();
+    expect(last?.headers['x-trace']).toBe('kept');
   });
 
   it('refuses a name that resolves to a private address, or to a mix', async () => {

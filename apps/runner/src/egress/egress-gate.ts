@@ -60,6 +60,7 @@ const FORBIDDEN_REQUEST_HEADERS = new Set([
 ]);
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 class Denied extends Error {
   constructor(
@@ -97,6 +98,7 @@ export class EgressGate {
     const combined = AbortSignal.any([signal, timeout]);
     let method = request.method.toUpperCase();
     let body = request.body;
+    let headers = request.headers;
     let url: URL | undefined;
     let origin = '';
     try {
@@ -104,7 +106,7 @@ export class EgressGate {
       for (let hop = 0; ; hop++) {
         origin = url.origin;
         const address = await this.check(url, grant);
-        const response = await this.send(url, address, method, request.headers, body, combined);
+        const response = await this.send(url, address, method, headers, body, combined);
         const location = response.headers.location;
         if (REDIRECTS.has(response.status) && typeof location === 'string') {
           if (hop >= this.settings.maxRedirects) {
@@ -115,7 +117,12 @@ export class EgressGate {
             method = 'GET';
             body = new Uint8Array();
           }
-          url = this.parse(new URL(location, url).href);
+          const next = this.parse(new URL(location, url).href);
+          // Credentials meant for one origin never follow a redirect to another (as browsers do).
+          if (next.origin !== url.origin) {
+            headers = headers.filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()));
+          }
+          url = next;
           continue;
         }
         this.observer.fetched?.(origin, response.status, response.body.length);

@@ -10,10 +10,15 @@ import { Sandbox } from '../sandbox/index.js';
 import { ExecuteController } from './execute.controller.js';
 import { ExecuteService } from './execute.service.js';
 
-/** Stops the sandbox's workers when the app closes. */
+/** Reports the sandbox's pool to the metrics, and stops its workers when the app closes. */
 @Injectable()
 class SandboxLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(Sandbox) private readonly sandbox: Sandbox) {}
+  constructor(
+    @Inject(Sandbox) private readonly sandbox: Sandbox,
+    metrics: RunnerMetrics,
+  ) {
+    metrics.observeSandbox(() => sandbox.stats());
+  }
   async onApplicationShutdown(): Promise<void> {
     await this.sandbox.close();
   }

@@ -57,14 +57,40 @@ export class RunnerMetrics {
     help: 'Outgoing requests of extensions that reached their upstream.',
     registers: [this.registry],
   });
-  readonly workersBusy = new Gauge({
-    name: 'extplat_runner_sandbox_workers_busy',
-    help: 'Sandbox workers running an execution right now.',
-    registers: [this.registry],
-  });
+  private sandboxStats: (() => { busy: number; alive: number; queued: number }) | undefined;
 
   constructor() {
+    const stats = () => this.sandboxStats?.();
+    new Gauge({
+      name: 'extplat_runner_sandbox_workers_busy',
+      help: 'Sandbox worker threads running an execution.',
+      registers: [this.registry],
+      collect() {
+        this.set(stats()?.busy ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'extplat_runner_sandbox_workers_alive',
+      help: 'Sandbox worker threads ready or running.',
+      registers: [this.registry],
+      collect() {
+        this.set(stats()?.alive ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'extplat_runner_sandbox_queue_length',
+      help: 'Executions waiting for a free worker.',
+      registers: [this.registry],
+      collect() {
+        this.set(stats()?.queued ?? 0);
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'extplat_runner_' });
+  }
+
+  /** The sandbox's pool, read when metrics are scraped. */
+  observeSandbox(stats: () => { busy: number; alive: number; queued: number }): void {
+    this.sandboxStats = stats;
   }
 
   execution(outcome: ExecutionOutcomeLabel, seconds: number): void {
