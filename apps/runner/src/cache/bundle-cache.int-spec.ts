@@ -272,6 +272,20 @@ describe('BundleCache on a real S3 server', () => {
     expect(readdirSync(cache.root)).toEqual([]);
   });
 
+  it("checks certificate validity at the version's registration time, and the rest now", async () => {
+    const test = bundle('1.0.9');
+    await upload(test);
+    // Registered before the publisher certificate was valid: refused on validity, which proves the
+    // check uses the registration time (a certificate that expired after registration is the mirror case).
+    const early = makeCache({ registeredAt: () => Promise.resolve(new Date(Date.now() - 30 * 86_400_000)) });
+    const refused = await rejection(early.ensure(test.contentHash));
+    expect(refused.details).toMatchObject({ code: 'CERT_NOT_YET_VALID', check: 'validity' });
+    const registered = makeCache({ registeredAt: () => Promise.resolve(new Date()) });
+    expect((await registered.ensure(test.contentHash)).contentHash).toBe(test.contentHash);
+    const unknown = makeCache({ registeredAt: () => Promise.resolve(undefined) });
+    expect((await unknown.ensure(test.contentHash)).contentHash).toBe(test.contentHash);
+  });
+
   it('under warn, accepts an unsigned bundle but still rejects a present, invalid signature', async () => {
     const unsigned = bundle('1.0.7');
     const stranger = bundle('1.0.8');

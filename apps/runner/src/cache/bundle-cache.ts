@@ -97,6 +97,13 @@ export interface BundleCacheOptions {
   signing: SigningConfig;
   observer?: BundleCacheObserver;
   logger?: Pick<LoggerService, 'log' | 'warn'>;
+  /**
+   * When the platform registered this content (the registry's `published_at`). Certificates are checked
+   * for validity at that moment, everything else (chain, signature, publisher, revocation) now: a
+   * publisher certificate that expires after publication must not break the versions it signed on the
+   * next cache miss, while a revocation still does. Unknown (or absent): the current time.
+   */
+  registeredAt?: (contentHash: ContentHash) => Promise<Date | undefined>;
 }
 
 interface Entry {
@@ -443,9 +450,11 @@ export class BundleCache {
   private async verifySignature(contentHash: ContentHash, manifest: ManifestV2): Promise<CacheIndex['signature']> {
     const { policy, revokedFingerprints } = this.options.signing;
     const envelope = policy === 'off' ? null : await this.readSignature(contentHash);
+    const registeredAt = envelope ? await this.options.registeredAt?.(contentHash) : undefined;
     const verdict = verifyBundleSignature({
       contentHash,
       envelope,
+      ...(registeredAt ? { now: registeredAt } : {}),
       publisher: manifest.publisher,
       trust: this.trust,
       revokedFingerprints,

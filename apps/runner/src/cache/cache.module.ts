@@ -3,6 +3,7 @@ import { BUNDLE_STORE } from '@extplat/server-core';
 import { type BundleStore, KeyPolicy } from '@extplat/storage';
 import { RUNNER_CONFIG } from '../config/config.module.js';
 import type { RunnerConfig } from '../config/runner-config.js';
+import { PublishedVersionsRepository } from '../ext-ui/published-versions.repository.js';
 import { BundleCache, type BundleCacheObserver } from './bundle-cache.js';
 
 /**
@@ -14,10 +15,23 @@ export const BUNDLE_CACHE_OBSERVER = Symbol('BUNDLE_CACHE_OBSERVER');
 /** Provides the process's one {@link BundleCache}; ext-ui and execute both import this module. */
 @Module({
   providers: [
+    PublishedVersionsRepository,
     {
       provide: BundleCache,
-      inject: [RUNNER_CONFIG, BUNDLE_STORE, KeyPolicy, { token: BUNDLE_CACHE_OBSERVER, optional: true }],
-      useFactory: (config: RunnerConfig, store: BundleStore, keys: KeyPolicy, observer?: BundleCacheObserver) =>
+      inject: [
+        RUNNER_CONFIG,
+        BUNDLE_STORE,
+        KeyPolicy,
+        PublishedVersionsRepository,
+        { token: BUNDLE_CACHE_OBSERVER, optional: true },
+      ],
+      useFactory: (
+        config: RunnerConfig,
+        store: BundleStore,
+        keys: KeyPolicy,
+        registry: PublishedVersionsRepository,
+        observer?: BundleCacheObserver,
+      ) =>
         new BundleCache({
           store,
           keys,
@@ -26,10 +40,11 @@ export const BUNDLE_CACHE_OBSERVER = Symbol('BUNDLE_CACHE_OBSERVER');
           limits: config.bundle,
           signing: config.signing,
           observer,
+          registeredAt: (contentHash) => registry.registeredAt(contentHash),
         }),
     },
   ],
-  exports: [BundleCache],
+  exports: [BundleCache, PublishedVersionsRepository],
 })
 export class BundleCacheModule implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(BundleCache) private readonly cache: BundleCache) {}

@@ -10,7 +10,6 @@ import { PublishedVersionsRepository } from './published-versions.repository.js'
 @Module({
   imports: [BundleCacheModule],
   providers: [
-    PublishedVersionsRepository,
     {
       provide: PublishedVersions,
       inject: [PublishedVersionsRepository],

@@ -22,4 +22,13 @@ export class PublishedVersionsRepository {
     );
     return rows.length > 0;
   }
+
+  /** When the API registered `contentHash` (whatever its status now), or undefined when it never did. */
+  async registeredAt(contentHash: ContentHash): Promise<Date | undefined> {
+    const rows: { published_at: Date }[] = await this.dataSource.query(
+      'SELECT published_at FROM extension_versions WHERE content_hash = $1 LIMIT 1',
+      [contentHash],
+    );
+    return rows[0]?.published_at;
+  }
 }
