@@ -10,6 +10,7 @@ import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_ZSTD_LEVEL, inspectBundle, listTree, packFilesToFile } from '@extplat/bundle';
+import { componentImporting, leb128 } from '@extplat/testing';
 
 const sizeMiB = Number(process.argv[2] ?? 100);
 const runs = Number(process.argv[3] ?? 3);
@@ -30,7 +31,12 @@ const tree = join(work, 'tree');
 
 mkdirSync(join(tree, 'dist'), { recursive: true });
 mkdirSync(join(tree, 'ui/assets'), { recursive: true });
-writeFileSync(join(tree, 'dist/main.wasm'), payload(12 * 1024 * 1024));
+// A component shaped like componentize-js output: preamble, an import section, then a ~12 MiB core module section.
+const core = payload(12 * 1024 * 1024);
+writeFileSync(
+  join(tree, 'dist/main.wasm'),
+  Buffer.concat([componentImporting(['extplat:extension/log@1.0.0']), Buffer.from([0x01]), leb128(core.length), core]),
+);
 for (let i = 0; i < sizeMiB - 12; i++)
   writeFileSync(join(tree, `ui/assets/blob-${String(i).padStart(3, '0')}.bin`), payload(1024 * 1024));
 writeFileSync(join(tree, 'ui/index.html'), '<!doctype html><title>bench</title>');

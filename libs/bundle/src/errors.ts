@@ -13,6 +13,12 @@ export type BundleErrorCode =
   | 'MANIFEST_MISSING'
   | 'MANIFEST_TOO_LARGE'
   | 'INVALID_MANIFEST'
+  /** The manifest's entry is not a WebAssembly component (not WebAssembly at all, or a core module). */
+  | 'NOT_A_COMPONENT'
+  /** The entry starts like a component but its binary is malformed, truncated or of another format version. */
+  | 'INVALID_COMPONENT'
+  /** The entry imports something the host does not provide (details.imports names it). */
+  | 'COMPONENT_IMPORTS_NOT_ALLOWED'
   | 'TARGET_EXISTS';
 
 export class BundleError extends Error {

@@ -1,3 +1,5 @@
+export * from './component-imports.js';
+export * from './component-policy.js';
 export * from './digest.js';
 export * from './entry-path.js';
 export * from './errors.js';

@@ -7,6 +7,8 @@ import { Readable } from 'node:stream';
 import { finished, pipeline as pipelineAsync } from 'node:stream/promises';
 import { contentHashFromHex, type ContentHash } from '@extplat/contracts';
 import tar from 'tar-stream';
+import { ComponentImportReader } from './component-imports.js';
+import { componentRefusal, notWebAssembly, type ComponentRefusal } from './component-policy.js';
 import { checkEntryPath, EntryRegistry, printable } from './entry-path.js';
 import { BundleError, isBundleError } from './errors.js';
 import { decodeZstd } from './zstd-decode.js';
@@ -57,8 +59,9 @@ class SourceFailure extends Error {
 /**
  * Reads a bundle in one streaming pass: SHA-256 and size of the compressed bytes, zstd decompression with a
  * bounded window, tar entries checked against every rule and limit of ARCHITECTURE §2, the manifest parsed
- * and validated against the files present, and optionally a safe extraction (temporary directory, renamed
- * into place at the end). Memory stays bounded by the limits whatever the input. Any violation throws a
+ * and validated against the files present, the entry checked to be a component that imports only what the
+ * host provides (ARCHITECTURE §6), and optionally a safe extraction (temporary directory, renamed into place
+ * at the end). Memory stays bounded by the limits whatever the input. Any violation throws a
  * {@link BundleError} with a stable code and, where it applies, the entry's name.
  */
 export async function inspectBundle(
@@ -84,6 +87,9 @@ export async function inspectBundle(
         issues: parsed.issues,
       });
     }
+    const { entry } = parsed.manifest;
+    const refusal = scan.components.has(entry) ? scan.components.get(entry) : notWebAssembly(entry);
+    if (refusal) throw new BundleError(...refusal);
     if (staging && options.extractTo) await publish(staging, options.extractTo);
     options.onProgress?.({ ...progress });
     return {
@@ -164,6 +170,12 @@ async function* decompress(compressed: AsyncIterable<Uint8Array>, limits: Bundle
 interface ArchiveScan {
   files: BundleFile[];
   manifestText?: string;
+  /**
+   * Every WebAssembly file, with why it could not be the entry (null: it could). Entries are sorted in a
+   * deterministic pack, so the component comes before manifest.json says which file is the entry: each
+   * file is read as a possible component while it streams past, and judged once the manifest is known.
+   */
+  components: Map<string, ComponentRefusal | null>;
 }
 
 /** Walks the tar entries, enforcing entry types, paths, counts and sizes; extracts into `staging` if given. */
@@ -177,6 +189,7 @@ async function scanArchive(
   const extract = tar.extract();
   const registry = new EntryRegistry();
   const files: BundleFile[] = [];
+  const components = new Map<string, ComponentRefusal | null>();
   let manifestText: string | undefined;
   let feedError: unknown;
   // Set when the walk below fails first: the feeder then stops quietly instead of reporting its own error.
@@ -231,6 +244,9 @@ async function scanArchive(
         );
       }
       const mode = (header.mode ?? 0) & 0o100 ? 0o755 : 0o644;
+      // Any file may be named as the entry, whatever its name, so each one is sniffed: one that does not
+      // start with the WebAssembly magic number costs its first chunk only.
+      const reader = new ComponentImportReader();
       if (path === MANIFEST_PATH) {
         if (size > limits.maxManifestBytes) {
           throw new BundleError(
@@ -245,14 +261,20 @@ async function scanArchive(
         const chunks: Buffer[] = [];
         for await (const chunk of entry as AsyncIterable<Buffer>) chunks.push(chunk);
         const bytes = Buffer.concat(chunks);
+        reader.push(bytes);
         manifestText = bytes.toString('utf8');
         if (staging) await writeFileBytes(join(staging, path), bytes, mode);
       } else if (staging) {
         await mkdir(dirname(join(staging, path)), { recursive: true });
-        await pipelineAsync(Readable.from(entry), createWriteStream(join(staging, path), { flags: 'wx', mode }));
+        await pipelineAsync(
+          Readable.from(readThrough(entry as AsyncIterable<Buffer>, reader)),
+          createWriteStream(join(staging, path), { flags: 'wx', mode }),
+        );
       } else {
-        await drain(entry);
+        for await (const chunk of entry as AsyncIterable<Buffer>) reader.push(chunk);
       }
+      const binary = reader.end();
+      if (binary.kind !== 'not-wasm') components.set(path, componentRefusal(path, binary));
       progress.unpackedBytes += size;
       files.push({ path, size, mode });
       onProgress?.({ ...progress });
@@ -267,7 +289,14 @@ async function scanArchive(
   }
   await feeding;
   if (feedError) throw archiveError(feedError);
-  return { files, manifestText };
+  return { files, manifestText, components };
+}
+
+async function* readThrough(entry: AsyncIterable<Buffer>, reader: ComponentImportReader): AsyncGenerator<Buffer> {
+  for await (const chunk of entry) {
+    reader.push(chunk);
+    yield chunk;
+  }
 }
 
 async function drain(entry: AsyncIterable<unknown>): Promise<void> {

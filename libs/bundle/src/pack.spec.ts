@@ -19,7 +19,8 @@ import { listTree, packFilesToFile } from './pack.js';
 
 const FILES: Record<string, string> = {
   'manifest.json': JSON.stringify(manifestFor()),
-  'dist/main.wasm': '\0asm\x0d\0\x01\0component bytes',
+  // An empty component with one custom section ("note") holding the text.
+  'dist/main.wasm': '\0asm\x0d\0\x01\0\0\x14\x04notecomponent bytes',
   'ui/index.html': '<!doctype html><title>Tickets</title>',
   'ui/assets/app.js': 'console.log("hi")',
   'ui/assets/z-last.css': 'body{}',

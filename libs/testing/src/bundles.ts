@@ -111,11 +111,39 @@ export function manifestFor(overrides: Record<string, unknown> = {}): Record<str
 export function validEntries(manifestOverrides: Record<string, unknown> = {}): RawEntry[] {
   return [
     { name: 'dist', type: 'directory' },
-    { name: 'dist/main.wasm', data: Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]) },
+    // An empty component: it imports nothing, so it passes the import check at finalize.
+    { name: 'dist/main.wasm', data: componentImporting([]) },
     { name: 'manifest.json', data: JSON.stringify(manifestFor(manifestOverrides)) },
     { name: 'ui', type: 'directory' },
     { name: 'ui/index.html', data: '<!doctype html><title>Tickets</title>' },
   ];
+}
+
+/**
+ * A tiny WebAssembly component (component-model binary: preamble, then one import section) importing each
+ * name as an instance of type 0. Enough for a reader of imports; it would not validate or run.
+ */
+export function componentImporting(names: readonly string[]): Buffer {
+  const preamble = Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]);
+  if (names.length === 0) return preamble;
+  const imports = names.map((name) => {
+    const bytes = Buffer.from(name, 'utf8');
+    return Buffer.concat([Buffer.from([0x00]), leb128(bytes.length), bytes, Buffer.from([0x05, 0x00])]);
+  });
+  const section = Buffer.concat([leb128(names.length), ...imports]);
+  return Buffer.concat([preamble, Buffer.from([0x0a]), leb128(section.length), section]);
+}
+
+/** Unsigned LEB128, the integer encoding of WebAssembly binaries. */
+export function leb128(value: number): Buffer {
+  const bytes: number[] = [];
+  let rest = value;
+  do {
+    const low = rest % 128;
+    rest = Math.floor(rest / 128);
+    bytes.push(rest > 0 ? low | 0x80 : low);
+  } while (rest > 0);
+  return Buffer.from(bytes);
 }
 
 /** zstd(tar(entries)): a bundle from hand-made entries. */

@@ -306,7 +306,7 @@ export class UploadService {
       );
     }
 
-    // One streaming pass: hash, size caps, safe unpack rules and the manifest.
+    // One streaming pass: hash, size caps, safe unpack rules, the manifest and the component's imports.
     const { body } = await this.store.get(session.stagingKey);
     const inspection = await inspectBundle(body, {
       limits: { maxBytes: this.config.bundle.maxBytes, maxUnpackedBytes: this.config.bundle.maxUnpackedBytes },
@@ -683,6 +683,9 @@ function translateFailure(error: unknown): unknown {
   return new DomainError(UploadErrors.INVALID_BUNDLE, error.message, {
     reason: error.code,
     ...(error.entry ? { entry: error.entry } : {}),
+    // COMPONENT_IMPORTS_NOT_ALLOWED: what the component imports beyond the allowed set.
+    ...(error.details['imports'] !== undefined ? { imports: error.details['imports'] } : {}),
+    ...(error.details['importCount'] !== undefined ? { importCount: error.details['importCount'] } : {}),
   });
 }
 
