@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { ManifestEndpoint } from '@extplat/bundle';
 import { CommonErrors, DomainError } from '@extplat/server-core';
 import type { EntityManager } from 'typeorm';
+import type { AuditEventType } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { canSeeTenant, resolveListScope } from '../auth/tenant-scope.js';
@@ -150,15 +151,11 @@ export class InstallsService {
     await this.change(principal, installId, async (install, manager) => {
       if (install.enabled === enabled) return false;
       await this.repository.update(install.id, { enabled }, manager);
-      await this.audit.record(
-        {
-          type: enabled ? 'install.enable' : 'install.disable',
-          actor: principal,
-          tenantId: install.tenantId,
-          subject: `install:${install.id}`,
-          outcome: 'success',
-          data: { extension: extensionOf(install).name, version: versionOf(install).version },
-        },
+      await this.recordChange(
+        principal,
+        install,
+        enabled ? 'install.enable' : 'install.disable',
+        { version: versionOf(install).version },
         manager,
       );
       return true;
@@ -216,23 +213,18 @@ export class InstallsService {
         { versionId: target.id, capabilities: granted.capabilities, egress: granted.egress, config },
         manager,
       );
-      await this.audit.record(
+      await this.recordChange(
+        principal,
+        install,
+        'install.version-change',
         {
-          type: 'install.version-change',
-          actor: principal,
-          tenantId: install.tenantId,
-          subject: `install:${install.id}`,
-          outcome: 'success',
-          data: {
-            extension: extensionOf(install).name,
-            from: changes.from,
-            to: changes.to,
-            direction: changes.direction,
-            contentHash: target.contentHash,
-            diff: { capabilities: changes.capabilities, egress: changes.egress },
-            granted,
-            configChanged: !sameJson(config, install.config),
-          },
+          from: changes.from,
+          to: changes.to,
+          direction: changes.direction,
+          contentHash: target.contentHash,
+          diff: { capabilities: changes.capabilities, egress: changes.egress },
+          granted,
+          configChanged: !sameJson(config, install.config),
         },
         manager,
       );
@@ -252,15 +244,11 @@ export class InstallsService {
       if (sameJson(valid, install.config)) return false;
       await this.repository.update(install.id, { config: valid }, manager);
       // The keys that changed, never their values: a config may hold things worth keeping out of the log.
-      await this.audit.record(
-        {
-          type: 'install.config-update',
-          actor: principal,
-          tenantId: install.tenantId,
-          subject: `install:${install.id}`,
-          outcome: 'success',
-          data: { extension: extensionOf(install).name, changedKeys: changedKeys(install.config, valid) },
-        },
+      await this.recordChange(
+        principal,
+        install,
+        'install.config-update',
+        { changedKeys: changedKeys(install.config, valid) },
         manager,
       );
       return true;
@@ -278,17 +266,7 @@ export class InstallsService {
     await this.change(principal, installId, async (install, manager) => {
       await this.secrets.store(install.id, name, value, manager);
       await this.repository.bumpConfigVersion(install.id, manager);
-      await this.audit.record(
-        {
-          type: 'install.secret-set',
-          actor: principal,
-          tenantId: install.tenantId,
-          subject: `install:${install.id}`,
-          outcome: 'success',
-          data: { extension: extensionOf(install).name, name },
-        },
-        manager,
-      );
+      await this.recordChange(principal, install, 'install.secret-set', { name }, manager);
       return true;
     });
   }
@@ -299,17 +277,7 @@ export class InstallsService {
         throw new DomainError(InstallErrors.SECRET_NOT_FOUND, `The install has no secret named ${name}`, { name });
       }
       await this.repository.bumpConfigVersion(install.id, manager);
-      await this.audit.record(
-        {
-          type: 'install.secret-delete',
-          actor: principal,
-          tenantId: install.tenantId,
-          subject: `install:${install.id}`,
-          outcome: 'success',
-          data: { extension: extensionOf(install).name, name },
-        },
-        manager,
-      );
+      await this.recordChange(principal, install, 'install.secret-delete', { name }, manager);
       return true;
     });
   }
@@ -318,15 +286,11 @@ export class InstallsService {
   async uninstall(principal: Principal, installId: string): Promise<void> {
     await this.change(principal, installId, async (install, manager) => {
       await this.repository.delete(install.id, manager);
-      await this.audit.record(
-        {
-          type: 'install.uninstall',
-          actor: principal,
-          tenantId: install.tenantId,
-          subject: `install:${install.id}`,
-          outcome: 'success',
-          data: { extension: extensionOf(install).name, version: versionOf(install).version },
-        },
+      await this.recordChange(
+        principal,
+        install,
+        'install.uninstall',
+        { version: versionOf(install).version },
         manager,
       );
       return true;
@@ -388,6 +352,27 @@ export class InstallsService {
       };
     });
     if (changed) this.notify(tenantId, extensionName);
+  }
+
+  /** The audit event of a change to an existing install, in the change's transaction. */
+  private recordChange(
+    principal: Principal,
+    install: InstallEntity,
+    type: AuditEventType,
+    data: Record<string, unknown>,
+    manager: EntityManager,
+  ): Promise<void> {
+    return this.audit.record(
+      {
+        type,
+        actor: principal,
+        tenantId: install.tenantId,
+        subject: `install:${install.id}`,
+        outcome: 'success',
+        data: { extension: extensionOf(install).name, ...data },
+      },
+      manager,
+    );
   }
 
   private notify(tenantId: string, extensionName: string): void {
