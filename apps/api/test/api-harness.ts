@@ -9,6 +9,7 @@ import {
   type RawEntry,
   type TestBucket,
   type TestDatabase,
+  s3StorageEnv,
 } from '@extplat/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -60,15 +61,7 @@ export interface ApiHarness {
  */
 export function apiTestEnv(database: TestDatabase, bucket: TestBucket | undefined): Record<string, string> {
   const storageEnv: Record<string, string> = bucket
-    ? {
-        STORAGE_DRIVER: 's3',
-        STORAGE_S3_ENDPOINT: bucket.s3.endpoint,
-        STORAGE_S3_REGION: bucket.s3.region,
-        STORAGE_S3_BUCKET: bucket.name,
-        STORAGE_S3_ACCESS_KEY: bucket.s3.accessKeyId,
-        STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
-        STORAGE_S3_FORCE_PATH_STYLE: 'true',
-      }
+    ? s3StorageEnv(bucket)
     : { STORAGE_DRIVER: 'fs', STORAGE_FS_ROOT: mkdtempSync(join(tmpdir(), 'extplat-api-store-')) };
   return {
     DATABASE_URL: database.url,

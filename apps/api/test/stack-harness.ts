@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signBundle } from '@extplat/signing';
-import { bundleOf, type RawEntry, type RunningService, startService } from '@extplat/testing';
+import { bundleOf, type RawEntry, type RunningService, startService, s3StorageEnv } from '@extplat/testing';
 import { type ApiHarness, startApi, testTrust, type TestBundle, uploadViaProxy } from './api-harness.js';
 
 const RUNNER_ENTRY = fileURLToPath(new URL('../../runner/dist/main.js', import.meta.url));
@@ -75,13 +75,7 @@ export async function startStack(
   try {
     runner = await startService(RUNNER_ENTRY, {
       DATABASE_URL: api.database.url,
-      STORAGE_DRIVER: 's3',
-      STORAGE_S3_ENDPOINT: bucket.s3.endpoint,
-      STORAGE_S3_REGION: bucket.s3.region,
-      STORAGE_S3_BUCKET: bucket.name,
-      STORAGE_S3_ACCESS_KEY: bucket.s3.accessKeyId,
-      STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
-      STORAGE_S3_FORCE_PATH_STYLE: 'true',
+      ...s3StorageEnv(bucket),
       SIGNING_POLICY: 'enforce',
       SIGNING_TRUST_BUNDLE: options.trustBundlePem ?? testTrust().ca.certificatePem,
       RUNNER_SHARED_SECRET: SHARED_SECRET,

@@ -16,6 +16,7 @@ import {
   type RunningService,
   type TestBucket,
   type TestDatabase,
+  s3StorageEnv,
 } from '@extplat/testing';
 import type { UploadedPart } from './api/api-types.js';
 import type { CliContext } from './context.js';
@@ -122,13 +123,7 @@ describe('extctl against the API', () => {
     intruder = issuePublisherCertificate({ ca, publisher: 'intruder', validDays: 30, keyBits: 2048 });
     api = await startService(apiEntry, {
       DATABASE_URL: database.url,
-      STORAGE_DRIVER: 's3',
-      STORAGE_S3_ENDPOINT: bucket.s3.endpoint,
-      STORAGE_S3_REGION: bucket.s3.region,
-      STORAGE_S3_BUCKET: bucket.name,
-      STORAGE_S3_ACCESS_KEY: bucket.s3.accessKeyId,
-      STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
-      STORAGE_S3_FORCE_PATH_STYLE: 'true',
+      ...s3StorageEnv(bucket),
       SIGNING_POLICY: 'enforce',
       SIGNING_TRUST_BUNDLE: ca.certificatePem,
       RUNNER_SHARED_SECRET: 'r'.repeat(32),

@@ -65,3 +65,16 @@ async function emptyBucket(client: S3Client, bucket: string): Promise<void> {
     for (const object of objects) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
   }
 }
+
+/** The STORAGE_* environment of a server that keeps its bundles in `bucket`. */
+export function s3StorageEnv(bucket: TestBucket): Record<string, string> {
+  return {
+    STORAGE_DRIVER: 's3',
+    STORAGE_S3_ENDPOINT: bucket.s3.endpoint,
+    STORAGE_S3_REGION: bucket.s3.region,
+    STORAGE_S3_BUCKET: bucket.name,
+    STORAGE_S3_ACCESS_KEY: bucket.s3.accessKeyId,
+    STORAGE_S3_SECRET_KEY: bucket.s3.secretAccessKey,
+    STORAGE_S3_FORCE_PATH_STYLE: 'true',
+  };
+}
