@@ -9,7 +9,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { createDevCa, issuePublisherCertificate, signBundle } from '@extplat/signing';
 import { buildTestComponent, bundleOf, startService } from '@extplat/testing';
 import pg from 'pg';
@@ -86,8 +92,16 @@ function get(path, token) {
 async function api(method, path, token, json) {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: json === undefined ? undefined : typeof json === 'string' || json instanceof Uint8Array ? json : JSON.stringify(json),
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body:
+      json === undefined
+        ? undefined
+        : typeof json === 'string' || json instanceof Uint8Array
+          ? json
+          : JSON.stringify(json),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
@@ -119,7 +133,11 @@ function bundle(version) {
     ...['app.js', 'index.html', 'style.css'].map((name) => ({ name: `ui/${name}`, data: ui(name) })),
   ]);
   const contentHash = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const envelope = signBundle({ contentHash, privateKeyPem: publisher.keyPem, certificatesPem: publisher.certificatePem });
+  const envelope = signBundle({
+    contentHash,
+    privateKeyPem: publisher.keyPem,
+    certificatesPem: publisher.certificatePem,
+  });
   return { bytes, contentHash, signature: JSON.stringify(envelope) };
 }
 async function publish(version) {
@@ -170,7 +188,11 @@ async function measure(path) {
       }
     }),
   );
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: requests / ((performance.now() - started) / 1000) };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rps: requests / ((performance.now() - started) / 1000),
+  };
 }
 
 // Warm both paths (JIT, connection pools, the warm instance) before measuring.
@@ -205,10 +227,14 @@ for (let i = 0; i < coldVersions; i++) {
   const { status, ms } = await get('/api/ext/com.example.bench/greeting', member);
   if (status !== 200) throw new Error(`cold call answered ${status}`);
   await new Promise((resolve) => setTimeout(resolve, 100));
-  const line = runnerService.logs.find((entry) => entry.msg === 'cold start' && entry.contentHash === published.contentHash);
+  const line = runnerService.logs.find(
+    (entry) => entry.msg === 'cold start' && entry.contentHash === published.contentHash,
+  );
   colds.push({ version, endToEndMs: ms, ...line });
 }
-console.log(`\ncold start of a newly published version (${(bundle('9.9.9').bytes.length / 1024 / 1024).toFixed(1)} MiB bundle), from the Runner's log:`);
+console.log(
+  `\ncold start of a newly published version (${(bundle('9.9.9').bytes.length / 1024 / 1024).toFixed(1)} MiB bundle), from the Runner's log:`,
+);
 for (const c of colds) {
   console.log(
     `${c.version}: end to end ${c.endToEndMs.toFixed(0)} ms; Runner ${c.totalMs} ms = fetch ${c.fetchMs} + verify ${c.verifyMs} + unpack ${c.unpackMs} ` +

@@ -14,7 +14,9 @@ import { Sandbox } from '../../apps/runner/dist/sandbox/index.js';
 
 const requests = Number(process.argv[2] ?? 2000);
 const HASH = `sha256:${'b'.repeat(64)}`;
-const probe = await buildTestComponent(fileURLToPath(new URL('../../apps/runner/test/guests/probe.js', import.meta.url)));
+const probe = await buildTestComponent(
+  fileURLToPath(new URL('../../apps/runner/test/guests/probe.js', import.meta.url)),
+);
 const work = await mkdtemp(join(tmpdir(), 'extplat-bench-sandbox-'));
 const logger = pino({ level: 'warn' });
 
