@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -16,6 +16,7 @@ import { capMemory, readMemoryLimits } from './wasm-memory.js';
 const META_FILE = 'meta.json';
 const TRANSPILE_TIMEOUT_MS = 120_000;
 const CONTENT_HASH = /^sha256:([0-9a-f]{64})$/;
+const HEX_NAME = /^[0-9a-f]{64}$/;
 
 interface CacheMeta {
   imports: string[];
@@ -25,6 +26,8 @@ interface CacheMeta {
 export interface ComponentStoreOptions {
   transpileDir: string;
   compiledModulesMax: number;
+  /** Transpile outputs kept on disk (~12 MB each); the least recently used go first. */
+  transpiledMax?: number;
   memoryMaxPages: number;
   logger: Logger;
   /** Called when a component's modules leave the in-memory cache. */
@@ -102,8 +105,14 @@ export class ComponentStore {
     const started = performance.now();
     let meta = await this.readMeta(dir);
     const transpileCached = meta !== undefined;
-    if (meta) this.checkImports(contentHash, meta.imports);
-    else meta = await this.transpile(contentHash, dir, componentPath);
+    if (meta) {
+      this.checkImports(contentHash, meta.imports);
+      // The directory's time is its last use, for pruning.
+      const now = new Date();
+      await utimes(dir, now, now).catch(() => undefined);
+    } else {
+      meta = await this.transpile(contentHash, dir, componentPath);
+    }
     const transpiled = performance.now();
     let code: ComponentCode;
     try {
@@ -122,12 +131,44 @@ export class ComponentStore {
       this.loaded.delete(oldest);
       this.options.onEvict(oldest);
     }
+    if (!transpileCached) await this.prune(hex);
     return {
       transpileMs: transpiled - started,
       compileMs: compiled - transpiled,
       transpileCached,
       moduleCached: false,
     };
+  }
+
+  /**
+   * Keeps the transpile cache bounded: past `transpiledMax` entries, removes the least recently used ones
+   * that are not loaded in this process (another process may still be reading one; it would transpile
+   * again, which is correct, only slower).
+   */
+  private async prune(keep: string): Promise<void> {
+    const limit = this.options.transpiledMax ?? Math.max(16, this.options.compiledModulesMax * 4);
+    let names: string[];
+    try {
+      names = (await readdir(this.options.transpileDir)).filter((name) => HEX_NAME.test(name));
+    } catch {
+      return;
+    }
+    if (names.length <= limit) return;
+    const inUse = new Set([keep, ...[...this.loaded.keys()].map((hash) => hash.slice('sha256:'.length))]);
+    const entries = await Promise.all(
+      names.map(async (name) => ({
+        name,
+        used: (await stat(join(this.options.transpileDir, name)).catch(() => null))?.mtimeMs ?? 0,
+      })),
+    );
+    entries.sort((a, b) => a.used - b.used);
+    let excess = names.length - limit;
+    for (const entry of entries) {
+      if (excess <= 0) break;
+      if (inUse.has(entry.name)) continue;
+      await rm(join(this.options.transpileDir, entry.name), { recursive: true, force: true });
+      excess -= 1;
+    }
   }
 
   private checkImports(contentHash: string, imports: string[]): void {

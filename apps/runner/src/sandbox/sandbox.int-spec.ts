@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -452,6 +453,20 @@ describe('Sandbox: loading', () => {
       expect(fresh.stats()).toMatchObject({ transpiles: 1, compiles: 1 });
     } finally {
       await fresh.close();
+    }
+  });
+
+  it('keeps the transpile cache on disk bounded, least recently used out first', async () => {
+    const dir = join(workDir, 'bounded');
+    const bounded = Sandbox.create(sandboxOptions(dir, { workers: 1, compiledModulesMax: 1, transpiledMax: 2 }));
+    const hashes = ['a', 'b', 'c'].map((digit) => `sha256:${digit.repeat(64)}`);
+    try {
+      for (const hash of hashes) await bounded.load(hash, probePath);
+      const kept = readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name));
+      expect(kept.sort()).toEqual(['b'.repeat(64), 'c'.repeat(64)]);
+      expect(bounded.stats()).toMatchObject({ transpiles: 3, loadedComponents: 1 });
+    } finally {
+      await bounded.close();
     }
   });
 

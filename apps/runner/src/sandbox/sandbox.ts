@@ -108,6 +108,10 @@ function resolveSettings(options: SandboxOptions): Settings {
     workers: positiveInteger('workers', options.workers, 256),
     memoryMaxMiB,
     compiledModulesMax: positiveInteger('compiledModulesMax', options.compiledModulesMax),
+    transpiledMax: positiveInteger(
+      'transpiledMax',
+      options.transpiledMax ?? Math.max(16, options.compiledModulesMax * 4),
+    ),
     maxRequestsPerInstance: positiveInteger('maxRequestsPerInstance', options.maxRequestsPerInstance ?? 1000),
     instancesPerWorker: positiveInteger('instancesPerWorker', options.instancesPerWorker ?? 8),
     recycleAboveMiB: positiveInteger('recycleAboveMiB', options.recycleAboveMiB ?? Math.ceil(memoryMaxMiB / 2)),
@@ -143,6 +147,7 @@ export class Sandbox {
     this.store = new ComponentStore({
       transpileDir: settings.transpileDir,
       compiledModulesMax: settings.compiledModulesMax,
+      transpiledMax: settings.transpiledMax,
       memoryMaxPages: (settings.memoryMaxMiB * MiB) / WASM_PAGE_BYTES,
       logger: this.logger,
       onEvict: (contentHash) => this.forget(contentHash),

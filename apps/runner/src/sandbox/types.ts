@@ -19,6 +19,8 @@ export interface SandboxOptions {
   transpileDir: string;
   /** Components whose compiled modules stay in memory (least recently used ones are dropped). */
   compiledModulesMax: number;
+  /** Transpile outputs kept on disk; default max(16, 4 × compiledModulesMax). */
+  transpiledMax?: number;
   logger: Logger;
   /** Requests one instance serves before it is recycled; 1 means a fresh instance per request. Default 1000. */
   maxRequestsPerInstance?: number;
