@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   ADMIN_EMAIL,
@@ -14,20 +12,13 @@ import {
   testTrust,
   type TestBundle,
 } from '../../apps/api/test/api-harness.js';
-import { freePort, type Stack, startStack } from '../../apps/api/test/stack-harness.js';
-import { ensureConsoleBuilt, launchChromium, ROOT, screenshot, signIn } from './console-harness.js';
+import { freePort, type Stack, startStack, templateBundle } from '../../apps/api/test/stack-harness.js';
+import { ensureConsoleBuilt, launchChromium, screenshot, signIn } from './console-harness.js';
 
-const run = promisify(execFile);
 // Each step drives a real browser against the real stack: give it room beyond jest's 5 s default.
 jest.setTimeout(60_000);
-const EXTCTL = join(ROOT, 'apps/cli/bin/extctl.js');
 const EXTENSION_ID = 'com.example.status-board';
 const PASSWORD = 'a long enough password';
-
-async function extctl(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [EXTCTL, ...args], { cwd, maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
-}
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -87,27 +78,11 @@ describe('admin console end to end', () => {
   beforeAll(async () => {
     const [distDir] = await Promise.all([
       ensureConsoleBuilt(),
-      (async () => {
-        // The template extension, built, packed and signed by extctl, with an incompressible payload so
-        // the bundle spans several 5 MiB parts.
-        await extctl(work, 'init', 'status-board', '--publisher', 'example');
-        const project = join(work, 'status-board');
-        await extctl(project, 'build');
-        writeFileSync(join(project, 'ui/payload.bin'), randomBytes(36 * MIB));
-        await extctl(project, 'pack', '.', '-o', 'bundle.tar.zst');
-        const { publisher } = testTrust();
-        writeFileSync(join(work, 'publisher.key'), publisher.keyPem, { mode: 0o600 });
-        writeFileSync(join(work, 'publisher.pem'), publisher.certificatePem);
-        await extctl(
-          project,
-          'sign',
-          'bundle.tar.zst',
-          '--key',
-          join(work, 'publisher.key'),
-          '--cert',
-          join(work, 'publisher.pem'),
-        );
-      })(),
+      // The template extension, built, packed and signed by extctl, with an incompressible payload so the
+      // bundle spans several 5 MiB parts.
+      templateBundle(work, 'status-board', (project) =>
+        writeFileSync(join(project, 'ui/payload.bin'), randomBytes(36 * MIB)),
+      ),
     ]);
     files = {
       good: {

@@ -123,6 +123,12 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
   let globex: { tenantId: string; token: string; userId: string };
   const egress: string[] = [];
 
+  /** What acme's admin grants: every capability, and every requested origin but the ungranted one. */
+  const acmeGrant = () => ({
+    capabilities: ['cap:log.emit', 'cap:context.read', 'cap:secrets.get', 'cap:http.fetch'],
+    egress: [trusted.origin, internal.origin, 'http://169.254.169.254'],
+  });
+
   const call = (
     path: string,
     token: string,
@@ -165,10 +171,7 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       json: {
         extensionId: EXTENSION,
         version: '1.0.0',
-        grant: {
-          capabilities: ['cap:log.emit', 'cap:context.read', 'cap:secrets.get', 'cap:http.fetch'],
-          egress: [trusted.origin, internal.origin, 'http://169.254.169.254'],
-        },
+        grant: acmeGrant(),
         config: { greeting: 'hello acme' },
         enabled: true,
       },
@@ -454,13 +457,7 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       );
       const upgraded = await stack.api.request('PUT', `/api/installs/${installId}/version`, {
         token: acme.token,
-        json: {
-          version: '2.0.0',
-          grant: {
-            capabilities: ['cap:log.emit', 'cap:context.read', 'cap:secrets.get', 'cap:http.fetch'],
-            egress: [trusted.origin, internal.origin, 'http://169.254.169.254'],
-          },
-        },
+        json: { version: '2.0.0', grant: acmeGrant() },
       });
       expect(upgraded.status).toBe(200);
       const response = await call('/ping', acmeMember.token);
@@ -471,13 +468,7 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       expect(await metric(stack, 'extplat_runner_bundle_rejections_total{code="BUNDLE_INTEGRITY"}')).toBe(1);
       const back = await stack.api.request('PUT', `/api/installs/${installId}/version`, {
         token: acme.token,
-        json: {
-          version: '1.0.0',
-          grant: {
-            capabilities: ['cap:log.emit', 'cap:context.read', 'cap:secrets.get', 'cap:http.fetch'],
-            egress: [trusted.origin, internal.origin, 'http://169.254.169.254'],
-          },
-        },
+        json: { version: '1.0.0', grant: acmeGrant() },
       });
       expect(back.status).toBe(200);
       expect((await call('/ping', acmeMember.token)).status).toBe(200);

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,4 +148,44 @@ export async function tenantUser(
     json: { email, password },
   });
   return { tenantId: id, token: login.body.accessToken, userId: created.body.id, email, password };
+}
+
+const EXTCTL = fileURLToPath(new URL('../../cli/bin/extctl.js', import.meta.url));
+
+/** Runs the built `extctl` in `cwd` and resolves to its stdout (rejects on a non-zero exit). */
+export function extctl(cwd: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [EXTCTL, ...args], { cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`extctl ${args.join(' ')} failed: ${stderr || error.message}`)) : resolve(stdout),
+    );
+  });
+}
+
+/**
+ * The template extension as a developer makes it: `extctl init` in `work`, an optional edit of the
+ * project (the manifest's egress, extra files), then `build`, `pack` and `sign` with the test publisher.
+ */
+export async function templateBundle(
+  work: string,
+  name: string,
+  edit: (project: string) => void = () => undefined,
+): Promise<{ project: string; bundle: string; signature: string }> {
+  await extctl(work, 'init', name, '--publisher', 'example');
+  const project = join(work, name);
+  edit(project);
+  await extctl(project, 'build');
+  await extctl(project, 'pack', '.', '-o', 'bundle.tar.zst');
+  const { publisher } = testTrust();
+  writeFileSync(join(work, `${name}.key`), publisher.keyPem, { mode: 0o600 });
+  writeFileSync(join(work, `${name}.pem`), publisher.certificatePem);
+  await extctl(
+    project,
+    'sign',
+    'bundle.tar.zst',
+    '--key',
+    join(work, `${name}.key`),
+    '--cert',
+    join(work, `${name}.pem`),
+  );
+  return { project, bundle: join(project, 'bundle.tar.zst'), signature: join(project, 'bundle.tar.zst.sig') };
 }

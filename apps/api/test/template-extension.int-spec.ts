@@ -1,22 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { testTrust } from './api-harness.js';
-import { publish, type Stack, startStack, tenantUser } from './stack-harness.js';
-
-const EXTCTL = fileURLToPath(new URL('../../cli/bin/extctl.js', import.meta.url));
-const run = promisify(execFile);
-
-async function extctl(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [EXTCTL, ...args], { cwd, maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
-}
+import { publish, type Stack, startStack, templateBundle, tenantUser } from './stack-harness.js';
 
 /**
  * The extension `extctl init` creates, built and packed by extctl itself, published, installed and called
@@ -46,26 +34,13 @@ describe('the template extension through gateway → Runner', () => {
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     upstreamOrigin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 
-    await extctl(work, 'init', 'status-board', '--publisher', 'example');
     // The developer lists the origin the extension calls; the tenant admin grants it at install.
-    const manifestPath = join(project, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { egress: string[] };
-    manifest.egress = [upstreamOrigin];
-    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
-    await extctl(project, 'build');
-    await extctl(project, 'pack', '.', '-o', 'bundle.tar.zst');
-    const { publisher } = testTrust();
-    writeFileSync(join(work, 'publisher.key'), publisher.keyPem, { mode: 0o600 });
-    writeFileSync(join(work, 'publisher.pem'), publisher.certificatePem);
-    await extctl(
-      project,
-      'sign',
-      'bundle.tar.zst',
-      '--key',
-      join(work, 'publisher.key'),
-      '--cert',
-      join(work, 'publisher.pem'),
-    );
+    await templateBundle(work, 'status-board', (project) => {
+      const manifestPath = join(project, 'manifest.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { egress: string[] };
+      manifest.egress = [upstreamOrigin];
+      writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+    });
 
     stack = await startStack({
       sharedEnv: { EXT_EGRESS_ALLOWLIST: upstreamOrigin },
