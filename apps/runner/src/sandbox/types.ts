@@ -1,3 +1,4 @@
+import type { ExecuteClaims } from '@extplat/contracts';
 import type { Logger } from 'pino';
 
 /** The host imports a job may be granted, by capability name (the manifest's vocabulary). */
@@ -62,18 +63,11 @@ export interface SandboxResponse {
   body: Uint8Array;
 }
 
-/** The WIT `request-context` record, as the guest sees it. */
-export interface SandboxRequestContext {
-  requestId: string;
-  tenantId: string;
-  installId: string;
-  extensionId: string;
-  version: string;
-  contentHash: string;
-  userId: string | null;
-  handler: string;
-  params: [string, string][];
-}
+/** The WIT `request-context` record, as the guest sees it: the signed claims that describe the request. */
+export type SandboxRequestContext = Pick<
+  ExecuteClaims,
+  'requestId' | 'tenantId' | 'installId' | 'extensionId' | 'version' | 'contentHash' | 'userId' | 'handler' | 'params'
+>;
 
 export interface FetchRequest {
   method: string;
