@@ -392,6 +392,32 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
     });
   });
 
+  describe('audit', () => {
+    it('records every call past the install lookup with its outcome and duration', async () => {
+      await call('/ping', acmeMember.token, { headers: { 'x-request-id': 'audited-ping' } });
+      await call('/not-declared', acmeMember.token);
+      await call('/ping', globex.token);
+      // Extension-call events are written in batches shortly after the response.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const page = await stack.api.request<{
+        items: { type: string; outcome: string; tenantId: string; subject: string; data: Record<string, unknown> }[];
+      }>('GET', '/api/audit?type=extension.call&limit=200');
+      expect(page.status).toBe(200);
+      const events = page.body.items;
+      expect(events.find((event) => event.data['path'] === '/ping' && event.outcome === 'success')).toMatchObject({
+        tenantId: acme.tenantId,
+        subject: `extension:${EXTENSION}`,
+        data: { method: 'GET', status: 200, durationMs: expect.any(Number) },
+      });
+      expect(events.find((event) => event.data['path'] === '/not-declared')).toMatchObject({
+        outcome: 'failure',
+        data: { status: 404, code: 'ENDPOINT_NOT_FOUND' },
+      });
+      // globex has no install: nothing is recorded for it.
+      expect(events.filter((event) => event.tenantId === globex.tenantId)).toEqual([]);
+    });
+  });
+
   describe('config parity', () => {
     it('reports the API and the Runner in agreement, in readiness and in npm run config:check', async () => {
       const ready = await fetch(`${stack.api.base}/readyz`);

@@ -19,6 +19,8 @@ export interface GatewayResponse {
   body: Buffer;
 }
 
+const UNAUDITED: ReadonlySet<string> = new Set([GatewayErrors.TENANT_REQUIRED, GatewayErrors.EXTENSION_NOT_INSTALLED]);
+
 /** How long a resolved install is reused. Changes made through this API instance invalidate it at once. */
 const RESOLUTION_TTL_MS = 2000;
 
@@ -75,13 +77,21 @@ export class GatewayService implements OnApplicationShutdown {
         tenantId: principal.tenantId,
         subject: `extension:${extensionId}`,
         outcome,
-        data: { method: req.method, path: subPath, durationMs: Math.round(performance.now() - started), ...data },
+        data: {
+          method: req.method,
+          path: subPath.slice(0, 512),
+          durationMs: Math.round(performance.now() - started),
+          ...data,
+        },
       });
     try {
       const response = await this.call(principal, extensionId, subPath, req, requestId);
       record(response.status < 500 ? 'success' : 'failure', { status: response.status });
       return response;
     } catch (error) {
+      // Calls for extensions the tenant does not have are not audited: any caller could fill the log with
+      // made-up names (the request log still has them). Everything past the install lookup is.
+      if (error instanceof DomainError && UNAUDITED.has(error.code)) throw error;
       record('failure', {
         status: error instanceof DomainError ? (statusForCode(error.code) ?? 500) : 500,
         code: error instanceof DomainError ? error.code : 'INTERNAL_ERROR',
