@@ -199,6 +199,26 @@ describe('UploadController', () => {
     expect(upload.phase()).toBe('done');
   });
 
+  it('shows no speed or time left while the connection is lost', async () => {
+    const transport = new FakeTransport();
+    transport.failures = [() => null, () => new HttpErrorResponse({ status: 0 })];
+    let now = 0;
+    let reconnect!: () => void;
+    const waitForOnline = vi.fn(() => new Promise<void>((resolve) => (reconnect = resolve)));
+    const upload = controller(transport, {
+      concurrency: 1,
+      now: () => (now += 1000),
+      isOnline: () => false,
+      waitForOnline,
+    });
+    const done = upload.start(file(8));
+    await vi.waitFor(() => expect(upload.phase()).toBe('offline'));
+    expect(upload.progress()).toMatchObject({ uploadedBytes: 4, bytesPerSecond: 0, secondsLeft: null });
+    reconnect();
+    await done;
+    expect(upload.phase()).toBe('done');
+  });
+
   it('pauses, and resumes from the parts the server holds', async () => {
     const transport = new FakeTransport();
     let release!: () => void;

@@ -329,6 +329,9 @@ export class UploadController {
         if (!retryable) throw error;
         if (failure.isNetwork) {
           this.phase.set('offline');
+          // Nothing moves without a connection: no speed or time left until parts flow again.
+          this.samples = [];
+          this.speed.set(0);
           this.retryNotice.set('Connection lost: the upload continues by itself when the connection is back.');
           if (!this.options.isOnline()) {
             await this.options.waitForOnline(signal);
