@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import type { TestBundle } from '../../apps/api/test/api-harness.js';
+import { freePort, type Stack, startStack } from '../../apps/api/test/stack-harness.js';
 
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,4 +69,46 @@ export async function signIn(page: Page, base: string, email: string, password: 
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Extensions' }).waitFor();
+}
+
+/**
+ * The stack with the API serving the built console on an origin of its own, which the Runner lets frame
+ * extension UIs (`frame-ancestors`) and the bucket lets upload parts (CORS).
+ */
+export async function startConsoleStack(
+  distDir: string,
+  options: { trustBundlePem?: string; apiEnv?: Record<string, string> } = {},
+): Promise<Stack> {
+  const apiPort = await freePort();
+  const origin = `http://127.0.0.1:${apiPort}`;
+  const stack = await startStack({
+    ...(options.trustBundlePem ? { trustBundlePem: options.trustBundlePem } : {}),
+    apiEnv: {
+      API_PORT: String(apiPort),
+      CONSOLE_DIST_DIR: distDir,
+      CONSOLE_ORIGIN: origin,
+      STORAGE_S3_CORS_ORIGINS: origin,
+      ...options.apiEnv,
+    },
+    runnerEnv: { CONSOLE_ORIGIN: origin },
+  });
+  if (stack.api.base !== origin) throw new Error(`the API listens on ${stack.api.base}, not ${origin}`);
+  return stack;
+}
+
+/** Polls `condition` every 200 ms until it holds, or fails after `timeoutMs`. */
+export async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Writes a bundle and its .sig to `dir`; returns the two paths. */
+export function writeBundle(dir: string, name: string, bundle: TestBundle): { bundle: string; signature: string } {
+  const paths = { bundle: join(dir, `${name}.tar.zst`), signature: join(dir, `${name}.tar.zst.sig`) };
+  writeFileSync(paths.bundle, bundle.bytes);
+  writeFileSync(paths.signature, bundle.signature);
+  return paths;
 }

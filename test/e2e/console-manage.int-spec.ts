@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, makeBundle, MIB, type TestBundle } from '../../apps/api/test/api-harness.js';
-import { freePort, publish, type Stack, startStack, tenantUser } from '../../apps/api/test/stack-harness.js';
-import { ensureConsoleBuilt, launchChromium, screenshot, signIn } from './console-harness.js';
+import { publish, type Stack, tenantUser } from '../../apps/api/test/stack-harness.js';
+import {
+  ensureConsoleBuilt,
+  launchChromium,
+  screenshot,
+  signIn,
+  startConsoleStack,
+  until,
+  writeBundle,
+} from './console-harness.js';
 
 // Each step drives a real browser against the real stack: give it room beyond jest's 5 s default.
 jest.setTimeout(60_000);
@@ -22,22 +30,6 @@ interface InstallView {
   extension: { name: string };
   capabilities: { requested: string[]; granted: string[] };
   egress: { requested: string[]; granted: string[] };
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** Writes a bundle and its .sig to `dir`; returns the two paths. */
-function writeBundle(dir: string, name: string, bundle: TestBundle): { bundle: string; signature: string } {
-  const paths = { bundle: join(dir, `${name}.tar.zst`), signature: join(dir, `${name}.tar.zst.sig`) };
-  writeFileSync(paths.bundle, bundle.bytes);
-  writeFileSync(paths.signature, bundle.signature);
-  return paths;
 }
 
 /**
@@ -69,20 +61,9 @@ describe('admin console management end to end', () => {
   beforeAll(async () => {
     offlineBundle = makeBundle({ manifest: { name: 'com.example.offline-proof' }, payloadBytes: 30 * MIB });
     offlineFiles = writeBundle(work, 'offline-proof', offlineBundle);
-    const [distDir, apiPort] = await Promise.all([ensureConsoleBuilt(), freePort()]);
-    const consoleOrigin = `http://127.0.0.1:${apiPort}`;
-    stack = await startStack({
-      apiEnv: {
-        API_PORT: String(apiPort),
-        CONSOLE_DIST_DIR: distDir,
-        CONSOLE_ORIGIN: consoleOrigin,
-        STORAGE_S3_CORS_ORIGINS: consoleOrigin,
-        UPLOAD_PART_SIZE_BYTES: String(5 * MIB),
-      },
-      runnerEnv: { CONSOLE_ORIGIN: consoleOrigin },
-    });
+    const distDir = await ensureConsoleBuilt();
+    stack = await startConsoleStack(distDir, { apiEnv: { UPLOAD_PART_SIZE_BYTES: String(5 * MIB) } });
     base = stack.api.base;
-    expect(base).toBe(consoleOrigin);
 
     tenant = await tenantUser(stack.api, 'acme', 'tenant-admin');
     // 2.0.0 asks for one more capability and an egress origin than 1.0.0.

@@ -4,37 +4,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, makeBundle, MIB, testTrust } from '../../apps/api/test/api-harness.js';
+import { type Stack, templateBundle } from '../../apps/api/test/stack-harness.js';
 import {
-  ADMIN_EMAIL,
-  ADMIN_PASSWORD,
-  makeBundle,
-  MIB,
-  testTrust,
-  type TestBundle,
-} from '../../apps/api/test/api-harness.js';
-import { freePort, type Stack, startStack, templateBundle } from '../../apps/api/test/stack-harness.js';
-import { ensureConsoleBuilt, launchChromium, screenshot, signIn } from './console-harness.js';
+  ensureConsoleBuilt,
+  launchChromium,
+  screenshot,
+  signIn,
+  startConsoleStack,
+  until,
+  writeBundle,
+} from './console-harness.js';
 
 // Each step drives a real browser against the real stack: give it room beyond jest's 5 s default.
 jest.setTimeout(60_000);
 const EXTENSION_ID = 'com.example.status-board';
 const PASSWORD = 'a long enough password';
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** Writes a bundle and its .sig to `dir`; returns the two paths. */
-function writeBundle(dir: string, name: string, bundle: TestBundle): { bundle: string; signature: string } {
-  const paths = { bundle: join(dir, `${name}.tar.zst`), signature: join(dir, `${name}.tar.zst.sig`) };
-  writeFileSync(paths.bundle, bundle.bytes);
-  writeFileSync(paths.signature, bundle.signature);
-  return paths;
-}
 
 /**
  * The admin console in real Chromium against the running stack: API (serving the built console) + Runner
@@ -103,20 +88,8 @@ describe('admin console end to end', () => {
       ),
     };
 
-    const apiPort = await freePort();
-    const consoleOrigin = `http://127.0.0.1:${apiPort}`;
-    stack = await startStack({
-      apiEnv: {
-        API_PORT: String(apiPort),
-        CONSOLE_DIST_DIR: distDir,
-        CONSOLE_ORIGIN: consoleOrigin,
-        STORAGE_S3_CORS_ORIGINS: consoleOrigin,
-        UPLOAD_PART_SIZE_BYTES: String(5 * MIB),
-      },
-      runnerEnv: { CONSOLE_ORIGIN: consoleOrigin },
-    });
+    stack = await startConsoleStack(distDir, { apiEnv: { UPLOAD_PART_SIZE_BYTES: String(5 * MIB) } });
     base = stack.api.base;
-    expect(base).toBe(consoleOrigin);
 
     const tenant = await stack.api.request<{ id: string }>('POST', '/api/tenants', {
       json: { slug: 'acme', name: 'Acme' },

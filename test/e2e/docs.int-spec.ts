@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDevCa } from '@extplat/signing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../../apps/api/test/api-harness.js';
-import { freePort, type Stack, startStack, tenantUser } from '../../apps/api/test/stack-harness.js';
-import { ensureConsoleBuilt, launchChromium, screenshot, signIn } from './console-harness.js';
+import { type Stack, tenantUser } from '../../apps/api/test/stack-harness.js';
+import { ensureConsoleBuilt, launchChromium, screenshot, signIn, startConsoleStack } from './console-harness.js';
 
 const repo = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
@@ -73,14 +73,7 @@ describe('docs/developer-guide.md and docs/examples/publish-extension.yml, as wr
     );
     chmodSync(join(bin, 'extctl'), 0o755);
     // The console is served by the API, on an origin of its own; the Runner only lets it frame UIs.
-    const distDir = await ensureConsoleBuilt();
-    const apiPort = await freePort();
-    const consoleOrigin = `http://127.0.0.1:${apiPort}`;
-    stack = await startStack({
-      trustBundlePem: ca.certificatePem,
-      apiEnv: { API_PORT: String(apiPort), CONSOLE_DIST_DIR: distDir, CONSOLE_ORIGIN: consoleOrigin },
-      runnerEnv: { CONSOLE_ORIGIN: consoleOrigin },
-    });
+    stack = await startConsoleStack(await ensureConsoleBuilt(), { trustBundlePem: ca.certificatePem });
     env = {
       PATH: `${bin}:${process.env['PATH'] ?? ''}`,
       EXTCTL_API_URL: stack.api.base,
