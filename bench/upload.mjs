@@ -4,20 +4,11 @@
 // Needs the local PostgreSQL and S3 (scripts/s3-rgw.sh start) and a build (npm run build:server).
 //   node bench/upload.mjs [sizeMiB=200] [concurrency=4] [runs=3]
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { createRootLogger, listen } from '@extplat/server-core';
 import { createDevCa, issuePublisherCertificate, signBundle } from '@extplat/signing';
 import { bundleOf, validEntries } from '@extplat/testing';
-import pg from 'pg';
+import { benchServices } from './bench-env.mjs';
 import { createApiApp } from '../apps/api/dist/app.js';
 import { loadApiConfig } from '../apps/api/dist/config/api-config.js';
 
@@ -25,41 +16,13 @@ const sizeMiB = Number(process.argv[2] ?? 200);
 const concurrency = Number(process.argv[3] ?? 4);
 const MIB = 1024 * 1024;
 const partSize = 16 * MIB;
-const s3 = {
-  endpoint: process.env.TEST_S3_ENDPOINT ?? 'http://127.0.0.1:7480',
-  accessKeyId: process.env.TEST_S3_ACCESS_KEY ?? 'extplat-test',
-  secretAccessKey: process.env.TEST_S3_SECRET_KEY ?? 'extplat-test-secret',
-};
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const run = Date.now().toString(36);
-const database = `extplat_bench_${run}`;
-const bucket = `extplat-bench-${run}`;
-
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${database}`);
-const client = new S3Client({
-  endpoint: s3.endpoint,
-  region: 'us-east-1',
-  forcePathStyle: true,
-  credentials: s3,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-});
-await client.send(new CreateBucketCommand({ Bucket: bucket }));
+const services = await benchServices();
+const { client, bucket, emptyBucket } = services;
 
 const ca = createDevCa({ commonName: 'bench CA', validDays: 2, keyBits: 2048 });
 const publisher = issuePublisherCertificate({ ca, publisher: 'example', validDays: 2, keyBits: 2048 });
-const databaseUrl = new URL(adminUrl);
-databaseUrl.pathname = `/${database}`;
 const config = loadApiConfig({
-  DATABASE_URL: databaseUrl.toString(),
-  STORAGE_DRIVER: 's3',
-  STORAGE_S3_ENDPOINT: s3.endpoint,
-  STORAGE_S3_BUCKET: bucket,
-  STORAGE_S3_ACCESS_KEY: s3.accessKeyId,
-  STORAGE_S3_SECRET_KEY: s3.secretAccessKey,
-  STORAGE_S3_FORCE_PATH_STYLE: 'true',
+  ...services.env,
   SIGNING_TRUST_BUNDLE: ca.certificatePem,
   RUNNER_SHARED_SECRET: 'r'.repeat(32),
   EXT_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
@@ -165,14 +128,6 @@ async function baseline(b) {
 }
 
 const runs = Number(process.argv[4] ?? 3);
-// The local S3 server keeps objects in memory: give the space back after every sample.
-async function emptyBucket() {
-  for (;;) {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-    if (!page.Contents?.length) break;
-    for (const object of page.Contents) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
-  }
-}
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 // Warm-up: the first requests after the S3 server starts are slow while it creates its pools.
 await baseline(bundle('0.0.1'));
@@ -202,7 +157,4 @@ for (const r of results) {
   );
 }
 await app.close();
-await emptyBucket();
-await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
-await admin.end();
+await services.close();

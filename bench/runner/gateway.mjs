@@ -9,50 +9,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { createDevCa, issuePublisherCertificate, signBundle } from '@extplat/signing';
 import { buildTestComponent, bundleOf, startService } from '@extplat/testing';
-import pg from 'pg';
 import { templateManifest } from '../../apps/cli/dist/commands/init.js';
+import { benchServices } from '../bench-env.mjs';
 
 const requests = Number(process.argv[2] ?? 3000);
 const concurrency = Number(process.argv[3] ?? 8);
 const coldVersions = Number(process.argv[4] ?? 3);
 const root = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
-const s3 = {
-  endpoint: process.env.TEST_S3_ENDPOINT ?? 'http://127.0.0.1:7480',
-  accessKeyId: process.env.TEST_S3_ACCESS_KEY ?? 'extplat-test',
-  secretAccessKey: process.env.TEST_S3_SECRET_KEY ?? 'extplat-test-secret',
-};
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const run = Date.now().toString(36);
-const database = `extplat_bench_${run}`;
-const bucket = `extplat-bench-${run}`;
-
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${database}`);
-const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: s3 });
-await client.send(new CreateBucketCommand({ Bucket: bucket }));
-const databaseUrl = new URL(adminUrl);
-databaseUrl.pathname = `/${database}`;
+const services = await benchServices();
+const { run } = services;
 
 const ca = createDevCa({ commonName: 'bench CA', validDays: 2, keyBits: 2048 });
 const publisher = issuePublisherCertificate({ ca, publisher: 'example', validDays: 2, keyBits: 2048 });
 const shared = {
-  DATABASE_URL: databaseUrl.toString(),
-  STORAGE_DRIVER: 's3',
-  STORAGE_S3_ENDPOINT: s3.endpoint,
-  STORAGE_S3_BUCKET: bucket,
-  STORAGE_S3_ACCESS_KEY: s3.accessKeyId,
-  STORAGE_S3_SECRET_KEY: s3.secretAccessKey,
-  STORAGE_S3_FORCE_PATH_STYLE: 'true',
+  ...services.env,
   SIGNING_TRUST_BUNDLE: ca.certificatePem,
   RUNNER_SHARED_SECRET: 'r'.repeat(32),
   LOG_LEVEL: 'warn',
@@ -245,11 +217,4 @@ for (const c of colds) {
 agent.destroy();
 await runnerService.stop();
 await apiService.stop();
-for (;;) {
-  const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-  if (!page.Contents?.length) break;
-  for (const object of page.Contents) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
-}
-await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
-await admin.end();
+await services.close();
