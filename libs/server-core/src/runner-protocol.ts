@@ -85,8 +85,16 @@ export class NonceCache {
   }
 }
 
+const sealingKeys = new Map<string, Buffer>();
+
+/** Derived once per shared secret: every extension call seals or unseals with it. */
 function sealingKey(secret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, 'extplat', 'runner-sealed-secrets/v1', 32));
+  let key = sealingKeys.get(secret);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', secret, 'extplat', 'runner-sealed-secrets/v1', 32));
+    sealingKeys.set(secret, key);
+  }
+  return key;
 }
 
 /** Encrypts `value` for the Runner with a key derived from the shared secret (AES-256-GCM). */
