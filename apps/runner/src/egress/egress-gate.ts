@@ -2,23 +2,12 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import type { FetchRequest, FetchResult } from '../sandbox/types.js';
 import { isNonPublicAddress } from './address-policy.js';
 
-export interface EgressRequest {
-  method: string;
-  url: string;
-  headers: [string, string][];
-  body: Uint8Array;
-}
-
-/** What the guest's `http.fetch` import returns: a response, or one of the WIT `fetch-error` cases. */
-export type EgressResult =
-  | { ok: true; status: number; headers: [string, string][]; body: Uint8Array }
-  | {
-      ok: false;
-      error:
-        { tag: 'denied'; val: string } | { tag: 'timeout' } | { tag: 'too-large' } | { tag: 'failed'; val: string };
-    };
+/** The guest's `http.fetch` request, and what it gets back: a response or a WIT `fetch-error` case. */
+export type EgressRequest = FetchRequest;
+export type EgressResult = FetchResult;
 
 export type EgressDenialReason =
   'scheme' | 'not-allowlisted' | 'not-granted' | 'private-address' | 'unresolvable' | 'too-many-redirects';
