@@ -1,5 +1,6 @@
 export * from './component-imports.js';
 export * from './component-policy.js';
+export * from './config-schema.js';
 export * from './digest.js';
 export * from './entry-path.js';
 export * from './errors.js';

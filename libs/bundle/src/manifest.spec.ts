@@ -268,12 +268,34 @@ describe('validateManifest', () => {
       changed((m) => (m.config = { type: 'object', description: 'x'.repeat(64 * 1024) } as never)),
       ['config'],
     ],
+    [
+      'config with a pattern RE2 cannot run (a lookahead)',
+      changed(
+        (m) => (m.config = { type: 'object', properties: { key: { type: 'string', pattern: '^(?!x)' } } } as never),
+      ),
+      ['config'],
+    ],
+    [
+      'config with a reference that does not resolve',
+      changed((m) => (m.config = { type: 'object', properties: { key: { $ref: '#/$defs/missing' } } } as never)),
+      ['config'],
+    ],
   ];
 
   it.each(invalidCases)('rejects %s', (_title, input, expectedPaths) => {
     const issues = issuesOf(validateManifest(input, { files }));
     expect(issues.map((issue) => issue.path)).toEqual(expectedPaths);
     for (const issue of issues) expect(issue.message.length).toBeGreaterThan(10);
+  });
+
+  it('names the pattern a config schema cannot use', () => {
+    const input = changed((m) => (m.config = { type: 'object', properties: { key: { pattern: '(a)\\1' } } } as never));
+    expect(issuesOf(validateManifest(input, { files }))).toEqual([
+      {
+        path: 'config',
+        message: expect.stringContaining('the pattern "(a)\\\\1" at /properties/key/pattern cannot be used'),
+      },
+    ]);
   });
 
   it('explains what is wrong and what is allowed', () => {

@@ -1,3 +1,4 @@
+import { compileConfigSchema } from './config-schema.js';
 import { bundlePathProblem, endpointPathProblem, endpointShape } from './manifest-paths.js';
 
 export { endpointShape } from './manifest-paths.js';
@@ -453,7 +454,12 @@ function configField(issues: IssueList, value: unknown): JsonObject | undefined 
     return issues.add('config', `is ${bytes} bytes as JSON; at most ${MAX_CONFIG_BYTES} bytes are allowed`);
   }
   // A copy, so the manifest shares nothing with the caller's object.
-  return JSON.parse(serialised) as JsonObject;
+  const schema = JSON.parse(serialised) as JsonObject;
+  // A schema that cannot be compiled (an unresolvable $ref, a pattern RE2 refuses) would make every install
+  // of the version fail: refuse it at publication instead.
+  const compiled = compileConfigSchema(schema);
+  if (!compiled.ok) return issues.add('config', `is not a usable JSON Schema: ${compiled.problem}`);
+  return schema;
 }
 
 /**

@@ -84,6 +84,31 @@ describe('install config validation', () => {
   });
 });
 
+describe('install config patterns', () => {
+  it('matches a catastrophic pattern in linear time, with the right answers', () => {
+    const validator = new InstallConfigValidator();
+    const redos = { type: 'object', properties: { greeting: { type: 'string', pattern: '^((a+)+|Hello)$' } } };
+    const started = performance.now();
+    const refused = validator.validate('sha256:redos', redos, { greeting: `${'a'.repeat(31)}!` });
+    // Generous on a loaded machine: V8's backtracking RegExp takes more than 30 s on this input.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(refused).toEqual({
+      ok: false,
+      issues: [{ path: 'greeting', message: 'must match pattern "^((a+)+|Hello)$"' }],
+    });
+    expect(validator.validate('sha256:redos', redos, { greeting: 'aaaa' })).toMatchObject({ ok: true });
+  });
+
+  it('cannot use a schema whose pattern RE2 refuses (a version published before that rule)', () => {
+    const schema = { type: 'object', properties: { a: { type: 'string', pattern: '^(a)\\1$' } } };
+    const result = new InstallConfigValidator().validate('sha256:e', schema, { a: 'aa' });
+    expect(result).toMatchObject({
+      ok: false,
+      issues: [{ path: '', message: expect.stringContaining('at /properties/a/pattern cannot be used') }],
+    });
+  });
+});
+
 describe('config equality', () => {
   it('ignores the order of object keys, not the order of array items or the values', () => {
     expect(sameJson({ a: 1, b: { c: [1, 2], d: null } }, { b: { d: null, c: [1, 2] }, a: 1 })).toBe(true);

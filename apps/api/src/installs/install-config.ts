@@ -1,5 +1,5 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { compileConfigSchema } from '@extplat/bundle';
 
 /** One problem in a config, by path within the config (`endpoint.timeout`, `hosts[2]`; '' is the whole config). */
 export interface ConfigIssue {
@@ -12,16 +12,12 @@ export type ConfigResult = { ok: true; config: Record<string, unknown> } | { ok:
 /** The same ceiling as the manifest's config schema: configs are settings, not data. */
 export const MAX_CONFIG_BYTES = 64 * 1024;
 const CACHED_VALIDATORS = 256;
-const DRAFT_2020 = 'https://json-schema.org/draft/2020-12/schema';
 
 /**
  * Validates install configs against the JSON Schema a version's manifest declares, applying the schema's
  * defaults. Compiled validators are cached per version (its content hash: a version never changes).
- *
- * Each schema gets an Ajv instance of its own: Ajv caches every schema it compiles for its lifetime, so a
- * shared instance would grow with every version ever validated, while evicting our entry frees both.
- * `strict: false` because a published schema may use keywords or formats this server does not know; those
- * are ignored rather than making the extension impossible to install.
+ * Schemas compile with the same rules as at publication ({@link compileConfigSchema}: patterns on RE2), so
+ * a version registered before those rules still cannot run a backtracking pattern here.
  */
 export class InstallConfigValidator {
   private readonly validators = new Map<string, ValidateFunction | { problem: string }>();
@@ -54,14 +50,8 @@ export class InstallConfigValidator {
       this.validators.set(cacheKey, cached);
       return cached;
     }
-    let compiled: ValidateFunction | { problem: string };
-    try {
-      const options = { allErrors: true, useDefaults: true, strict: false, logger: false } as const;
-      const ajv = schema['$schema'] === DRAFT_2020 ? new Ajv2020(options) : new Ajv(options);
-      compiled = ajv.compile(schema);
-    } catch (error) {
-      compiled = { problem: error instanceof Error ? error.message : String(error) };
-    }
+    const compilation = compileConfigSchema(schema);
+    const compiled = compilation.ok ? compilation.validate : { problem: compilation.problem };
     this.validators.set(cacheKey, compiled);
     if (this.validators.size > CACHED_VALIDATORS) {
       const oldest = this.validators.keys().next().value;
