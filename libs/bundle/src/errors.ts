@@ -3,6 +3,8 @@ export type BundleErrorCode =
   | 'NOT_ZSTD'
   | 'CORRUPT_ARCHIVE'
   | 'TRUNCATED'
+  /** Something other than zero padding follows the tar end-of-archive block (GNU tar would not list it). */
+  | 'TRAILING_DATA'
   | 'BUNDLE_TOO_LARGE'
   | 'UNPACKED_TOO_LARGE'
   | 'TOO_MANY_ENTRIES'

@@ -11,6 +11,7 @@ import { ComponentImportReader } from './component-imports.js';
 import { componentRefusal, notWebAssembly, type ComponentRefusal } from './component-policy.js';
 import { checkEntryPath, EntryRegistry, printable } from './entry-path.js';
 import { BundleError, isBundleError } from './errors.js';
+import { TarBoundary } from './tar-boundary.js';
 import { decodeZstd } from './zstd-decode.js';
 import { DEFAULT_BUNDLE_LIMITS, MANIFEST_PATH, ZSTD_MAGIC, type BundleLimits } from './limits.js';
 import { parseManifest, type ManifestV2 } from './manifest.js';
@@ -187,6 +188,7 @@ async function scanArchive(
   onProgress: InspectOptions['onProgress'],
 ): Promise<ArchiveScan> {
   const extract = tar.extract();
+  const boundary = new TarBoundary();
   const registry = new EntryRegistry();
   const files: BundleFile[] = [];
   const components = new Map<string, ComponentRefusal | null>();
@@ -199,7 +201,8 @@ async function scanArchive(
     try {
       for await (const chunk of input) {
         if (stop.signal.aborted) return;
-        if (!extract.write(chunk)) await once(extract, 'drain', { signal: stop.signal });
+        const archive = boundary.take(chunk);
+        if (archive.length > 0 && !extract.write(archive)) await once(extract, 'drain', { signal: stop.signal });
       }
       extract.end(undefined);
     } catch (error) {
@@ -212,6 +215,13 @@ async function scanArchive(
   try {
     for await (const entry of extract) {
       const { header } = entry;
+      // Both readers must agree on every entry (see TarBoundary), or the archive has two readings.
+      const frame = boundary.entries.shift();
+      if (frame === undefined || frame.size !== (header.size ?? 0)) {
+        throw new BundleError('CORRUPT_ARCHIVE', 'the bundle is not a valid tar archive: its entries are ambiguous', {
+          entry: printable(header.name),
+        });
+      }
       progress.entries += 1;
       if (progress.entries > limits.maxEntries) {
         throw new BundleError('TOO_MANY_ENTRIES', `the bundle has more than ${limits.maxEntries} entries`, {
@@ -262,7 +272,7 @@ async function scanArchive(
         for await (const chunk of entry as AsyncIterable<Buffer>) chunks.push(chunk);
         const bytes = Buffer.concat(chunks);
         reader.push(bytes);
-        manifestText = bytes.toString('utf8');
+        manifestText = manifestTextOf(bytes);
         if (staging) await writeFileBytes(join(staging, path), bytes, mode);
       } else if (staging) {
         await mkdir(dirname(join(staging, path)), { recursive: true });
@@ -289,7 +299,52 @@ async function scanArchive(
   }
   await feeding;
   if (feedError) throw archiveError(feedError);
+  if (boundary.entries.length > 0) {
+    throw new BundleError('CORRUPT_ARCHIVE', 'the bundle is not a valid tar archive: its entries are ambiguous');
+  }
   return { files, manifestText, components };
+}
+
+// Fatal: a replacement character would make the stored manifest differ from the signed bytes. The BOM is
+// kept, so JSON.parse refuses it as before.
+const MANIFEST_DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function manifestTextOf(bytes: Buffer): string {
+  try {
+    return MANIFEST_DECODER.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    throw new BundleError(
+      'INVALID_MANIFEST',
+      `${MANIFEST_PATH} is not valid UTF-8 (invalid byte sequence at byte ${at})`,
+      {
+        entry: MANIFEST_PATH,
+        issues: [{ path: '', message: `is not valid UTF-8 (invalid byte sequence at byte ${at})` }],
+      },
+    );
+  }
+}
+
+/** Offset of the first byte that starts no valid UTF-8 sequence, found by halving (the decoder does not say). */
+function firstInvalidUtf8(bytes: Buffer): number {
+  let valid = 0;
+  let invalid = bytes.length;
+  // Invariant: bytes[0, valid) decodes on its own (a sequence cut at the end aside), bytes[0, invalid) does not.
+  while (invalid - valid > 1) {
+    const middle = (valid + invalid) >> 1;
+    if (decodesUpTo(bytes, middle)) valid = middle;
+    else invalid = middle;
+  }
+  return valid;
+}
+
+function decodesUpTo(bytes: Buffer, end: number): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function* readThrough(entry: AsyncIterable<Buffer>, reader: ComponentImportReader): AsyncGenerator<Buffer> {

@@ -7,7 +7,15 @@ import { contentHashFromHex, type ContentHash } from '@extplat/contracts';
 import type { SigningConfig } from '@extplat/server-core';
 import { createDevCa, issuePublisherCertificate, type KeyAndCertificate, signBundle } from '@extplat/signing';
 import { type BundleStore, createBundleStore, KeyPolicy } from '@extplat/storage';
-import { bundleOf, createTestBucket, type RawEntry, type TestBucket, validEntries } from '@extplat/testing';
+import {
+  bundleOf,
+  createTestBucket,
+  rawTar,
+  type RawEntry,
+  type TestBucket,
+  validEntries,
+  zstd,
+} from '@extplat/testing';
 import { BundleCache, type BundleCacheObserver, type BundleCacheOptions } from './bundle-cache.js';
 import { CACHE_INDEX_FILE } from './cache-index.js';
 import { BundleCacheError } from './cache.errors.js';
@@ -316,6 +324,21 @@ describe('BundleCache on a real S3 server', () => {
       'rejected:BUNDLE_INVALID',
       expect.stringMatching(/^fetched:/),
     ]);
+  });
+
+  it('refuses a signed bundle with entries after the tar end marker, and extracts nothing', async () => {
+    const cache = makeCache();
+    const head = bundle('1.0.10');
+    // A second zstd frame holding ui/evil.js: GNU tar stops at the end marker and never lists it.
+    const bytes = Buffer.concat([head.bytes, zstd(rawTar([{ name: 'ui/evil.js', data: 'alert(1)' }]))]);
+    const hex = createHash('sha256').update(bytes).digest('hex');
+    const trailing: TestBundle = { bytes, contentHash: `sha256:${hex}`, hex };
+    await upload(trailing);
+    const refused = await rejection(cache.ensure(trailing.contentHash));
+    expect(refused.code).toBe('BUNDLE_INVALID');
+    expect(refused.details).toMatchObject({ bundleError: 'TRAILING_DATA' });
+    await cache.drain();
+    expect(readdirSync(cache.root)).toEqual([]);
   });
 
   it('evicts the least recently used entries past maxBytes, never a leased one', async () => {
