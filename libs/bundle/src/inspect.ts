@@ -14,7 +14,7 @@ import { BundleError, isBundleError } from './errors.js';
 import { TarBoundary } from './tar-boundary.js';
 import { decodeZstd } from './zstd-decode.js';
 import { DEFAULT_BUNDLE_LIMITS, MANIFEST_PATH, ZSTD_MAGIC, type BundleLimits } from './limits.js';
-import { parseManifest, type ManifestV2 } from './manifest.js';
+import { decodeManifestText, parseManifest, type ManifestV2 } from './manifest.js';
 
 export interface BundleFile {
   path: string;
@@ -272,7 +272,7 @@ async function scanArchive(
         for await (const chunk of entry as AsyncIterable<Buffer>) chunks.push(chunk);
         const bytes = Buffer.concat(chunks);
         reader.push(bytes);
-        manifestText = manifestTextOf(bytes);
+        manifestText = decodeManifestText(bytes);
         if (staging) await writeFileBytes(join(staging, path), bytes, mode);
       } else if (staging) {
         await mkdir(dirname(join(staging, path)), { recursive: true });
@@ -303,48 +303,6 @@ async function scanArchive(
     throw new BundleError('CORRUPT_ARCHIVE', 'the bundle is not a valid tar archive: its entries are ambiguous');
   }
   return { files, manifestText, components };
-}
-
-// Fatal: a replacement character would make the stored manifest differ from the signed bytes. The BOM is
-// kept, so JSON.parse refuses it as before.
-const MANIFEST_DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-function manifestTextOf(bytes: Buffer): string {
-  try {
-    return MANIFEST_DECODER.decode(bytes);
-  } catch {
-    const at = firstInvalidUtf8(bytes);
-    throw new BundleError(
-      'INVALID_MANIFEST',
-      `${MANIFEST_PATH} is not valid UTF-8 (invalid byte sequence at byte ${at})`,
-      {
-        entry: MANIFEST_PATH,
-        issues: [{ path: '', message: `is not valid UTF-8 (invalid byte sequence at byte ${at})` }],
-      },
-    );
-  }
-}
-
-/** Offset of the first byte that starts no valid UTF-8 sequence, found by halving (the decoder does not say). */
-function firstInvalidUtf8(bytes: Buffer): number {
-  let valid = 0;
-  let invalid = bytes.length;
-  // Invariant: bytes[0, valid) decodes on its own (a sequence cut at the end aside), bytes[0, invalid) does not.
-  while (invalid - valid > 1) {
-    const middle = (valid + invalid) >> 1;
-    if (decodesUpTo(bytes, middle)) valid = middle;
-    else invalid = middle;
-  }
-  return valid;
-}
-
-function decodesUpTo(bytes: Buffer, end: number): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream: true });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function* readThrough(entry: AsyncIterable<Buffer>, reader: ComponentImportReader): AsyncGenerator<Buffer> {

@@ -1,4 +1,6 @@
 import { compileConfigSchema } from './config-schema.js';
+import { BundleError } from './errors.js';
+import { MANIFEST_PATH } from './limits.js';
 import { bundlePathProblem, endpointPathProblem, endpointShape } from './manifest-paths.js';
 
 export { endpointShape } from './manifest-paths.js';
@@ -203,6 +205,48 @@ export function parseManifest(text: string, options: ManifestOptions = {}): Mani
  * Reads an optional or required string field and applies `problemOf` to it. Returns the string when it
  * is valid, undefined when it is absent or invalid (an invalid or missing required one is reported).
  */
+// Fatal: a replaced byte would make the manifest read differ from the signed bytes. The BOM is kept, so
+// JSON.parse refuses it as before.
+const MANIFEST_DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * The text of `manifest.json` from its bytes, as the bundle reader and extctl both read it: bytes that are
+ * not UTF-8 are refused (BundleError INVALID_MANIFEST, with the offset), never replaced.
+ */
+export function decodeManifestText(bytes: Uint8Array): string {
+  try {
+    return MANIFEST_DECODER.decode(bytes);
+  } catch {
+    const problem = `is not valid UTF-8 (invalid byte sequence at byte ${firstInvalidUtf8(bytes)})`;
+    throw new BundleError('INVALID_MANIFEST', `${MANIFEST_PATH} ${problem}`, {
+      entry: MANIFEST_PATH,
+      issues: [{ path: '', message: problem }],
+    });
+  }
+}
+
+/** Offset of the first byte that starts no valid UTF-8 sequence, found by halving (the decoder does not say). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let valid = 0;
+  let invalid = bytes.length;
+  // Invariant: bytes[0, valid) decodes (but for a sequence cut at its end), bytes[0, invalid) does not.
+  while (invalid - valid > 1) {
+    const middle = (valid + invalid) >> 1;
+    if (decodesUpTo(bytes, middle)) valid = middle;
+    else invalid = middle;
+  }
+  return valid;
+}
+
+function decodesUpTo(bytes: Uint8Array, end: number): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function stringField(
   issues: IssueList,
   object: JsonObject,
