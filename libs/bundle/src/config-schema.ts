@@ -40,6 +40,8 @@ export function compileConfigSchema(schema: Record<string, unknown>): ConfigSche
     strict: false,
     logger: false,
     code: { regExp: re2Engine },
+    // Checked against the meta-schema by a shared instance instead (see metaSchemaProblem).
+    validateSchema: false,
   };
   // Every pattern, not only those Ajv compiles now (it skips unreferenced definitions and always-true
   // subschemas): whether a schema is accepted must not depend on how the validator optimises.
@@ -51,12 +53,30 @@ export function compileConfigSchema(schema: Record<string, unknown>): ConfigSche
       problem: `the pattern ${JSON.stringify(refused.pattern)} at ${refused.pointer} cannot be used: ${refused.reason} (patterns run on RE2, which has no backreferences or lookaround)`,
     };
   }
+  const draft2020 = schema['$schema'] === DRAFT_2020;
   try {
-    const ajv = schema['$schema'] === DRAFT_2020 ? new Ajv2020(options) : new Ajv(options);
+    const problem = metaSchemaProblem(draft2020, schema);
+    if (problem !== undefined) return { ok: false, problem };
+    const ajv = draft2020 ? new Ajv2020(options) : new Ajv(options);
     return { ok: true, validate: ajv.compile(schema) };
   } catch (error) {
     return { ok: false, problem: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/**
+ * Compiling the meta-schema costs tens of milliseconds, far more than a config schema: one long-lived
+ * instance per draft checks schemas against it. `validateSchema` keeps nothing of the schema it checks.
+ */
+const metaCheckers: { draft7?: Ajv; draft2020?: Ajv2020 } = {};
+
+function metaSchemaProblem(draft2020: boolean, schema: Record<string, unknown>): string | undefined {
+  const options: Options = { allErrors: true, strict: false, logger: false };
+  const checker = draft2020
+    ? (metaCheckers.draft2020 ??= new Ajv2020(options))
+    : (metaCheckers.draft7 ??= new Ajv(options));
+  if (checker.validateSchema(schema) === true) return undefined;
+  return `schema is invalid: ${checker.errorsText(checker.errors)}`;
 }
 
 /** Keywords whose values are data, not schemas: a `pattern` inside them is not a regular expression. */
