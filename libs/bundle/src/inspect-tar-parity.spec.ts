@@ -78,10 +78,6 @@ function archive(extra: RawEntry[], end: Ending): Buffer {
   return Buffer.concat([body, marker, after]);
 }
 
-function lateEntryName(end: Ending): string {
-  return end.after.kind === 'entry' ? end.after.name : '';
-}
-
 function framed(tar: Buffer, cuts: number[]): Buffer {
   const offsets = [...new Set(cuts.map((cut) => Math.floor(cut * tar.length)))].sort((a, b) => a - b);
   const frames: Buffer[] = [];
@@ -129,18 +125,18 @@ describe('inspectBundle against GNU tar (fast-check)', () => {
           if (files === undefined) return;
           accepted += 1;
           // Without an end marker, an entry "after" the last one is simply the next entry of the archive.
-          const appended = end.marker === 'none' && end.after.kind === 'entry';
-          const entries = [...validEntries(), ...extra, ...(appended ? [{ name: lateEntryName(end) }] : [])];
+          const late = end.marker === 'none' && end.after.kind === 'entry' ? [{ name: end.after.name }] : [];
+          const entries: RawEntry[] = [...validEntries(), ...extra, ...late];
           const listed = (await tarListing(bytes)).map((name) => name.replace(/\/$/, ''));
           // Both list the archive's entries and nothing else (the reader reports regular files only).
           expect(listed).toEqual(entries.map((entry) => entry.name));
           expect(files).toEqual(entries.filter((entry) => entry.type !== 'directory').map((entry) => entry.name));
-          expect(appended || end.after.kind === 'nothing' || end.after.kind === 'zeros').toBe(true);
+          expect(late.length > 0 || end.after.kind === 'nothing' || end.after.kind === 'zeros').toBe(true);
         },
       ),
       { numRuns: RUNS },
     );
-    // Most generated bundles are valid: a generator that only made refused ones would prove nothing.
+    // A generator that made only refused bundles would prove nothing.
     expect(accepted).toBeGreaterThan(RUNS / 10);
   }, 600_000);
 });
