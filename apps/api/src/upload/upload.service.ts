@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { inspectBundle, isBundleError, ZSTD_MAGIC, type BundleInspection } from '@extplat/bundle';
 import { BUNDLE_STORE, DomainError } from '@extplat/server-core';
@@ -166,64 +166,39 @@ export class UploadService {
   /**
    * Streams one part into the store. The API counts the bytes itself: a body longer or shorter than the
    * part must be fails, whatever Content-Length said, and the first part must start like a zstd frame.
+   *
+   * The checks run inside the stream the store reads, so a failure reaches the store's own pipeline (and
+   * from there this method) instead of being emitted by a stream nobody listens to yet: the fs driver reads
+   * its upload record before it reads the body. A refused part leaves the upload open; sending the right
+   * bytes for that part afterwards succeeds.
    */
   async proxyPart(uploadId: string, partNumber: number, body: Readable): Promise<ProxyPartResponseDto> {
     const session = await this.openSession(uploadId);
     if (!session.s3UploadId)
       throw new DomainError(UploadErrors.WRONG_STRATEGY, 'This upload has no multipart upload in the store');
     const size = expectedPartSize(session, partNumber);
-    let received = 0;
-    let head = Buffer.alloc(0);
-    let tooLong = false;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        received += chunk.length;
-        if (received > size) {
-          tooLong = true;
-          done(
-            new DomainError(UploadErrors.PART_SIZE_MISMATCH, `Part ${partNumber} must be ${size} bytes; more arrived`, {
-              partNumber,
-              size,
-            }),
-          );
-          return;
-        }
-        if (partNumber === 1 && head.length < ZSTD_MAGIC.length) {
-          head = Buffer.concat([head, chunk]).subarray(0, ZSTD_MAGIC.length);
-          if (head.length === ZSTD_MAGIC.length && !head.equals(ZSTD_MAGIC)) {
-            done(
-              new DomainError(
-                UploadErrors.NOT_ZSTD,
-                'The upload does not start like a zstd archive; a bundle is a .tar.zst',
-              ),
-            );
-            return;
-          }
-        }
-        done(null, chunk);
-      },
-    });
-    body.on('error', (error) => meter.destroy(error));
-    body.pipe(meter);
+    const counted = { bytes: 0 };
+    const checked = Readable.from(checkedPart(body, partNumber, size, counted));
     try {
-      const { etag } = await this.store.uploadPart(session.stagingKey, session.s3UploadId, partNumber, meter, size);
+      const { etag } = await this.store.uploadPart(session.stagingKey, session.s3UploadId, partNumber, checked, size);
       return { partNumber, size, etag };
     } catch (error) {
       if (error instanceof DomainError) throw error;
-      if (error instanceof BodyLengthError || tooLong) {
+      if (error instanceof BodyLengthError) {
         throw new DomainError(
           UploadErrors.PART_SIZE_MISMATCH,
-          `Part ${partNumber} must be exactly ${size} bytes; ${received} arrived`,
+          `Part ${partNumber} must be exactly ${size} bytes; ${counted.bytes} arrived`,
           {
             partNumber,
             size,
-            received,
+            received: counted.bytes,
           },
         );
       }
       throw error;
     } finally {
-      body.unpipe(meter);
+      checked.destroy();
+      // Read what is left of a refused body, so the answer goes out on a connection that stays usable.
       if (!body.readableEnded) body.resume();
     }
   }
@@ -637,6 +612,39 @@ export class UploadService {
       );
     }
     return session;
+  }
+}
+
+/**
+ * The bytes of one proxied part, checked as they pass: never more than `size`, and part 1 starts with the
+ * zstd magic number. A failure is thrown to whoever reads the stream. The request is not destroyed on the
+ * way out (that would drop the connection before the error answer is written); the caller drains it.
+ */
+async function* checkedPart(
+  body: Readable,
+  partNumber: number,
+  size: number,
+  counted: { bytes: number },
+): AsyncGenerator<Buffer, void, undefined> {
+  let head = Buffer.alloc(0);
+  for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    counted.bytes += chunk.length;
+    if (counted.bytes > size) {
+      throw new DomainError(UploadErrors.PART_SIZE_MISMATCH, `Part ${partNumber} must be ${size} bytes; more arrived`, {
+        partNumber,
+        size,
+      });
+    }
+    if (partNumber === 1 && head.length < ZSTD_MAGIC.length) {
+      head = Buffer.concat([head, chunk]).subarray(0, ZSTD_MAGIC.length);
+      if (head.length === ZSTD_MAGIC.length && !head.equals(ZSTD_MAGIC)) {
+        throw new DomainError(
+          UploadErrors.NOT_ZSTD,
+          'The upload does not start like a zstd archive; a bundle is a .tar.zst',
+        );
+      }
+    }
+    yield chunk;
   }
 }
 
