@@ -187,8 +187,14 @@ export interface InitiateResult {
 }
 
 /** initiate + every part through the API (proxy strategy). */
-export async function uploadViaProxy(api: ApiHarness, bundle: TestBundle, order?: number[]): Promise<InitiateResult> {
+export async function uploadViaProxy(
+  api: ApiHarness,
+  bundle: TestBundle,
+  order?: number[],
+  token?: string,
+): Promise<InitiateResult> {
   const initiated = await api.request<InitiateResult>('POST', '/api/ext-bundles/initiate-upload', {
+    token,
     json: { filename: 'bundle.tar.zst', size: bundle.bytes.length, preferredStrategy: 'proxy' },
   });
   if (initiated.status !== 201)
@@ -200,6 +206,7 @@ export async function uploadViaProxy(api: ApiHarness, bundle: TestBundle, order?
       'PUT',
       `/api/ext-bundles/upload-proxy?uploadId=${uploadId}&partNumber=${partNumber}`,
       {
+        token,
         body: part,
         headers: { 'content-type': 'application/octet-stream' },
       },
@@ -296,4 +303,29 @@ export async function openMultipartUploads(api: ApiHarness): Promise<number> {
   if (!api.storeRoot) throw new Error('the harness has neither a bucket nor an fs root');
   const uploads = await readdir(join(api.storeRoot, '.extplat', 'uploads')).catch(() => []);
   return uploads.length;
+}
+
+/** Signs in a new principal of `role` (a user, or an API key with `kind: 'api-key'`) and returns its bearer token. */
+export async function newPrincipal(
+  api: ApiHarness,
+  options: { role: 'platform-admin' | 'tenant-admin'; kind?: 'user' | 'api-key'; tenantId?: string },
+): Promise<string> {
+  const tenant = options.tenantId ? { tenantId: options.tenantId } : {};
+  if (options.kind === 'api-key') {
+    const key = await api.request<{ key: string }>('POST', '/api/api-keys', {
+      json: { name: `key-${randomBytes(3).toString('hex')}`, role: options.role, ...tenant },
+    });
+    if (key.status !== 201) throw new Error(`api key creation failed: ${key.status} ${JSON.stringify(key.body)}`);
+    return key.body.key;
+  }
+  const email = `${options.role}-${randomBytes(4).toString('hex')}@example.test`;
+  const password = 'a long enough password';
+  const created = await api.request('POST', '/api/users', { json: { email, password, role: options.role, ...tenant } });
+  if (created.status !== 201)
+    throw new Error(`user creation failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const login = await api.request<{ accessToken: string }>('POST', '/api/auth/login', {
+    token: null,
+    json: { email, password },
+  });
+  return login.body.accessToken;
 }

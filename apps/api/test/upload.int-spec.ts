@@ -7,6 +7,7 @@ import {
   type ApiHarness,
   makeBundle,
   MIB,
+  newPrincipal,
   openMultipartUploads,
   putPresignedParts,
   startApi,
@@ -24,12 +25,20 @@ type Version = {
   endpoints: unknown[];
   uiEntry: string | null;
   runtime: string;
+  publishedBy: string;
 };
 type Finalized = { created: boolean; version: Version };
 type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 
-async function finalize(api: ApiHarness, uploadId: string, signature?: string, extra: Record<string, unknown> = {}) {
+async function finalize(
+  api: ApiHarness,
+  uploadId: string,
+  signature?: string,
+  extra: Record<string, unknown> = {},
+  token?: string,
+) {
   return api.request<Finalized & ErrorBody>('POST', '/api/ext-bundles/finalize', {
+    token,
     json: { uploadId, ...(signature ? { signature } : {}), ...extra },
   });
 }
@@ -413,6 +422,68 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
       const entry = fileURLToPath(new URL('../dist/audit/verify-chain.js', import.meta.url));
       const result = await runToExit(entry, { DATABASE_URL: api.database.url });
       expect(result.code).toBe(0);
+    });
+
+    describe('ownership: parts and finalize belong to the principal that initiated the upload', () => {
+      let otherAdmin: string;
+
+      beforeAll(async () => {
+        otherAdmin = await newPrincipal(api, { role: 'platform-admin' });
+      });
+
+      it("refuses another platform admin's parts and finalize with 403 UPLOAD_NOT_OWNED; it may abort", async () => {
+        const bundle = makeBundle({ manifest: { version: '5.0.0' } });
+        const { uploadId } = await initiateProxy(api, bundle.bytes.length);
+        const part = await putPart(api, uploadId, 1, bundle.bytes, otherAdmin);
+        expect(part.status).toBe(403);
+        expect(part.body.error).toMatchObject({ code: 'UPLOAD_NOT_OWNED', details: { uploadId } });
+        expect(await keys(`staging/${uploadId}/`)).toEqual([]);
+        expect((await putPart(api, uploadId, 1, bundle.bytes)).status).toBe(200);
+        const foreignFinalize = await finalize(api, uploadId, bundle.signature, {}, otherAdmin);
+        expect(foreignFinalize.status).toBe(403);
+        expect(foreignFinalize.body.error.code).toBe('UPLOAD_NOT_OWNED');
+        // The refused finalize took no lease: the upload is still open for its owner, and any admin may end it.
+        const status = await api.request<{ state: string }>('GET', `/api/ext-bundles/uploads/${uploadId}`);
+        expect(status.body.state).toBe('initiated');
+        const abort = await api.request<{ state: string }>('POST', '/api/ext-bundles/abort', {
+          token: otherAdmin,
+          json: { uploadId },
+        });
+        expect(abort.status).toBe(200);
+        expect(abort.body.state).toBe('aborted');
+        expect(await keys(`staging/${uploadId}/`)).toEqual([]);
+      });
+
+      it('counts an API key as its own principal, and publishes in the name of the initiator', async () => {
+        const key = await newPrincipal(api, { role: 'platform-admin', kind: 'api-key' });
+        const bundle = makeBundle({ manifest: { version: '5.1.0' } });
+        const { uploadId } = await uploadViaProxy(api, bundle, undefined, key);
+        // The user who created the key is another principal.
+        const byCreator = await finalize(api, uploadId, bundle.signature);
+        expect(byCreator.status).toBe(403);
+        expect(byCreator.body.error.code).toBe('UPLOAD_NOT_OWNED');
+        const byKey = await finalize(api, uploadId, bundle.signature, {}, key);
+        expect(byKey.status).toBe(200);
+        expect(byKey.body.version.publishedBy).toMatch(/^api-key:[0-9a-f-]{36}$/);
+        // Finalizing again (idempotent for the owner) stays refused to anyone else.
+        expect((await finalize(api, uploadId, bundle.signature, {}, otherAdmin)).status).toBe(403);
+      });
+
+      if (driver === 's3') {
+        it('refuses presigned part URLs to anyone but the initiator', async () => {
+          const initiated = await api.request<Initiated>('POST', '/api/ext-bundles/initiate-upload', {
+            json: { filename: 'bundle.tar.zst', size: 1024 },
+          });
+          expect(initiated.body.strategy).toBe('presigned-multipart');
+          const presign = await api.request<ErrorBody>(
+            'POST',
+            `/api/ext-bundles/uploads/${initiated.body.uploadId}/parts`,
+            { token: otherAdmin, json: { partNumbers: [1] } },
+          );
+          expect(presign.status).toBe(403);
+          expect(presign.body.error.code).toBe('UPLOAD_NOT_OWNED');
+        });
+      }
     });
 
     if (driver === 'fs') {

@@ -132,8 +132,9 @@ export class UploadService {
   }
 
   /** Fresh presigned URLs for some parts; each URL only accepts a body of that part's exact size. */
-  async presignParts(uploadId: string, partNumbers: number[]): Promise<PresignPartsResponseDto> {
+  async presignParts(principal: Principal, uploadId: string, partNumbers: number[]): Promise<PresignPartsResponseDto> {
     const session = await this.openSession(uploadId);
+    assertInitiator(principal, session);
     if (session.strategy !== 'presigned-multipart' || !session.s3UploadId) {
       throw new DomainError(
         UploadErrors.WRONG_STRATEGY,
@@ -172,8 +173,14 @@ export class UploadService {
    * its upload record before it reads the body. A refused part leaves the upload open; sending the right
    * bytes for that part afterwards succeeds.
    */
-  async proxyPart(uploadId: string, partNumber: number, body: Readable): Promise<ProxyPartResponseDto> {
+  async proxyPart(
+    principal: Principal,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+  ): Promise<ProxyPartResponseDto> {
     const session = await this.openSession(uploadId);
+    assertInitiator(principal, session);
     if (!session.s3UploadId)
       throw new DomainError(UploadErrors.WRONG_STRATEGY, 'This upload has no multipart upload in the store');
     const size = expectedPartSize(session, partNumber);
@@ -224,6 +231,9 @@ export class UploadService {
   }
 
   async finalize(principal: Principal, request: FinalizeUploadDto): Promise<FinalizeResponseDto> {
+    // Checked before the claim, so someone else's finalize never takes the session's lease.
+    const known = await this.uploads.find(request.uploadId);
+    if (known && known.state !== 'aborted') assertInitiator(principal, known);
     const session = await this.uploads.claimForFinalize(request.uploadId);
     if (!session) return this.finalizeUnclaimed(request.uploadId);
     const started = Date.now();
@@ -243,7 +253,11 @@ export class UploadService {
     }
   }
 
-  /** Idempotent: an unknown upload is an error, an aborted or expired one is already gone. */
+  /**
+   * Idempotent: an unknown upload is an error, an aborted or expired one is already gone. Any principal
+   * allowed to upload may abort any upload (a platform admin cleans up after another), unlike parts and
+   * finalize, which belong to the initiator.
+   */
   async abort(principal: Principal, uploadId: string): Promise<{ uploadId: string; state: string }> {
     const session = await this.uploads.find(uploadId);
     if (!session) throw notFound(uploadId);
@@ -346,7 +360,7 @@ export class UploadService {
           );
         }
         const row = await this.registry.insertVersion(
-          versionValues(extension.id, inspection, verdict, principal),
+          versionValues(extension.id, inspection, verdict, session.createdBy),
           manager,
         );
         await this.uploads.update(
@@ -675,8 +689,23 @@ function notFound(uploadId: string, errorCode?: string | null): DomainError {
   });
 }
 
+/**
+ * Who an upload and the version it registers belong to: the principal itself. An API key is its own
+ * principal (not the user who created it), as in the audit log: an upload started with a key is continued
+ * and finalized with that key.
+ */
 function actorOf(principal: Principal): string {
   return `${principal.kind}:${principal.id}`;
+}
+
+/** Only the principal that initiated an upload adds parts to it and finalizes it. */
+function assertInitiator(principal: Principal, session: UploadSessionEntity): void {
+  if (session.createdBy === actorOf(principal)) return;
+  throw new DomainError(
+    UploadErrors.UPLOAD_NOT_OWNED,
+    `Upload ${session.id} was started by another principal; only it can add parts and finalize (any platform admin can abort it)`,
+    { uploadId: session.id },
+  );
 }
 
 /** Bundle-format failures become the API's INVALID_BUNDLE / INVALID_MANIFEST, keeping their own code. */
@@ -701,7 +730,7 @@ function versionValues(
   extensionId: string,
   inspection: BundleInspection,
   verdict: SignatureVerdict,
-  principal: Principal,
+  publishedBy: string,
 ): Partial<ExtensionVersionEntity> {
   const { manifest } = inspection;
   return {
@@ -723,7 +752,7 @@ function versionValues(
     signer: verdict.signer?.commonName ?? null,
     signerFingerprint: verdict.signer?.fingerprint ?? null,
     status: 'published',
-    publishedBy: actorOf(principal),
+    publishedBy,
   };
 }
 
