@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { runToExit, s3ClientFor, validEntries } from '@extplat/testing';
 import pg from 'pg';
@@ -264,6 +265,26 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
           expect(put.body.error.code).toBe('NOT_ZSTD');
         }
         expect(await keys(`staging/${uploadId}/`)).toEqual([]);
+        await expectUploadStillUsable(bundle, uploadId);
+      });
+
+      it('a client that goes away mid-part leaves the API up, and the part is taken afterwards', async () => {
+        const bundle = makeBundle({ manifest: { version: '3.0.6' }, payloadBytes: 2 * MIB });
+        const { uploadId } = await initiateProxy(api, bundle.bytes.length);
+        const gone = new Promise<void>((resolve) => {
+          const put = httpRequest(`${api.base}/api/ext-bundles/upload-proxy?uploadId=${uploadId}&partNumber=1`, {
+            method: 'PUT',
+            headers: {
+              authorization: `Bearer ${api.adminToken}`,
+              'content-type': 'application/octet-stream',
+              'content-length': String(bundle.bytes.length),
+            },
+          });
+          put.on('error', () => resolve());
+          put.on('close', () => resolve());
+          put.write(bundle.bytes.subarray(0, MIB), () => put.destroy());
+        });
+        await gone;
         await expectUploadStillUsable(bundle, uploadId);
       });
 
