@@ -10,11 +10,14 @@ import {
   type TestBucket,
   type TestDatabase,
   s3StorageEnv,
+  s3ClientFor,
 } from '@extplat/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createApiApp } from '../src/app.js';
 import { loadApiConfig } from '../src/config/api-config.js';
 
@@ -46,6 +49,8 @@ export interface ApiHarness {
   base: string;
   database: TestDatabase;
   bucket?: TestBucket;
+  /** The fs driver's directory (absent on s3). */
+  storeRoot?: string;
   adminToken: string;
   request<T = unknown>(
     method: string,
@@ -83,8 +88,10 @@ export async function startApi(
     createTestDatabase(),
     storage === 's3' ? createTestBucket() : Promise.resolve(undefined),
   ]);
+  const testEnv = apiTestEnv(database, bucket);
+  const ownRoot = testEnv['STORAGE_FS_ROOT'];
   const config = loadApiConfig({
-    ...apiTestEnv(database, bucket),
+    ...testEnv,
     SIGNING_POLICY: 'enforce',
     SIGNING_TRUST_BUNDLE: testTrust().ca.certificatePem,
     BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
@@ -124,11 +131,16 @@ export async function startApi(
     base,
     database,
     bucket,
+    ...(config.storage.driver === 'fs' ? { storeRoot: config.storage.fs.root } : {}),
     adminToken: '',
     request,
     close: async () => {
       await app.close();
-      await Promise.all([database.drop(), bucket?.destroy()]);
+      await Promise.all([
+        database.drop(),
+        bucket?.destroy(),
+        ownRoot ? rm(ownRoot, { recursive: true, force: true }) : undefined,
+      ]);
     },
   };
   const login = await request<{ accessToken: string }>('POST', '/api/auth/login', {
@@ -175,8 +187,14 @@ export interface InitiateResult {
 }
 
 /** initiate + every part through the API (proxy strategy). */
-export async function uploadViaProxy(api: ApiHarness, bundle: TestBundle, order?: number[]): Promise<InitiateResult> {
+export async function uploadViaProxy(
+  api: ApiHarness,
+  bundle: TestBundle,
+  order?: number[],
+  token?: string,
+): Promise<InitiateResult> {
   const initiated = await api.request<InitiateResult>('POST', '/api/ext-bundles/initiate-upload', {
+    token,
     json: { filename: 'bundle.tar.zst', size: bundle.bytes.length, preferredStrategy: 'proxy' },
   });
   if (initiated.status !== 201)
@@ -188,6 +206,7 @@ export async function uploadViaProxy(api: ApiHarness, bundle: TestBundle, order?
       'PUT',
       `/api/ext-bundles/upload-proxy?uploadId=${uploadId}&partNumber=${partNumber}`,
       {
+        token,
         body: part,
         headers: { 'content-type': 'application/octet-stream' },
       },
@@ -242,4 +261,71 @@ export async function putPresignedParts(
     etags.set(partNumber, (response.headers.get('etag') ?? '').replaceAll('"', ''));
   }
   return etags;
+}
+
+/**
+ * The keys the API's store holds under `prefix`, read from the store itself (the bucket, or the fs
+ * driver's directory without its reserved `.extplat/` folder), not through the driver under test.
+ */
+export async function storedKeys(api: ApiHarness, prefix: string): Promise<string[]> {
+  if (api.bucket) {
+    const client = s3ClientFor(api.bucket.s3);
+    const found: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: api.bucket.name, Prefix: prefix, ContinuationToken: token }),
+      );
+      found.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+      token = page.NextContinuationToken;
+    } while (token);
+    client.destroy();
+    return found.sort();
+  }
+  const root = api.storeRoot;
+  if (!root) throw new Error('the harness has neither a bucket nor an fs root');
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .filter((key) => !key.startsWith('.extplat/') && key.startsWith(prefix))
+    .sort();
+}
+
+/** How many multipart uploads the store still holds open (parts kept until completed or aborted). */
+export async function openMultipartUploads(api: ApiHarness): Promise<number> {
+  if (api.bucket) {
+    const client = s3ClientFor(api.bucket.s3);
+    const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: api.bucket.name }));
+    client.destroy();
+    return listed.Uploads?.length ?? 0;
+  }
+  if (!api.storeRoot) throw new Error('the harness has neither a bucket nor an fs root');
+  const uploads = await readdir(join(api.storeRoot, '.extplat', 'uploads')).catch(() => []);
+  return uploads.length;
+}
+
+/** Signs in a new principal of `role` (a user, or an API key with `kind: 'api-key'`) and returns its bearer token. */
+export async function newPrincipal(
+  api: ApiHarness,
+  options: { role: 'platform-admin' | 'tenant-admin'; kind?: 'user' | 'api-key'; tenantId?: string },
+): Promise<string> {
+  const tenant = options.tenantId ? { tenantId: options.tenantId } : {};
+  if (options.kind === 'api-key') {
+    const key = await api.request<{ key: string }>('POST', '/api/api-keys', {
+      json: { name: `key-${randomBytes(3).toString('hex')}`, role: options.role, ...tenant },
+    });
+    if (key.status !== 201) throw new Error(`api key creation failed: ${key.status} ${JSON.stringify(key.body)}`);
+    return key.body.key;
+  }
+  const email = `${options.role}-${randomBytes(4).toString('hex')}@example.test`;
+  const password = 'a long enough password';
+  const created = await api.request('POST', '/api/users', { json: { email, password, role: options.role, ...tenant } });
+  if (created.status !== 201)
+    throw new Error(`user creation failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const login = await api.request<{ accessToken: string }>('POST', '/api/auth/login', {
+    token: null,
+    json: { email, password },
+  });
+  return login.body.accessToken;
 }

@@ -1,6 +1,7 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from '@jest/globals';
-import { BodyLengthError, fixedSizeParts, withExactLength } from './body-streams.js';
+import { BodyLengthError, fixedSizeParts, listenedBody, withExactLength } from './body-streams.js';
 
 async function drain(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -32,6 +33,26 @@ describe('withExactLength', () => {
       },
     });
     await expect(drain(withExactLength(failing, 10))).rejects.toThrow('client went away');
+  });
+});
+
+describe('listenedBody', () => {
+  it('keeps a failure that happens before anyone reads, for the reader', async () => {
+    const body = new PassThrough();
+    const listened = listenedBody(body, undefined);
+    body.destroy(new Error('failed early'));
+    // Let the 'error' event go out: unheard, it would end the process.
+    await nextTurn();
+    if (!(listened instanceof Readable)) throw new Error('a stream was expected');
+    await expect(drain(listened)).rejects.toThrow('failed early');
+  });
+
+  it('checks the length of streams and buffers when it is known', async () => {
+    const stream = listenedBody(Readable.from([Buffer.from('abc')]), 2);
+    if (!(stream instanceof Readable)) throw new Error('a stream was expected');
+    await expect(drain(stream)).rejects.toBeInstanceOf(BodyLengthError);
+    expect(() => listenedBody(Buffer.from('abc'), 2)).toThrow(BodyLengthError);
+    expect(listenedBody(Buffer.from('abc'), 3)).toEqual(Buffer.from('abc'));
   });
 });
 

@@ -1,4 +1,4 @@
-import { Readable, Transform, pipeline } from 'node:stream';
+import { PassThrough, Readable, Transform, pipeline } from 'node:stream';
 
 /** A body carried a different number of bytes than its declared length: a caller bug, not a storage failure. */
 export class BodyLengthError extends RangeError {
@@ -37,6 +37,23 @@ export function withExactLength(source: Readable, expected: number): Readable {
   // is destroyed; the callback only keeps the error from being reported twice.
   pipeline(source, check, () => undefined);
   return check;
+}
+
+/**
+ * A body made ready for a driver before its first `await`: a stream is listened to from here on, so a
+ * failure while the driver is busy elsewhere (creating a folder, reading an upload record) reaches
+ * whoever reads the result instead of being an 'error' event nobody hears, which ends the process. With
+ * a known length, a body of another length fails too (see withExactLength).
+ */
+export function listenedBody(body: Readable | Uint8Array, expectedLength: number | undefined): Readable | Uint8Array {
+  if (body instanceof Uint8Array) {
+    assertBufferLength(body, expectedLength);
+    return body;
+  }
+  if (expectedLength !== undefined) return withExactLength(body, expectedLength);
+  const carried = new PassThrough();
+  pipeline(body, carried, () => undefined);
+  return carried;
 }
 
 /**

@@ -2,7 +2,7 @@ import { createCipheriv, createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestBucket, s3ClientFor, type TestBucket } from '@extplat/testing';
@@ -191,6 +191,25 @@ describe.each([
       await expect(store.put(key, failing, { contentLength })).rejects.toThrow('client went away');
       expect(await store.head(key)).toBeNull();
     });
+
+    it.each([
+      ['put', 'of known length', 64],
+      ['put', 'of unknown length', undefined],
+      ['createIfAbsent', 'of known length', 64],
+      ['createIfAbsent', 'of unknown length', undefined],
+    ] as const)(
+      'fails a %s whose body fails before the store reads from it, %s, storing nothing',
+      async (method, _case, contentLength) => {
+        const key = scope()('early-failing.bin');
+        const failure = new Error('failed before the first read');
+        const body = new PassThrough();
+        const write = store[method](key, body, { contentLength });
+        // Emitted on the next tick: an 'error' event without a listener would end the process.
+        body.destroy(failure);
+        await expect(write).rejects.toBe(failure);
+        expect(await store.head(key)).toBeNull();
+      },
+    );
   });
 
   describe('createIfAbsent', () => {
@@ -334,6 +353,54 @@ describe.each([
       await expectCode(store.uploadPart(key, uploadId, 2, second, second.length), 'NO_SUCH_UPLOAD');
       await expect(store.abortMultipartUpload(key, uploadId)).resolves.toBeUndefined();
       expect(await store.head(key)).toBeNull();
+    });
+
+    describe('part bodies that go wrong store no part and leave the upload usable', () => {
+      /** The part is absent, and sending it again with the right bytes works. */
+      async function expectPartAbsentThenTaken(key: string, uploadId: string): Promise<void> {
+        expect(await store.listParts(key, uploadId)).toEqual([]);
+        const { etag } = await store.uploadPart(key, uploadId, 1, Readable.from([second]), second.length);
+        expect(await store.listParts(key, uploadId)).toEqual([{ partNumber: 1, etag, size: second.length }]);
+        await store.abortMultipartUpload(key, uploadId);
+      }
+
+      it('a stream that fails midway: rejects with its error', async () => {
+        const key = scope()('failing-part.bin');
+        const { uploadId } = await store.createMultipartUpload(key);
+        const failure = new Error('client went away');
+        const failing = Readable.from(
+          (async function* () {
+            yield* patternStream(2 * MiB, 'failing-part');
+            throw failure;
+          })(),
+        );
+        await expect(store.uploadPart(key, uploadId, 1, failing, 4 * MiB)).rejects.toBe(failure);
+        expect(failing.destroyed).toBe(true);
+        await expectPartAbsentThenTaken(key, uploadId);
+      });
+
+      it('a stream that fails before the store reads from it: rejects with its error, nothing unheard', async () => {
+        const key = scope()('early-failing-part.bin');
+        const { uploadId } = await store.createMultipartUpload(key);
+        const failure = new Error('failed before the first read');
+        const body = new PassThrough();
+        const upload = store.uploadPart(key, uploadId, 1, body, second.length);
+        // Emitted on the next tick: an 'error' event without a listener would end the process.
+        body.destroy(failure);
+        await expect(upload).rejects.toBe(failure);
+        await expectPartAbsentThenTaken(key, uploadId);
+      });
+
+      it.each([
+        ['shorter', second.length - 1],
+        ['longer', second.length + 1],
+      ])('a stream %s than contentLength: rejects with BodyLengthError', async (_case, length) => {
+        const key = scope()('wrong-length-part.bin');
+        const { uploadId } = await store.createMultipartUpload(key);
+        const body = Readable.from([patternBuffer(length, 'wrong-length')]);
+        await expect(store.uploadPart(key, uploadId, 1, body, second.length)).rejects.toBeInstanceOf(BodyLengthError);
+        await expectPartAbsentThenTaken(key, uploadId);
+      });
     });
 
     it('reports a completed upload as NO_SUCH_UPLOAD', async () => {

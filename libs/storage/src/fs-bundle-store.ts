@@ -18,7 +18,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { assertBufferLength, withExactLength } from './body-streams.js';
+import { listenedBody } from './body-streams.js';
 import { StorageError } from './errors.js';
 import { assertSafeKey, assertSafePrefix } from './key-policy.js';
 import {
@@ -167,7 +167,7 @@ export class FsBundleStore implements BundleStore {
 
   async put(key: string, body: Readable | Uint8Array, options: PutObjectOptions = {}): Promise<PutObjectResult> {
     assertSafeKey(key);
-    const temp = await this.writeTemp(body, options.contentLength);
+    const temp = await this.writeTemp(listenedBody(body, options.contentLength));
     try {
       const etag = temp.md5.toString('hex');
       await this.replaceObject(key, temp.path, { etag, ...describedBy(options) });
@@ -183,7 +183,7 @@ export class FsBundleStore implements BundleStore {
     options: PutObjectOptions = {},
   ): Promise<CreateObjectResult> {
     assertSafeKey(key);
-    const temp = await this.writeTemp(body, options.contentLength);
+    const temp = await this.writeTemp(listenedBody(body, options.contentLength));
     try {
       // link() fails with EEXIST when anything is at the key: the check and the write are one atomic step,
       // and the object appears complete or not at all.
@@ -208,7 +208,9 @@ export class FsBundleStore implements BundleStore {
       throw new StorageError('SOURCE_CHANGED', 'the source object changed since it was read', { key: sourceKey });
     }
     // The stream closes the handle when it ends or fails.
-    const temp = await this.writeTemp(source.handle.createReadStream({ start: 0 }), Number(source.stat.size));
+    const temp = await this.writeTemp(
+      listenedBody(source.handle.createReadStream({ start: 0 }), Number(source.stat.size)),
+    );
     try {
       // Same bytes, same ETag (as S3 servers report for a copy of a whole object).
       const { etag } = source.sidecar;
@@ -282,8 +284,14 @@ export class FsBundleStore implements BundleStore {
   ): Promise<{ etag: string }> {
     assertSafeKey(key);
     assertPartNumber(partNumber);
-    await this.readUpload(key, uploadId);
-    const temp = await this.writeTemp(body, contentLength);
+    const source = listenedBody(body, contentLength);
+    try {
+      await this.readUpload(key, uploadId);
+    } catch (error) {
+      if (source instanceof Readable) source.destroy();
+      throw error;
+    }
+    const temp = await this.writeTemp(source);
     const etag = temp.md5.toString('hex');
     const dir = this.uploadDir(uploadId);
     try {
@@ -355,7 +363,7 @@ export class FsBundleStore implements BundleStore {
     const totalSize = chosen.reduce((sum, part) => sum + part.size, 0);
     let temp: TempFile;
     try {
-      temp = await this.writeTemp(concatenated, totalSize);
+      temp = await this.writeTemp(listenedBody(concatenated, totalSize));
     } catch (error) {
       if (hasCode(error, 'ENOENT')) throw noSuchUpload(key, uploadId);
       throw error;
@@ -419,18 +427,20 @@ export class FsBundleStore implements BundleStore {
     return record;
   }
 
-  /** Streams `body` into a new file under tmp/, hashing as it goes. */
-  private async writeTemp(body: Readable | Uint8Array, expectedLength: number | undefined): Promise<TempFile> {
-    await mkdir(this.tmpDir, { recursive: true });
+  /**
+   * Streams `source` (from listenedBody, which also checks its length) into a new file under tmp/, hashing
+   * as it goes. A failure destroys the source and removes the file.
+   */
+  private async writeTemp(source: Readable | Uint8Array): Promise<TempFile> {
     const tempPath = path.join(this.tmpDir, randomUUID());
     const hash = createHash('md5');
     let size = 0;
     try {
-      if (body instanceof Uint8Array) {
-        assertBufferLength(body, expectedLength);
-        hash.update(body);
-        size = body.length;
-        await writeFile(tempPath, body, { flag: 'wx', flush: true });
+      await mkdir(this.tmpDir, { recursive: true });
+      if (source instanceof Uint8Array) {
+        hash.update(source);
+        size = source.length;
+        await writeFile(tempPath, source, { flag: 'wx', flush: true });
       } else {
         const meter = new Transform({
           transform(chunk: Buffer, _encoding, callback) {
@@ -439,12 +449,12 @@ export class FsBundleStore implements BundleStore {
             callback(null, chunk);
           },
         });
-        const source = expectedLength === undefined ? body : withExactLength(body, expectedLength);
         // flush: the bytes are on disk before the file is renamed into place.
         await pipeline(source, meter, createWriteStream(tempPath, { flags: 'wx', flush: true }));
       }
       return { path: tempPath, md5: hash.digest(), size };
     } catch (error) {
+      if (source instanceof Readable) source.destroy();
       await rm(tempPath, { force: true });
       throw translateFsError(error);
     }

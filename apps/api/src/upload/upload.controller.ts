@@ -77,7 +77,7 @@ export class UploadController {
     @Body() body: PresignPartsDto,
   ): Promise<PresignPartsResponseDto> {
     this.partCalls.consume(principal.id);
-    return this.uploads.presignParts(uploadId, body.partNumbers);
+    return this.uploads.presignParts(principal, uploadId, body.partNumbers);
   }
 
   @Put('upload-proxy')
@@ -100,7 +100,7 @@ export class UploadController {
         `Send the part as ${BINARY_TYPES.join(' or ')}, not "${type || 'nothing'}"`,
       );
     }
-    return this.uploads.proxyPart(query.uploadId, query.partNumber, request);
+    return this.uploads.proxyPart(principal, query.uploadId, query.partNumber, request);
   }
 
   @Get('uploads/:uploadId')

@@ -4,6 +4,7 @@ import { SIGNING_ERROR_CODES } from '@extplat/signing';
 export const UploadErrors = defineErrorCodes({
   BUNDLE_TOO_LARGE: 413,
   UPLOAD_NOT_FOUND: 404,
+  UPLOAD_NOT_OWNED: 403,
   UPLOAD_EXPIRED: 410,
   UPLOAD_IN_PROGRESS: 409,
   UPLOAD_INCOMPLETE: 409,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { inspectBundle, isBundleError, ZSTD_MAGIC, type BundleInspection } from '@extplat/bundle';
 import { BUNDLE_STORE, DomainError } from '@extplat/server-core';
@@ -132,8 +132,9 @@ export class UploadService {
   }
 
   /** Fresh presigned URLs for some parts; each URL only accepts a body of that part's exact size. */
-  async presignParts(uploadId: string, partNumbers: number[]): Promise<PresignPartsResponseDto> {
+  async presignParts(principal: Principal, uploadId: string, partNumbers: number[]): Promise<PresignPartsResponseDto> {
     const session = await this.openSession(uploadId);
+    assertInitiator(principal, session);
     if (session.strategy !== 'presigned-multipart' || !session.s3UploadId) {
       throw new DomainError(
         UploadErrors.WRONG_STRATEGY,
@@ -166,64 +167,45 @@ export class UploadService {
   /**
    * Streams one part into the store. The API counts the bytes itself: a body longer or shorter than the
    * part must be fails, whatever Content-Length said, and the first part must start like a zstd frame.
+   *
+   * The checks run inside the stream the store reads, so a failure reaches the store's own pipeline (and
+   * from there this method) instead of being emitted by a stream nobody listens to yet: the fs driver reads
+   * its upload record before it reads the body. A refused part leaves the upload open; sending the right
+   * bytes for that part afterwards succeeds.
    */
-  async proxyPart(uploadId: string, partNumber: number, body: Readable): Promise<ProxyPartResponseDto> {
+  async proxyPart(
+    principal: Principal,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+  ): Promise<ProxyPartResponseDto> {
     const session = await this.openSession(uploadId);
+    assertInitiator(principal, session);
     if (!session.s3UploadId)
       throw new DomainError(UploadErrors.WRONG_STRATEGY, 'This upload has no multipart upload in the store');
     const size = expectedPartSize(session, partNumber);
-    let received = 0;
-    let head = Buffer.alloc(0);
-    let tooLong = false;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        received += chunk.length;
-        if (received > size) {
-          tooLong = true;
-          done(
-            new DomainError(UploadErrors.PART_SIZE_MISMATCH, `Part ${partNumber} must be ${size} bytes; more arrived`, {
-              partNumber,
-              size,
-            }),
-          );
-          return;
-        }
-        if (partNumber === 1 && head.length < ZSTD_MAGIC.length) {
-          head = Buffer.concat([head, chunk]).subarray(0, ZSTD_MAGIC.length);
-          if (head.length === ZSTD_MAGIC.length && !head.equals(ZSTD_MAGIC)) {
-            done(
-              new DomainError(
-                UploadErrors.NOT_ZSTD,
-                'The upload does not start like a zstd archive; a bundle is a .tar.zst',
-              ),
-            );
-            return;
-          }
-        }
-        done(null, chunk);
-      },
-    });
-    body.on('error', (error) => meter.destroy(error));
-    body.pipe(meter);
+    const counted = { bytes: 0 };
+    const checked = Readable.from(checkedPart(body, partNumber, size, counted));
     try {
-      const { etag } = await this.store.uploadPart(session.stagingKey, session.s3UploadId, partNumber, meter, size);
+      const { etag } = await this.store.uploadPart(session.stagingKey, session.s3UploadId, partNumber, checked, size);
       return { partNumber, size, etag };
     } catch (error) {
       if (error instanceof DomainError) throw error;
-      if (error instanceof BodyLengthError || tooLong) {
+      if (error instanceof BodyLengthError) {
         throw new DomainError(
           UploadErrors.PART_SIZE_MISMATCH,
-          `Part ${partNumber} must be exactly ${size} bytes; ${received} arrived`,
+          `Part ${partNumber} must be exactly ${size} bytes; ${counted.bytes} arrived`,
           {
             partNumber,
             size,
-            received,
+            received: counted.bytes,
           },
         );
       }
       throw error;
     } finally {
-      body.unpipe(meter);
+      checked.destroy();
+      // Read what is left of a refused body, so the answer goes out on a connection that stays usable.
       if (!body.readableEnded) body.resume();
     }
   }
@@ -249,6 +231,9 @@ export class UploadService {
   }
 
   async finalize(principal: Principal, request: FinalizeUploadDto): Promise<FinalizeResponseDto> {
+    // Checked before the claim, so someone else's finalize never takes the session's lease.
+    const known = await this.uploads.find(request.uploadId);
+    if (known && known.state !== 'aborted') assertInitiator(principal, known);
     const session = await this.uploads.claimForFinalize(request.uploadId);
     if (!session) return this.finalizeUnclaimed(request.uploadId);
     const started = Date.now();
@@ -268,7 +253,11 @@ export class UploadService {
     }
   }
 
-  /** Idempotent: an unknown upload is an error, an aborted or expired one is already gone. */
+  /**
+   * Idempotent: an unknown upload is an error, an aborted or expired one is already gone. Any principal
+   * allowed to upload may abort any upload (a platform admin cleans up after another), unlike parts and
+   * finalize, which belong to the initiator.
+   */
   async abort(principal: Principal, uploadId: string): Promise<{ uploadId: string; state: string }> {
     const session = await this.uploads.find(uploadId);
     if (!session) throw notFound(uploadId);
@@ -371,7 +360,7 @@ export class UploadService {
           );
         }
         const row = await this.registry.insertVersion(
-          versionValues(extension.id, inspection, verdict, principal),
+          versionValues(extension.id, inspection, verdict, session.createdBy),
           manager,
         );
         await this.uploads.update(
@@ -640,6 +629,39 @@ export class UploadService {
   }
 }
 
+/**
+ * The bytes of one proxied part, checked as they pass: never more than `size`, and part 1 starts with the
+ * zstd magic number. A failure is thrown to whoever reads the stream. The request is not destroyed on the
+ * way out (that would drop the connection before the error answer is written); the caller drains it.
+ */
+async function* checkedPart(
+  body: Readable,
+  partNumber: number,
+  size: number,
+  counted: { bytes: number },
+): AsyncGenerator<Buffer, void, undefined> {
+  let head = Buffer.alloc(0);
+  for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    counted.bytes += chunk.length;
+    if (counted.bytes > size) {
+      throw new DomainError(UploadErrors.PART_SIZE_MISMATCH, `Part ${partNumber} must be ${size} bytes; more arrived`, {
+        partNumber,
+        size,
+      });
+    }
+    if (partNumber === 1 && head.length < ZSTD_MAGIC.length) {
+      head = Buffer.concat([head, chunk]).subarray(0, ZSTD_MAGIC.length);
+      if (head.length === ZSTD_MAGIC.length && !head.equals(ZSTD_MAGIC)) {
+        throw new DomainError(
+          UploadErrors.NOT_ZSTD,
+          'The upload does not start like a zstd archive; a bundle is a .tar.zst',
+        );
+      }
+    }
+    yield chunk;
+  }
+}
+
 function expectedPartSize(session: UploadSessionEntity, partNumber: number): number {
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > session.partCount) {
     throw new DomainError(
@@ -667,8 +689,23 @@ function notFound(uploadId: string, errorCode?: string | null): DomainError {
   });
 }
 
+/**
+ * Who an upload and the version it registers belong to: the principal itself. An API key is its own
+ * principal (not the user who created it), as in the audit log: an upload started with a key is continued
+ * and finalized with that key.
+ */
 function actorOf(principal: Principal): string {
   return `${principal.kind}:${principal.id}`;
+}
+
+/** Only the principal that initiated an upload adds parts to it and finalizes it. */
+function assertInitiator(principal: Principal, session: UploadSessionEntity): void {
+  if (session.createdBy === actorOf(principal)) return;
+  throw new DomainError(
+    UploadErrors.UPLOAD_NOT_OWNED,
+    `Upload ${session.id} was started by another principal; only it can add parts and finalize (any platform admin can abort it)`,
+    { uploadId: session.id },
+  );
 }
 
 /** Bundle-format failures become the API's INVALID_BUNDLE / INVALID_MANIFEST, keeping their own code. */
@@ -693,7 +730,7 @@ function versionValues(
   extensionId: string,
   inspection: BundleInspection,
   verdict: SignatureVerdict,
-  principal: Principal,
+  publishedBy: string,
 ): Partial<ExtensionVersionEntity> {
   const { manifest } = inspection;
   return {
@@ -715,7 +752,7 @@ function versionValues(
     signer: verdict.signer?.commonName ?? null,
     signerFingerprint: verdict.signer?.fingerprint ?? null,
     status: 'published',
-    publishedBy: actorOf(principal),
+    publishedBy,
   };
 }
 

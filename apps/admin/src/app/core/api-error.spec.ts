@@ -49,6 +49,7 @@ describe('explain', () => {
     ['VERSION_EXISTS', 409, 'Version already exists', /Bump "version"/],
     ['UNAUTHENTICATED', 401, 'Session expired', /Sign in again/],
     ['FORBIDDEN', 403, 'Not allowed', /platform admin/],
+    ['UPLOAD_NOT_OWNED', 403, 'Upload started by someone else', /Start your own upload/],
   ])('explains %s', (code, status, title, action) => {
     const explanation = explain(httpError(status, code, 'server message'));
     expect(explanation.title).toBe(title);

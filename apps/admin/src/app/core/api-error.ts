@@ -170,6 +170,12 @@ export function explain(failure: unknown): Explanation {
     case 'UPLOAD_EXPIRED':
     case 'UPLOAD_NOT_FOUND':
       return { ...base, title: 'Upload no longer open', action: 'Start the upload again.' };
+    case 'UPLOAD_NOT_OWNED':
+      return {
+        ...base,
+        title: 'Upload started by someone else',
+        action: 'Only whoever started an upload can continue it. Start your own upload of the bundle.',
+      };
     case 'APPROVAL_REQUIRED':
       return {
         ...base,
