@@ -21,12 +21,40 @@ describe('filterResponseHeaders', () => {
       ['etag', '"v1"'],
       ['x-ext-trace', 'abc'],
       ['cache-control', 'no-store'],
+      ['vary', 'authorization, x-api-key'],
     ]);
   });
 
   it('adds no-store only when the extension did not choose its caching', () => {
     expect(filterResponseHeaders([['cache-control', 'private, max-age=60']])).toEqual([
       ['cache-control', 'private, max-age=60'],
+      ['vary', 'authorization, x-api-key'],
+    ]);
+  });
+
+  it('never lets a shared cache keep a response: the same URL answers every tenant', () => {
+    expect(filterResponseHeaders([['cache-control', 'public, max-age=600, s-maxage=3600']])).toEqual([
+      ['cache-control', 'private, max-age=600'],
+      ['vary', 'authorization, x-api-key'],
+    ]);
+    expect(filterResponseHeaders([['Cache-Control', 'PUBLIC']])).toEqual([
+      ['cache-control', 'no-store'],
+      ['vary', 'authorization, x-api-key'],
+    ]);
+    expect(filterResponseHeaders([['cache-control', 'no-store, public']])).toEqual([
+      ['cache-control', 'no-store'],
+      ['vary', 'authorization, x-api-key'],
+    ]);
+  });
+
+  it("keeps the extension's Vary and adds the credential headers to it once", () => {
+    expect(filterResponseHeaders([['vary', 'Accept-Language, Authorization']])).toEqual([
+      ['cache-control', 'no-store'],
+      ['vary', 'Accept-Language, Authorization, x-api-key'],
+    ]);
+    expect(filterResponseHeaders([['vary', '*']])).toEqual([
+      ['cache-control', 'no-store'],
+      ['vary', '*'],
     ]);
   });
 });

@@ -44,9 +44,43 @@ export function filterResponseHeaders(headers: readonly [string, string][]): [st
       kept.push([name, value]);
     }
   }
-  // API responses are not cached unless the extension says otherwise.
-  if (!kept.some(([name]) => name === 'cache-control')) kept.push(['cache-control', 'no-store']);
-  return kept;
+  return withPerCallerCaching(kept);
+}
+
+/** Directives that would let a shared cache keep a response; the gateway's URLs are the same for every tenant. */
+const SHARED_CACHE_DIRECTIVES = new Set(['public', 's-maxage', 'proxy-revalidate']);
+
+/** The credential headers that select the tenant, and so the response. */
+const CALLER_HEADERS = ['authorization', 'x-api-key'];
+
+/**
+ * One URL answers differently per tenant and user, so no shared cache may keep an extension's response:
+ * `public` and shared-cache directives are dropped, `private` is forced (unless the extension chose
+ * `no-store`, also the default), and `Vary` names the credential headers.
+ */
+function withPerCallerCaching(headers: [string, string][]): [string, string][] {
+  const directives = headers
+    .filter(([name]) => name === 'cache-control')
+    .flatMap(([, value]) => value.split(','))
+    .map((directive) => directive.trim())
+    .filter((directive) => directive !== '')
+    .filter((directive) => !SHARED_CACHE_DIRECTIVES.has(directive.split('=')[0]!.trim().toLowerCase()));
+  const lower = directives.map((directive) => directive.toLowerCase());
+  if (directives.length === 0) directives.push('no-store');
+  else if (!lower.includes('no-store') && !lower.includes('private')) directives.unshift('private');
+  const vary = headers
+    .filter(([name]) => name === 'vary')
+    .flatMap(([, value]) => value.split(','))
+    .map((field) => field.trim())
+    .filter((field) => field !== '');
+  for (const name of CALLER_HEADERS) {
+    if (!vary.some((field) => field === '*' || field.toLowerCase() === name)) vary.push(name);
+  }
+  return [
+    ...headers.filter(([name]) => name !== 'cache-control' && name !== 'vary'),
+    ['cache-control', directives.join(', ')],
+    ['vary', vary.join(', ')],
+  ];
 }
 
 export function forwardedRequestHeaders(headers: Record<string, string | string[] | undefined>): [string, string][] {
