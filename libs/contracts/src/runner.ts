@@ -53,6 +53,35 @@ export interface ExecuteClaims {
   deadlineMs: number;
 }
 
+/**
+ * What one extension call may carry: the gateway refuses anything larger with a clear 4xx before calling
+ * the Runner, and the Runner checks the same numbers on the signed body it receives. Lengths are string
+ * lengths (UTF-16 code units) of the decoded values.
+ */
+export const EXECUTE_REQUEST_LIMITS = {
+  /** The path below `/api/ext/{extensionId}`, still percent-encoded. */
+  pathMaxChars: 4096,
+  queryParamsMax: 256,
+  /** Forwarded request headers (the allowlisted ones and `x-ext-*`). */
+  headersMax: 256,
+  /** A query parameter's or header's name. */
+  nameMaxChars: 256,
+  /** A query parameter's or header's value. */
+  valueMaxChars: 8192,
+  /** Parameters matched from the endpoint's path pattern. */
+  pathParamsMax: 32,
+} as const;
+
+/**
+ * Statuses an extension may answer with. Only final responses: a 1xx sent as the answer would leave the
+ * caller's connection waiting for the real one.
+ */
+export const EXTENSION_STATUS_RANGE = { min: 200, max: 599 } as const;
+
+export function isExtensionStatus(status: number): boolean {
+  return Number.isInteger(status) && status >= EXTENSION_STATUS_RANGE.min && status <= EXTENSION_STATUS_RANGE.max;
+}
+
 export interface ExecuteHttpRequest {
   method: string;
   /** Path below `/api/ext/{extensionId}`, starting with `/`. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Request } from 'express';
-import type { ExecuteRequestBody } from '@extplat/contracts';
+import { type ExecuteRequestBody, isExtensionStatus } from '@extplat/contracts';
 import { currentRequestContext, DomainError, RateLimiter, sealForRunner, statusForCode } from '@extplat/server-core';
 import type { Principal } from '../auth/principal.js';
 import { API_CONFIG } from '../config/config.module.js';
@@ -10,6 +10,7 @@ import { type GatewayInstall, InstallsService } from '../installs/installs.servi
 import { matchEndpoint, pathSegments } from './endpoint-match.js';
 import { GatewayAudit } from './gateway-audit.js';
 import { GatewayErrors } from './gateway.errors.js';
+import { checkForwardedRequest } from './request-limits.js';
 import { filterResponseHeaders, forwardedRequestHeaders } from './response-headers.js';
 import { RunnerClient } from './runner-client.js';
 
@@ -127,6 +128,11 @@ export class GatewayService implements OnApplicationShutdown {
         { extensionId },
       );
     }
+    const query = new URLSearchParams(
+      req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '',
+    );
+    const forwarded = { path: subPath, query: [...query.entries()], headers: forwardedRequestHeaders(req.headers) };
+    checkForwardedRequest(forwarded);
     const segments = pathSegments(subPath);
     const match = segments && matchEndpoint(install.endpoints, req.method, segments);
     if (!match) {
@@ -138,9 +144,6 @@ export class GatewayService implements OnApplicationShutdown {
     }
     this.limiter.consume(`${tenantId}\n${extensionId}`);
     const body = await readBody(req, this.config.runner.gatewayMaxBodyBytes);
-    const query = new URLSearchParams(
-      req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '',
-    );
     const payload: ExecuteRequestBody = {
       claims: {
         requestId,
@@ -164,9 +167,7 @@ export class GatewayService implements OnApplicationShutdown {
       },
       request: {
         method: req.method,
-        path: subPath,
-        query: [...query.entries()],
-        headers: forwardedRequestHeaders(req.headers),
+        ...forwarded,
         bodyB64: body.toString('base64'),
       },
     };
@@ -174,6 +175,13 @@ export class GatewayService implements OnApplicationShutdown {
     const answer = await this.runner.execute(payload, this.config.runner.gatewayTimeoutMs + 1000);
     switch (answer.kind) {
       case 'ok':
+        // The Runner checks this too; a 1xx written as the final answer would hang the caller's connection.
+        if (!isExtensionStatus(answer.body.status)) {
+          throw new DomainError(
+            GatewayErrors.INVALID_EXTENSION_RESPONSE,
+            `${extensionId} answered with status ${answer.body.status}, which is not a final HTTP response`,
+          );
+        }
         return {
           status: answer.body.status,
           headers: filterResponseHeaders(answer.body.headers),
@@ -197,6 +205,9 @@ export class GatewayService implements OnApplicationShutdown {
             answer.error?.message ?? `${extensionId} did not answer in time`,
             { runnerCode: answer.error?.code },
           );
+        }
+        if (answer.error?.code === GatewayErrors.INVALID_EXTENSION_RESPONSE) {
+          throw new DomainError(GatewayErrors.INVALID_EXTENSION_RESPONSE, answer.error.message);
         }
         throw new DomainError(
           GatewayErrors.EXTENSION_FAILED,
