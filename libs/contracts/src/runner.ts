@@ -108,20 +108,24 @@ export interface ExecuteResponseBody {
 /**
  * Settings the API and the Runner must agree on (ARCHITECTURE §10), each as a digest: the endpoint is
  * public (the Runner's serves extension UIs too), and digests name a difference without revealing values.
+ * Every digest is an HMAC-SHA256 keyed with (a key derived from) RUNNER_SHARED_SECRET, so a guess of a
+ * value cannot be confirmed offline.
  */
 export interface ConfigFingerprint {
   service: 'api' | 'runner';
-  /** sha256 over the canonical JSON of `settings`. */
+  /** Keyed digest over the canonical JSON of `settings`. */
   fingerprint: string;
   settings: {
-    /** sha256 of the canonical bundle location: driver, endpoint or root, bucket, key prefix. */
+    /** Check value of the key itself: differs when the two sides hold different shared secrets. */
+    sharedSecret: string;
+    /** Keyed digest of the canonical bundle location: driver, endpoint or root, bucket, key prefix. */
     storage: string;
     signingPolicy: string;
-    /** sha256 of the trust bundle PEM (line endings normalised), or null without one. */
-    trustBundle: string | null;
-    /** sha256 of the sorted revoked fingerprints, or null when none are revoked. */
-    revoked: string | null;
-    /** sha256 of the sorted egress allowlist. */
+    /** Keyed digest of the trust bundle PEM (line endings normalised; empty without one). */
+    trustBundle: string;
+    /** Keyed digest of the sorted revoked fingerprints. */
+    revoked: string;
+    /** Keyed digest of the sorted egress allowlist. */
     egressAllowlist: string;
   };
 }
