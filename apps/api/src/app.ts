@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import express, { type RequestHandler } from 'express';
-import { createHttpApp } from '@extplat/server-core';
+import type { RequestHandler } from 'express';
+import { bodyParsers, createHttpApp } from '@extplat/server-core';
 import type { Logger } from 'pino';
 import { ApiModule } from './app.module.js';
 import type { ApiConfig } from './config/api-config.js';
@@ -21,7 +21,7 @@ export function createApiApp(config: ApiConfig, logger: Logger): Promise<INestAp
     // The gateway passes request bodies to extensions byte for byte, so it must see them unparsed.
     bodyParser: false,
     configure: (app) => {
-      app.use(exceptGateway(express.json()), exceptGateway(express.urlencoded({ extended: true })));
+      app.use(...bodyParsers().map(exceptGateway));
       serveApiDocs(app, API_VERSION);
       if (config.console.distDir) serveConsole(app, config.console.distDir);
     },
