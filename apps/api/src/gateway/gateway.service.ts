@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Request } from 'express';
-import { type ExecuteRequestBody, isExtensionStatus } from '@extplat/contracts';
+import type { ExecuteRequestBody } from '@extplat/contracts';
 import { currentRequestContext, DomainError, RateLimiter, sealForRunner, statusForCode } from '@extplat/server-core';
 import type { Principal } from '../auth/principal.js';
 import { API_CONFIG } from '../config/config.module.js';
@@ -11,7 +11,7 @@ import { matchEndpoint, pathSegments } from './endpoint-match.js';
 import { GatewayAudit } from './gateway-audit.js';
 import { GatewayErrors } from './gateway.errors.js';
 import { checkForwardedRequest } from './request-limits.js';
-import { filterResponseHeaders, forwardedRequestHeaders } from './response-headers.js';
+import { extensionResponse, forwardedRequestHeaders } from './response-headers.js';
 import { RunnerClient } from './runner-client.js';
 
 export interface GatewayResponse {
@@ -175,18 +175,7 @@ export class GatewayService implements OnApplicationShutdown {
     const answer = await this.runner.execute(payload, this.config.runner.gatewayTimeoutMs + 1000);
     switch (answer.kind) {
       case 'ok':
-        // The Runner checks this too; a 1xx written as the final answer would hang the caller's connection.
-        if (!isExtensionStatus(answer.body.status)) {
-          throw new DomainError(
-            GatewayErrors.INVALID_EXTENSION_RESPONSE,
-            `${extensionId} answered with status ${answer.body.status}, which is not a final HTTP response`,
-          );
-        }
-        return {
-          status: answer.body.status,
-          headers: filterResponseHeaders(answer.body.headers),
-          body: Buffer.from(answer.body.bodyB64, 'base64'),
-        };
+        return extensionResponse(extensionId, answer.body);
       case 'timeout':
         throw new DomainError(
           GatewayErrors.EXTENSION_TIMEOUT,

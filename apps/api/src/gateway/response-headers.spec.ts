@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { filterResponseHeaders, forwardedRequestHeaders } from './response-headers.js';
+import { extensionResponse, filterResponseHeaders, forwardedRequestHeaders } from './response-headers.js';
 
 describe('filterResponseHeaders', () => {
   it('keeps allowlisted and x-ext- headers and drops transport, cookie and policy headers', () => {
@@ -75,5 +75,28 @@ describe('forwardedRequestHeaders', () => {
       ['x-ext-mode', 'fast'],
       ['content-type', 'text/plain'],
     ]);
+  });
+});
+
+describe('extensionResponse', () => {
+  const answer = (status: number) => ({ status, headers: [], bodyB64: Buffer.from('hi').toString('base64') });
+
+  it('refuses an interim 1xx status even if the Runner let it through', () => {
+    for (const status of [100, 101, 103, 199, 600]) {
+      expect(() => extensionResponse('com.example.x', answer(status))).toThrow(
+        expect.objectContaining({ code: 'INVALID_EXTENSION_RESPONSE' }),
+      );
+    }
+  });
+
+  it('passes a final status with the filtered headers and the decoded body', () => {
+    expect(extensionResponse('com.example.x', answer(204))).toEqual({
+      status: 204,
+      headers: [
+        ['cache-control', 'no-store'],
+        ['vary', 'authorization, x-api-key'],
+      ],
+      body: Buffer.from('hi'),
+    });
   });
 });

@@ -1,3 +1,7 @@
+import { type ExecuteResponseBody, isExtensionStatus } from '@extplat/contracts';
+import { DomainError } from '@extplat/server-core';
+import { GatewayErrors } from './gateway.errors.js';
+
 /**
  * Headers an extension may set on its response. Everything else is dropped: transport headers (the
  * gateway owns the connection), cookies (the API's origin is the console's), and CORS or security
@@ -90,4 +94,25 @@ export function forwardedRequestHeaders(headers: Record<string, string | string[
     for (const item of Array.isArray(value) ? value : [value]) forwarded.push([name, item]);
   }
   return forwarded;
+}
+
+/**
+ * The caller's answer from the extension's: a final status (the Runner checks it too; a 1xx written as
+ * the final answer would leave the caller's connection waiting), filtered headers, the decoded body.
+ */
+export function extensionResponse(
+  extensionId: string,
+  answer: ExecuteResponseBody,
+): { status: number; headers: [string, string][]; body: Buffer } {
+  if (!isExtensionStatus(answer.status)) {
+    throw new DomainError(
+      GatewayErrors.INVALID_EXTENSION_RESPONSE,
+      `${extensionId} answered with status ${answer.status}, which is not a final HTTP response`,
+    );
+  }
+  return {
+    status: answer.status,
+    headers: filterResponseHeaders(answer.headers),
+    body: Buffer.from(answer.bodyB64, 'base64'),
+  };
 }
