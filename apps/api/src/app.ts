@@ -4,13 +4,26 @@ import { bodyParsers, createHttpApp } from '@extplat/server-core';
 import type { Logger } from 'pino';
 import { ApiModule } from './app.module.js';
 import type { ApiConfig } from './config/api-config.js';
-import { serveConsole } from './console-static.js';
+import { type ConsolePolicyOrigins, serveConsole } from './console-static.js';
 import { serveApiDocs } from './openapi.js';
 import { API_VERSION } from './version.js';
 
 /** A body parser for every route except the extension gateway's. */
 function exceptGateway(parser: RequestHandler): RequestHandler {
   return (req, res, next) => (req.path.startsWith('/api/ext/') ? next() : parser(req, res, next));
+}
+
+/** What the console's CSP must allow: framing the Runner, and browser uploads straight to the bucket. */
+function consoleOrigins(config: ApiConfig): ConsolePolicyOrigins {
+  const { storage } = config;
+  let uploadOrigins: string[] = [];
+  if (storage.driver === 's3') {
+    const { publicEndpoint, bucket, region } = storage.s3;
+    uploadOrigins = publicEndpoint
+      ? [publicEndpoint]
+      : [`https://${bucket}.s3.${region}.amazonaws.com`, `https://s3.${region}.amazonaws.com`];
+  }
+  return { runnerPublicBase: config.runner.publicBase, uploadOrigins };
 }
 
 /** The API as a Nest application, not yet listening (tests listen on port 0). */
@@ -23,7 +36,7 @@ export function createApiApp(config: ApiConfig, logger: Logger): Promise<INestAp
     configure: (app) => {
       app.use(...bodyParsers().map(exceptGateway));
       serveApiDocs(app, API_VERSION);
-      if (config.console.distDir) serveConsole(app, config.console.distDir);
+      if (config.console.distDir) serveConsole(app, config.console.distDir, consoleOrigins(config));
     },
   });
 }
