@@ -59,13 +59,18 @@ RUN rm -f /etc/nginx/conf.d/default.conf \
   && chown 101:101 /etc/nginx/conf.d
 COPY docker/nginx/nginx.conf /etc/nginx/nginx.conf
 COPY docker/nginx/console.conf.template /etc/nginx/templates/console.conf.template
+COPY docker/nginx/console-security-headers.conf /etc/nginx/console-security-headers.conf
 COPY --from=build /app/dist/admin/browser /srv/console
-# API_UPSTREAM: host:port of the API. NGINX_ENTRYPOINT_LOCAL_RESOLVERS makes the entrypoint export the
+# API_UPSTREAM: host:port of the API. CONSOLE_FRAME_ORIGIN: the origin of RUNNER_PUBLIC_BASE (the only
+# one the console frames). CONSOLE_UPLOAD_ORIGINS: the origin of STORAGE_S3_PUBLIC_ENDPOINT (browser
+# uploads; empty with the fs store). NGINX_ENTRYPOINT_LOCAL_RESOLVERS makes the entrypoint export the
 # container's DNS servers as NGINX_LOCAL_RESOLVERS. The filter keeps envsubst away from nginx's own
 # $variables.
 ENV API_UPSTREAM=api:8080 \
+    CONSOLE_FRAME_ORIGIN=http://localhost:8081 \
+    CONSOLE_UPLOAD_ORIGINS=http://localhost:9000 \
     NGINX_ENTRYPOINT_LOCAL_RESOLVERS=1 \
-    NGINX_ENVSUBST_FILTER="API_UPSTREAM|NGINX_LOCAL_RESOLVERS"
+    NGINX_ENVSUBST_FILTER="API_UPSTREAM|NGINX_LOCAL_RESOLVERS|CONSOLE_FRAME_ORIGIN|CONSOLE_UPLOAD_ORIGINS"
 # The image's unprivileged `nginx` user.
 USER 101:101
 EXPOSE 8080

@@ -14,6 +14,7 @@ const { values } = parseArgs({
 });
 
 const SETTING_NAMES = {
+  sharedSecret: 'RUNNER_SHARED_SECRET (the other digests cannot be compared until it agrees)',
   storage:
     'bundle store location (STORAGE_DRIVER, STORAGE_S3_ENDPOINT, STORAGE_S3_BUCKET, STORAGE_FS_ROOT, BUNDLE_STORE_BASE)',
   signingPolicy: 'SIGNING_POLICY',
@@ -37,9 +38,10 @@ async function fingerprint(base, path) {
 
 const api = await fingerprint(values.api, '/api/config-fingerprint');
 const runner = await fingerprint(values.runner, '/v1/config-fingerprint');
-const drift = Object.keys(SETTING_NAMES).filter(
-  (key) => JSON.stringify(api.settings[key]) !== JSON.stringify(runner.settings[key]),
-);
+const differs = (key) => JSON.stringify(api.settings[key]) !== JSON.stringify(runner.settings[key]);
+// The digests are keyed with the shared secret: under two secrets only the clear settings compare.
+const comparable = differs('sharedSecret') ? ['sharedSecret', 'signingPolicy'] : Object.keys(SETTING_NAMES);
+const drift = comparable.filter(differs);
 if (values.json) {
   console.log(JSON.stringify({ ok: drift.length === 0, drift, api, runner }, null, 2));
 } else if (drift.length === 0) {

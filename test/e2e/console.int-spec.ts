@@ -202,7 +202,10 @@ describe('admin console end to end', () => {
   it('installs the new version for the tenant and enables it', async () => {
     const { page } = admin;
     await page.getByRole('button', { name: 'Install for a tenant' }).click();
-    await page.getByLabel('Tenant').selectOption(tenantId);
+    await page
+      .getByRole('region', { name: `Install ${EXTENSION_ID}` })
+      .getByLabel('Tenant')
+      .selectOption(tenantId);
     await page.getByLabel('Configuration (JSON)').fill('{"greeting": "Howdy"}');
     await expect(page.getByLabel('Enable right away').isChecked()).resolves.toBe(true);
     await screenshot(page, '07-install-form');

@@ -1,16 +1,29 @@
 import type { INestApplication } from '@nestjs/common';
-import express, { type RequestHandler } from 'express';
-import { createHttpApp } from '@extplat/server-core';
+import type { RequestHandler } from 'express';
+import { bodyParsers, createHttpApp } from '@extplat/server-core';
 import type { Logger } from 'pino';
 import { ApiModule } from './app.module.js';
 import type { ApiConfig } from './config/api-config.js';
-import { serveConsole } from './console-static.js';
+import { type ConsolePolicyOrigins, serveConsole } from './console-static.js';
 import { serveApiDocs } from './openapi.js';
 import { API_VERSION } from './version.js';
 
 /** A body parser for every route except the extension gateway's. */
 function exceptGateway(parser: RequestHandler): RequestHandler {
   return (req, res, next) => (req.path.startsWith('/api/ext/') ? next() : parser(req, res, next));
+}
+
+/** What the console's CSP must allow: framing the Runner, and browser uploads straight to the bucket. */
+function consoleOrigins(config: ApiConfig): ConsolePolicyOrigins {
+  const { storage } = config;
+  let uploadOrigins: string[] = [];
+  if (storage.driver === 's3') {
+    const { publicEndpoint, bucket, region } = storage.s3;
+    uploadOrigins = publicEndpoint
+      ? [publicEndpoint]
+      : [`https://${bucket}.s3.${region}.amazonaws.com`, `https://s3.${region}.amazonaws.com`];
+  }
+  return { runnerPublicBase: config.runner.publicBase, uploadOrigins };
 }
 
 /** The API as a Nest application, not yet listening (tests listen on port 0). */
@@ -21,9 +34,9 @@ export function createApiApp(config: ApiConfig, logger: Logger): Promise<INestAp
     // The gateway passes request bodies to extensions byte for byte, so it must see them unparsed.
     bodyParser: false,
     configure: (app) => {
-      app.use(exceptGateway(express.json()), exceptGateway(express.urlencoded({ extended: true })));
+      app.use(...bodyParsers().map(exceptGateway));
       serveApiDocs(app, API_VERSION);
-      if (config.console.distDir) serveConsole(app, config.console.distDir);
+      if (config.console.distDir) serveConsole(app, config.console.distDir, consoleOrigins(config));
     },
   });
 }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ConfigFingerprint } from '@extplat/contracts';
 import { configCheck, type Stack, startStack } from './stack-harness.js';
 
 /** A Runner started with a different signing policy and egress allowlist than its API. */
@@ -12,6 +14,16 @@ describe('config drift between the API and the Runner', () => {
   }, 60_000);
 
   afterAll(() => stack?.close());
+
+  it('publishes digests keyed with the shared secret: an empty allowlist is not sha256("")', async () => {
+    const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+    const api = (await (await fetch(`${stack.api.base}/api/config-fingerprint`)).json()) as ConfigFingerprint;
+    const runner = (await (await fetch(`${stack.runnerUrl}/v1/config-fingerprint`)).json()) as ConfigFingerprint;
+    expect(api.settings.egressAllowlist).toMatch(/^[0-9a-f]{64}$/);
+    expect(api.settings.egressAllowlist).not.toBe(sha256(''));
+    expect(runner.settings.egressAllowlist).not.toBe(sha256('https://api.example.com'));
+    expect(api.settings.sharedSecret).toBe(runner.settings.sharedSecret);
+  });
 
   it('makes the API not ready and names every setting that differs', async () => {
     const ready = await fetch(`${stack.api.base}/readyz`);

@@ -48,6 +48,7 @@ const PROBE_PATHS = [
   '/oom',
   '/throw',
   '/counter',
+  '/status',
 ];
 
 function probeEntries(component: Buffer, version: string, egress: string[], uiText = 'probe'): RawEntry[] {
@@ -294,6 +295,43 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       expect(response.status).toBe(404);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('ENDPOINT_NOT_FOUND');
       expect((await call('/ping', acmeMember.token, { method: 'DELETE' })).status).toBe(404);
+    });
+
+    it('answers 502 INVALID_EXTENSION_RESPONSE for an interim 1xx status instead of leaving the caller waiting', async () => {
+      for (const code of [100, 101, 103]) {
+        const response = await call(`/status?code=${code}`, acmeMember.token);
+        expect([code, response.status]).toEqual([code, 502]);
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe('INVALID_EXTENSION_RESPONSE');
+      }
+      expect((await call('/status?code=204', acmeMember.token)).status).toBe(204);
+    });
+
+    it('refuses what the Runner would refuse with 400/414/431 and a stable code, before calling it', async () => {
+      const expectRefused = async (response: Response, status: number, code: string) => {
+        const body = (await response.json()) as { error: { code: string; message: string } };
+        expect([response.status, body.error.code]).toEqual([status, code]);
+        // The caller's words, not the Runner's internal field names.
+        expect(body.error.message).not.toMatch(/request\.|claims\./);
+      };
+      const manyParams = Array.from({ length: 300 }, (_, i) => `p${i}=1`).join('&');
+      await expectRefused(await call(`/ping?${manyParams}`, acmeMember.token), 400, 'TOO_MANY_QUERY_PARAMETERS');
+      await expectRefused(await call(`/ping?q=${'v'.repeat(9 * 1024)}`, acmeMember.token), 414, 'REQUEST_URI_TOO_LONG');
+      await expectRefused(await call(`/items/${'x'.repeat(4097)}`, acmeMember.token), 414, 'REQUEST_URI_TOO_LONG');
+      await expectRefused(
+        await call('/ping', acmeMember.token, { headers: { 'user-agent': 'u'.repeat(9 * 1024) } }),
+        431,
+        'REQUEST_HEADERS_TOO_LARGE',
+      );
+      const extHeaders = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`x-ext-h${i}`, 'v']));
+      await expectRefused(
+        await call('/ping', acmeMember.token, { headers: extHeaders }),
+        431,
+        'REQUEST_HEADERS_TOO_LARGE',
+      );
+      // Exactly at the limits, the call goes through.
+      const atLimit = Array.from({ length: 256 }, (_, i) => `p${i}=${i === 0 ? 'v'.repeat(8192) : '1'}`).join('&');
+      expect((await call(`/ping?${atLimit}`, acmeMember.token)).status).toBe(200);
+      expect((await call('/ping', acmeMember.token, { headers: { 'user-agent': 'u'.repeat(8192) } })).status).toBe(200);
     });
 
     it("refuses another tenant's install and platform admins without a tenant", async () => {

@@ -53,6 +53,35 @@ export interface ExecuteClaims {
   deadlineMs: number;
 }
 
+/**
+ * What one extension call may carry: the gateway refuses anything larger with a clear 4xx before calling
+ * the Runner, and the Runner checks the same numbers on the signed body it receives. Lengths are string
+ * lengths (UTF-16 code units) of the decoded values.
+ */
+export const EXECUTE_REQUEST_LIMITS = {
+  /** The path below `/api/ext/{extensionId}`, still percent-encoded. */
+  pathMaxChars: 4096,
+  queryParamsMax: 256,
+  /** Forwarded request headers (the allowlisted ones and `x-ext-*`). */
+  headersMax: 256,
+  /** A query parameter's or header's name. */
+  nameMaxChars: 256,
+  /** A query parameter's or header's value. */
+  valueMaxChars: 8192,
+  /** Parameters matched from the endpoint's path pattern. */
+  pathParamsMax: 32,
+} as const;
+
+/**
+ * Statuses an extension may answer with. Only final responses: a 1xx sent as the answer would leave the
+ * caller's connection waiting for the real one.
+ */
+export const EXTENSION_STATUS_RANGE = { min: 200, max: 599 } as const;
+
+export function isExtensionStatus(status: number): boolean {
+  return Number.isInteger(status) && status >= EXTENSION_STATUS_RANGE.min && status <= EXTENSION_STATUS_RANGE.max;
+}
+
 export interface ExecuteHttpRequest {
   method: string;
   /** Path below `/api/ext/{extensionId}`, starting with `/`. */
@@ -79,20 +108,24 @@ export interface ExecuteResponseBody {
 /**
  * Settings the API and the Runner must agree on (ARCHITECTURE §10), each as a digest: the endpoint is
  * public (the Runner's serves extension UIs too), and digests name a difference without revealing values.
+ * Every digest is an HMAC-SHA256 keyed with (a key derived from) RUNNER_SHARED_SECRET, so a guess of a
+ * value cannot be confirmed offline.
  */
 export interface ConfigFingerprint {
   service: 'api' | 'runner';
-  /** sha256 over the canonical JSON of `settings`. */
+  /** Keyed digest over the canonical JSON of `settings`. */
   fingerprint: string;
   settings: {
-    /** sha256 of the canonical bundle location: driver, endpoint or root, bucket, key prefix. */
+    /** Check value of the key itself: differs when the two sides hold different shared secrets. */
+    sharedSecret: string;
+    /** Keyed digest of the canonical bundle location: driver, endpoint or root, bucket, key prefix. */
     storage: string;
     signingPolicy: string;
-    /** sha256 of the trust bundle PEM (line endings normalised), or null without one. */
-    trustBundle: string | null;
-    /** sha256 of the sorted revoked fingerprints, or null when none are revoked. */
-    revoked: string | null;
-    /** sha256 of the sorted egress allowlist. */
+    /** Keyed digest of the trust bundle PEM (line endings normalised; empty without one). */
+    trustBundle: string;
+    /** Keyed digest of the sorted revoked fingerprints. */
+    revoked: string;
+    /** Keyed digest of the sorted egress allowlist. */
     egressAllowlist: string;
   };
 }

@@ -4,13 +4,17 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
 import type { HttpConfig } from './config/index.js';
+import { bodyParsers, checkUrlText } from './edge/index.js';
 import { AllExceptionsFilter, createValidationPipe } from './errors/index.js';
 import { PinoNestLogger, requestLoggingMiddleware } from './logging/index.js';
 
 export interface HttpAppOptions {
   module: Type | DynamicModule;
   logger: Logger;
-  /** False when the app reads request bodies itself (the Runner verifies signatures over raw bytes). */
+  /**
+   * False when the app reads request bodies itself (the Runner verifies signatures over raw bytes);
+   * otherwise JSON and form bodies are parsed with the edge's size, depth and text rules.
+   */
   bodyParser?: boolean;
   /** Extra setup before listening (static files, CORS, docs). */
   configure?: (app: INestApplication) => void | Promise<void>;
@@ -22,9 +26,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
     logger: new PinoNestLogger(options.logger),
     bufferLogs: true,
     abortOnError: false,
-    bodyParser: options.bodyParser ?? true,
+    bodyParser: false,
   });
   app.use(requestLoggingMiddleware(options.logger));
+  app.use(checkUrlText());
+  if (options.bodyParser ?? true) app.use(...bodyParsers());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import {
   checkRunnerSignature,
@@ -11,6 +12,7 @@ import {
 } from './runner-protocol.js';
 
 const secret = 'a'.repeat(40);
+const SECRET = 'the shared secret of this test, 32+ characters';
 const body = new TextEncoder().encode('{"claims":{}}');
 
 describe('runner request signatures', () => {
@@ -91,16 +93,20 @@ describe('config fingerprints', () => {
   const signing = { policy: 'enforce' as const, trustBundlePem: 'PEM\r\n', revokedFingerprints: ['b', 'a'] };
 
   it('agrees across line endings and list order, and reveals no values', () => {
-    const api = configFingerprint('api', {
-      storage,
-      signing,
-      egressAllowlist: ['https://b.example', 'https://a.example'],
-    });
-    const runner = configFingerprint('runner', {
-      storage: { ...storage, s3: { ...storage.s3, corsOrigins: ['http://console'] } },
-      signing: { ...signing, trustBundlePem: 'PEM\n', revokedFingerprints: ['a', 'b'] },
-      egressAllowlist: ['https://a.example', 'https://b.example'],
-    });
+    const api = configFingerprint(
+      'api',
+      { storage, signing, egressAllowlist: ['https://b.example', 'https://a.example'] },
+      SECRET,
+    );
+    const runner = configFingerprint(
+      'runner',
+      {
+        storage: { ...storage, s3: { ...storage.s3, corsOrigins: ['http://console'] } },
+        signing: { ...signing, trustBundlePem: 'PEM\n', revokedFingerprints: ['a', 'b'] },
+        egressAllowlist: ['https://a.example', 'https://b.example'],
+      },
+      SECRET,
+    );
     expect(fingerprintDrift(api, runner)).toEqual([]);
     expect(api.fingerprint).toBe(runner.fingerprint);
     expect(JSON.stringify(api)).not.toContain('bundles');
@@ -108,12 +114,16 @@ describe('config fingerprints', () => {
   });
 
   it('names every setting that differs', () => {
-    const api = configFingerprint('api', { storage, signing, egressAllowlist: [] });
-    const runner = configFingerprint('runner', {
-      storage: { ...storage, s3: { ...storage.s3, bucket: 'other' } },
-      signing: { policy: 'warn', trustBundlePem: undefined, revokedFingerprints: [] },
-      egressAllowlist: ['https://a.example'],
-    });
+    const api = configFingerprint('api', { storage, signing, egressAllowlist: [] }, SECRET);
+    const runner = configFingerprint(
+      'runner',
+      {
+        storage: { ...storage, s3: { ...storage.s3, bucket: 'other' } },
+        signing: { policy: 'warn', trustBundlePem: undefined, revokedFingerprints: [] },
+        egressAllowlist: ['https://a.example'],
+      },
+      SECRET,
+    );
     expect(fingerprintDrift(api, runner)).toEqual([
       'storage',
       'signingPolicy',
@@ -121,5 +131,33 @@ describe('config fingerprints', () => {
       'revoked',
       'egressAllowlist',
     ]);
+  });
+
+  it('keys every digest with the shared secret, so a guess cannot be confirmed offline', () => {
+    const empty = { storage, signing: { policy: 'enforce' as const, revokedFingerprints: [] }, egressAllowlist: [] };
+    const fingerprint = configFingerprint('api', empty, SECRET);
+    const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+    const published = JSON.stringify(fingerprint);
+    for (const guess of ['', 's3:http://s3:9000/bundles/sha256/']) expect(published).not.toContain(sha256(guess));
+    expect(fingerprint.settings.egressAllowlist).not.toBe(sha256(''));
+    expect(fingerprint.settings.trustBundle).toMatch(/^[0-9a-f]{64}$/);
+    expect(fingerprint.settings.revoked).not.toBe(fingerprint.settings.trustBundle);
+    const underAnother = configFingerprint('api', empty, 'another secret of at least 32 characters');
+    for (const key of ['sharedSecret', 'storage', 'trustBundle', 'revoked', 'egressAllowlist'] as const) {
+      expect([key, underAnother.settings[key]]).not.toEqual([key, fingerprint.settings[key]]);
+    }
+    expect(underAnother.fingerprint).not.toBe(fingerprint.fingerprint);
+  });
+
+  it('names only the shared secret (and the clear policy) when the two sides hold different secrets', () => {
+    const shared = { storage, signing, egressAllowlist: [] };
+    const other = 'another secret of at least 32 characters';
+    expect(
+      fingerprintDrift(configFingerprint('api', shared, SECRET), configFingerprint('runner', shared, other)),
+    ).toEqual(['sharedSecret']);
+    const warn = { ...shared, signing: { ...signing, policy: 'warn' as const } };
+    expect(
+      fingerprintDrift(configFingerprint('api', shared, SECRET), configFingerprint('runner', warn, other)),
+    ).toEqual(['sharedSecret', 'signingPolicy']);
   });
 });

@@ -1,12 +1,4 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createHmac,
-  hkdfSync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type ConfigFingerprint, RunnerSignatureHeaders } from '@extplat/contracts';
 import type { SigningConfig, StorageConfig } from './config/sections.js';
 
@@ -115,30 +107,47 @@ export function unsealFromApi(secret: string, sealed: string): unknown {
   return JSON.parse(plain.toString('utf8')) as unknown;
 }
 
-/** sha256 hex of a string (fingerprints of settings). */
-export function sha256Hex(value: string | Uint8Array): string {
-  return createHash('sha256').update(value).digest('hex');
+const fingerprintKeys = new Map<string, Buffer>();
+
+/** Its own key, so a fingerprint digest can never be mistaken for a request signature. */
+function fingerprintKey(secret: string): Buffer {
+  let key = fingerprintKeys.get(secret);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', secret, 'extplat', 'config-fingerprint/v1', 32));
+    fingerprintKeys.set(secret, key);
+  }
+  return key;
 }
 
-/** The settings the API and the Runner must agree on, and their fingerprint (ARCHITECTURE §10). */
+/**
+ * The settings the API and the Runner must agree on, and their fingerprint (ARCHITECTURE §10). The
+ * endpoints that publish it are public, so every digest is keyed with the shared secret (HMAC-SHA256):
+ * the same setting gives the same digest on both sides, while nobody without the secret can confirm a
+ * guess (an empty allowlist, a known bucket name) offline. `sharedSecret` is a check value of the key
+ * itself, so a secret that differs is named as such instead of as a drift of every setting.
+ */
 export function configFingerprint(
   service: ConfigFingerprint['service'],
   shared: { storage: StorageConfig; signing: SigningConfig; egressAllowlist: readonly string[] },
+  sharedSecret: string,
 ): ConfigFingerprint {
   const { storage, signing } = shared;
+  const key = fingerprintKey(sharedSecret);
+  const digest = (name: string, value: string) =>
+    createHmac('sha256', key).update(`${name}\n`).update(value).digest('hex');
   const location =
     storage.driver === 's3'
       ? `s3:${storage.s3.endpoint ?? `aws:${storage.s3.region}`}/${storage.s3.bucket}/${storage.canonicalBase}`
       : `fs:${storage.fs.root}/${storage.canonicalBase}`;
   const settings: ConfigFingerprint['settings'] = {
-    storage: sha256Hex(location),
+    sharedSecret: digest('sharedSecret', ''),
+    storage: digest('storage', location),
     signingPolicy: signing.policy,
-    trustBundle: signing.trustBundlePem ? sha256Hex(normalizePem(signing.trustBundlePem)) : null,
-    revoked:
-      signing.revokedFingerprints.length > 0 ? sha256Hex([...signing.revokedFingerprints].sort().join(',')) : null,
-    egressAllowlist: sha256Hex([...shared.egressAllowlist].sort().join(',')),
+    trustBundle: digest('trustBundle', signing.trustBundlePem ? normalizePem(signing.trustBundlePem) : ''),
+    revoked: digest('revoked', [...signing.revokedFingerprints].sort().join(',')),
+    egressAllowlist: digest('egressAllowlist', [...shared.egressAllowlist].sort().join(',')),
   };
-  return { service, fingerprint: sha256Hex(JSON.stringify(settings)), settings };
+  return { service, fingerprint: digest('fingerprint', JSON.stringify(settings)), settings };
 }
 
 /** Line endings and surrounding blanks must not make two copies of one trust bundle differ. */
@@ -146,8 +155,15 @@ function normalizePem(pem: string): string {
   return pem.replace(/\r\n/g, '\n').trim();
 }
 
-/** Names every setting that differs between two fingerprints (empty when they agree). */
+/**
+ * Names every setting that differs between two fingerprints (empty when they agree). Under different
+ * shared secrets no keyed digest can be compared, so only `sharedSecret` (and the clear signing policy) is named.
+ */
 export function fingerprintDrift(a: ConfigFingerprint, b: ConfigFingerprint): string[] {
   const keys = Object.keys(a.settings) as (keyof ConfigFingerprint['settings'])[];
-  return keys.filter((key) => JSON.stringify(a.settings[key]) !== JSON.stringify(b.settings[key]));
+  const differs = (key: keyof ConfigFingerprint['settings']) =>
+    JSON.stringify(a.settings[key]) !== JSON.stringify(b.settings[key]);
+  if (differs('sharedSecret'))
+    return keys.filter((key) => key === 'sharedSecret' || key === 'signingPolicy').filter(differs);
+  return keys.filter(differs);
 }

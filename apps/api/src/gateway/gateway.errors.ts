@@ -10,10 +10,18 @@ export const GatewayErrors = defineErrorCodes({
   /** No endpoint declared in the manifest matches the method and path. */
   ENDPOINT_NOT_FOUND: 404,
   REQUEST_BODY_TOO_LARGE: 413,
+  /** More query parameters than an extension call carries (EXECUTE_REQUEST_LIMITS). */
+  TOO_MANY_QUERY_PARAMETERS: 400,
+  /** The path, or a query parameter's name or value, is longer than an extension call carries. */
+  REQUEST_URI_TOO_LONG: 414,
+  /** Too many forwarded headers, or one too long. */
+  REQUEST_HEADERS_TOO_LARGE: 431,
   /** The extension did not answer in time (EXT_GATEWAY_TIMEOUT_MS, or its execution deadline). */
   EXTENSION_TIMEOUT: 504,
   /** The Runner answered with an error: the extension failed, or its bundle could not be used. */
   EXTENSION_FAILED: 502,
+  /** The extension answered with something that is not a final HTTP response (a 1xx status, say). */
+  INVALID_EXTENSION_RESPONSE: 502,
   /** The Runner could not be reached or gave an unreadable answer. */
   RUNNER_UNAVAILABLE: 502,
 });

@@ -10,7 +10,8 @@ import { type GatewayInstall, InstallsService } from '../installs/installs.servi
 import { matchEndpoint, pathSegments } from './endpoint-match.js';
 import { GatewayAudit } from './gateway-audit.js';
 import { GatewayErrors } from './gateway.errors.js';
-import { filterResponseHeaders, forwardedRequestHeaders } from './response-headers.js';
+import { checkForwardedRequest } from './request-limits.js';
+import { extensionResponse, forwardedRequestHeaders } from './response-headers.js';
 import { RunnerClient } from './runner-client.js';
 
 export interface GatewayResponse {
@@ -127,6 +128,11 @@ export class GatewayService implements OnApplicationShutdown {
         { extensionId },
       );
     }
+    const query = new URLSearchParams(
+      req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '',
+    );
+    const forwarded = { path: subPath, query: [...query.entries()], headers: forwardedRequestHeaders(req.headers) };
+    checkForwardedRequest(forwarded);
     const segments = pathSegments(subPath);
     const match = segments && matchEndpoint(install.endpoints, req.method, segments);
     if (!match) {
@@ -138,9 +144,6 @@ export class GatewayService implements OnApplicationShutdown {
     }
     this.limiter.consume(`${tenantId}\n${extensionId}`);
     const body = await readBody(req, this.config.runner.gatewayMaxBodyBytes);
-    const query = new URLSearchParams(
-      req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '',
-    );
     const payload: ExecuteRequestBody = {
       claims: {
         requestId,
@@ -164,9 +167,7 @@ export class GatewayService implements OnApplicationShutdown {
       },
       request: {
         method: req.method,
-        path: subPath,
-        query: [...query.entries()],
-        headers: forwardedRequestHeaders(req.headers),
+        ...forwarded,
         bodyB64: body.toString('base64'),
       },
     };
@@ -174,11 +175,7 @@ export class GatewayService implements OnApplicationShutdown {
     const answer = await this.runner.execute(payload, this.config.runner.gatewayTimeoutMs + 1000);
     switch (answer.kind) {
       case 'ok':
-        return {
-          status: answer.body.status,
-          headers: filterResponseHeaders(answer.body.headers),
-          body: Buffer.from(answer.body.bodyB64, 'base64'),
-        };
+        return extensionResponse(extensionId, answer.body);
       case 'timeout':
         throw new DomainError(
           GatewayErrors.EXTENSION_TIMEOUT,
@@ -197,6 +194,9 @@ export class GatewayService implements OnApplicationShutdown {
             answer.error?.message ?? `${extensionId} did not answer in time`,
             { runnerCode: answer.error?.code },
           );
+        }
+        if (answer.error?.code === GatewayErrors.INVALID_EXTENSION_RESPONSE) {
+          throw new DomainError(GatewayErrors.INVALID_EXTENSION_RESPONSE, answer.error.message);
         }
         throw new DomainError(
           GatewayErrors.EXTENSION_FAILED,

@@ -13,11 +13,11 @@ export class ApiFingerprint {
   readonly value: ConfigFingerprint;
 
   constructor(@Inject(API_CONFIG) config: ApiConfig) {
-    this.value = configFingerprint('api', {
-      storage: config.storage,
-      signing: config.signing,
-      egressAllowlist: config.egressAllowlist,
-    });
+    this.value = configFingerprint(
+      'api',
+      { storage: config.storage, signing: config.signing, egressAllowlist: config.egressAllowlist },
+      config.runner.sharedSecret,
+    );
   }
 }
 

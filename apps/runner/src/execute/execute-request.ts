@@ -1,4 +1,4 @@
-import { isContentHash, type ExecuteClaims, type ExecuteRequestBody } from '@extplat/contracts';
+import { EXECUTE_REQUEST_LIMITS, isContentHash, type ExecuteClaims, type ExecuteRequestBody } from '@extplat/contracts';
 import { DomainError } from '@extplat/server-core';
 import { ExecuteErrors } from './execute.errors.js';
 
@@ -18,11 +18,14 @@ function string(value: unknown, path: string, max = 512): string {
   return value;
 }
 
-function pairs(value: unknown, path: string, max = 256): [string, string][] {
+function pairs(value: unknown, path: string, max: number): [string, string][] {
   if (!Array.isArray(value) || value.length > max) fail(path, `must be a list of at most ${max} pairs`);
   return value.map((pair, index) => {
     if (!Array.isArray(pair) || pair.length !== 2) fail(`${path}[${index}]`, 'must be a [name, value] pair');
-    return [string(pair[0], `${path}[${index}][0]`, 256), string(pair[1], `${path}[${index}][1]`, 8192)];
+    return [
+      string(pair[0], `${path}[${index}][0]`, EXECUTE_REQUEST_LIMITS.nameMaxChars),
+      string(pair[1], `${path}[${index}][1]`, EXECUTE_REQUEST_LIMITS.valueMaxChars),
+    ];
   });
 }
 
@@ -60,7 +63,7 @@ export function parseExecuteBody(raw: Buffer): ExecuteRequestBody {
   const userId = claims.userId;
   if (userId !== null && typeof userId !== 'string') fail('claims.userId', 'must be a string or null');
   const bodyB64 = string(request.bodyB64, 'request.bodyB64', 64 * 1024 * 1024);
-  const path = string(request.path, 'request.path', 4096);
+  const path = string(request.path, 'request.path', EXECUTE_REQUEST_LIMITS.pathMaxChars);
   if (!path.startsWith('/')) fail('request.path', 'must start with /');
   const typedClaims: ExecuteClaims = {
     requestId: string(claims.requestId, 'claims.requestId', 128),
@@ -71,7 +74,7 @@ export function parseExecuteBody(raw: Buffer): ExecuteRequestBody {
     contentHash,
     userId: userId,
     handler: string(claims.handler, 'claims.handler', 128),
-    params: pairs(claims.params, 'claims.params', 32),
+    params: pairs(claims.params, 'claims.params', EXECUTE_REQUEST_LIMITS.pathParamsMax),
     capabilities: strings(claims.capabilities, 'claims.capabilities'),
     egress: strings(claims.egress, 'claims.egress'),
     config: claims.config ?? {},
@@ -84,8 +87,8 @@ export function parseExecuteBody(raw: Buffer): ExecuteRequestBody {
     request: {
       method: string(request.method, 'request.method', 16),
       path,
-      query: pairs(request.query, 'request.query'),
-      headers: pairs(request.headers, 'request.headers'),
+      query: pairs(request.query, 'request.query', EXECUTE_REQUEST_LIMITS.queryParamsMax),
+      headers: pairs(request.headers, 'request.headers', EXECUTE_REQUEST_LIMITS.headersMax),
       bodyB64,
     },
   };

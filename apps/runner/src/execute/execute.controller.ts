@@ -40,11 +40,11 @@ export class ExecuteController {
     private readonly service: ExecuteService,
     private readonly metrics: RunnerMetrics,
   ) {
-    this.fingerprint = configFingerprint('runner', {
-      storage: config.storage,
-      signing: config.signing,
-      egressAllowlist: config.egress.allowlist,
-    });
+    this.fingerprint = configFingerprint(
+      'runner',
+      { storage: config.storage, signing: config.signing, egressAllowlist: config.egress.allowlist },
+      config.sharedSecret,
+    );
   }
 
   /** Runs one extension request. Only the API's gateway can call it: the body is HMAC-signed. */

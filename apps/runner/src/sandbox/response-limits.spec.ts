@@ -13,14 +13,20 @@ const response = (patch: Partial<SandboxResponse> = {}): SandboxResponse => ({
 describe('checkResponse', () => {
   it('accepts a response within the limits', () => {
     expect(checkResponse(response(), limits)).toBeUndefined();
-    expect(checkResponse(response({ status: 100 }), limits)).toBeUndefined();
+    expect(checkResponse(response({ status: 200 }), limits)).toBeUndefined();
     expect(checkResponse(response({ status: 599 }), limits)).toBeUndefined();
   });
 
-  it('refuses a status outside 100-599', () => {
+  it('refuses a status outside 200-599', () => {
     expect(checkResponse(response({ status: 99 }), limits)).toMatch(/status 99/);
     expect(checkResponse(response({ status: 600 }), limits)).toMatch(/status 600/);
-    expect(checkResponse(response({ status: 42 }), limits)).toMatch(/outside 100-599/);
+    expect(checkResponse(response({ status: 42 }), limits)).toMatch(/outside 200-599/);
+  });
+
+  it('refuses an interim 1xx status: it is not a final response and would leave the caller waiting', () => {
+    for (const status of [100, 101, 103, 199]) {
+      expect(checkResponse(response({ status }), limits)).toBe(`status ${status} is outside 200-599`);
+    }
   });
 
   it('refuses too many or oversized headers', () => {

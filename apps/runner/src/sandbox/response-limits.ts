@@ -1,3 +1,4 @@
+import { EXTENSION_STATUS_RANGE, isExtensionStatus } from '@extplat/contracts';
 import type { SandboxResponse } from './types.js';
 
 /** Caps on what a guest may return; checked in the worker so an oversized body never leaves it. */
@@ -17,7 +18,9 @@ const encoder = new TextEncoder();
 /** Why `response` is unacceptable, or undefined when it is within the limits. */
 export function checkResponse(response: SandboxResponse, limits: ResponseLimits): string | undefined {
   const { status, headers, body } = response;
-  if (!Number.isInteger(status) || status < 100 || status > 599) return `status ${status} is outside 100-599`;
+  if (!isExtensionStatus(status)) {
+    return `status ${status} is outside ${EXTENSION_STATUS_RANGE.min}-${EXTENSION_STATUS_RANGE.max}`;
+  }
   if (headers.length > limits.headersMax) return `${headers.length} headers, more than ${limits.headersMax}`;
   for (const [name, value] of headers) {
     if (!HEADER_NAME.test(name)) return `header name ${JSON.stringify(name.slice(0, 64))} is not a valid token`;

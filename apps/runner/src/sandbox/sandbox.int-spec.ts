@@ -176,7 +176,7 @@ describe('Sandbox: requests', () => {
   it('refuses invalid responses', async () => {
     expect(await sandbox.execute(probeJob('/bad-status'))).toEqual({
       kind: 'invalid-response',
-      message: 'status 42 is outside 100-599',
+      message: 'status 42 is outside 200-599',
     });
     expect(await sandbox.execute(probeJob(`/big-body?bytes=${1024 * 1024 + 1}`))).toMatchObject({
       kind: 'invalid-response',

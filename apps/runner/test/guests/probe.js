@@ -93,6 +93,12 @@ const handlers = {
 
   '/bad-status': () => ({ status: 42, headers: [], body: new Uint8Array() }),
 
+  '/status': (request) => ({
+    status: Number(queryParam(request, 'code') ?? '200'),
+    headers: [],
+    body: new Uint8Array(),
+  }),
+
   '/big-body': (request) => ({
     status: 200,
     headers: [],

@@ -37,6 +37,10 @@ export class DomainError extends Error {
 export const CommonErrors = defineErrorCodes({
   VALIDATION_FAILED: 400,
   BAD_REQUEST: 400,
+  /** A string of the request (body, key, query) holds a NUL or a lone UTF-16 surrogate. */
+  INVALID_TEXT: 400,
+  /** The request body nests objects and arrays deeper than MAX_JSON_DEPTH. */
+  JSON_TOO_DEEP: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

@@ -45,6 +45,19 @@ describe('explain', () => {
     ]);
   });
 
+  it('names the field that holds unusable characters', () => {
+    const explanation = explain(
+      httpError(400, 'INVALID_TEXT', 'The request body holds a NUL character at config.greeting', {
+        path: 'config.greeting',
+        problem: 'nul',
+      }),
+    );
+    expect(explanation.title).toBe('Unusable characters');
+    expect(explanation.issues).toEqual([
+      { path: 'config.greeting', message: 'The request body holds a NUL character at config.greeting' },
+    ]);
+  });
+
   it.each([
     ['VERSION_EXISTS', 409, 'Version already exists', /Bump "version"/],
     ['UNAUTHENTICATED', 401, 'Session expired', /Sign in again/],

@@ -141,6 +141,14 @@ export function explain(failure: unknown): Explanation {
         action: 'Fix manifest.json, pack and sign the bundle again, then upload the new files.',
         issues: issuesOf(error.details['issues']),
       };
+    case 'INVALID_TEXT':
+      return {
+        ...base,
+        title: 'Unusable characters',
+        action: 'Remove control characters (such as NUL) or broken characters from the field named here.',
+        issues:
+          typeof error.details['path'] === 'string' ? [{ path: error.details['path'], message: error.message }] : [],
+      };
     case 'INVALID_CONFIG':
       return {
         ...base,

@@ -1,0 +1,2 @@
+export * from './request-guards.js';
+export * from './request-text.js';
