@@ -21,6 +21,8 @@ export function createApiApp(config: ApiConfig, logger: Logger): Promise<INestAp
     // The gateway passes request bodies to extensions byte for byte, so it must see them unparsed.
     bodyParser: false,
     configure: (app) => {
+      // Which peers may name the client (X-Forwarded-For): the login throttle is charged to that address.
+      (app.getHttpAdapter().getInstance() as express.Express).set('trust proxy', config.trustProxy);
       app.use(exceptGateway(express.json()), exceptGateway(express.urlencoded({ extended: true })));
       serveApiDocs(app, API_VERSION);
       if (config.console.distDir) serveConsole(app, config.console.distDir);

@@ -17,8 +17,8 @@ export interface NewUser {
 export class UsersRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  findById(id: string): Promise<UserEntity | null> {
-    return this.dataSource.getRepository(UserEntity).findOneBy({ id });
+  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<UserEntity | null> {
+    return manager.getRepository(UserEntity).findOneBy({ id });
   }
 
   findByEmail(email: string): Promise<UserEntity | null> {
@@ -49,6 +49,59 @@ export class UsersRepository {
       where: filter.tenantId === undefined ? {} : { tenantId: filter.tenantId },
       order: { createdAt: 'ASC', email: 'ASC' },
     });
+  }
+
+  /** The user, locked until the transaction of `manager` ends (so concurrent changes to it queue). */
+  findByIdForUpdate(id: string, manager: EntityManager): Promise<UserEntity | null> {
+    return manager.getRepository(UserEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /**
+   * Locks every enabled platform admin (in id order, so concurrent callers cannot deadlock) and answers their
+   * ids: whoever holds these locks can tell whether a change leaves one, and nobody else can change that.
+   */
+  async lockEnabledPlatformAdmins(manager: EntityManager): Promise<string[]> {
+    const rows = await manager
+      .getRepository(UserEntity)
+      .createQueryBuilder('user')
+      .select('user.id', 'id')
+      .where(`user.role = 'platform-admin' AND user.disabled_at IS NULL`)
+      .orderBy('user.id')
+      .setLock('pessimistic_write')
+      .getRawMany<{ id: string }>();
+    return rows.map((row) => row.id);
+  }
+
+  /** Disables the user and ends its sessions; enabling leaves the sessions ended. */
+  async setDisabled(id: string, disabled: boolean, manager: EntityManager): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set(
+        disabled
+          ? { disabledAt: () => 'now()', sessionGeneration: () => 'session_generation + 1' }
+          : { disabledAt: null },
+      )
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  async setRole(id: string, role: Role, manager: EntityManager): Promise<void> {
+    await manager.getRepository(UserEntity).update({ id }, { role });
+  }
+
+  /** Replaces the password hash and ends every session of the user. */
+  async setPassword(id: string, passwordHash: string, manager: EntityManager): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ passwordHash, sessionGeneration: () => 'session_generation + 1' })
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  async delete(id: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(UserEntity).delete({ id });
   }
 
   async platformAdminExists(): Promise<boolean> {
