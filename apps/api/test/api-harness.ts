@@ -43,6 +43,8 @@ export interface ApiResponse<T = unknown> {
 }
 
 export interface ApiHarness {
+  /** The Nest application, for tests that drive a service or a scheduler directly. */
+  app: INestApplication;
   base: string;
   database: TestDatabase;
   bucket?: TestBucket;
@@ -121,6 +123,7 @@ export async function startApi(
     return { status: response.status, body: parsed as never, headers: response.headers };
   };
   const harness: ApiHarness = {
+    app,
     base,
     database,
     bucket,

@@ -12,6 +12,9 @@ export interface NewUser {
   role: Role;
 }
 
+/** Advisory lock key for changes that may remove an enabled platform admin ("pfadmins" read as a bigint). */
+const PLATFORM_ADMINS_LOCK_KEY = '8099268063832665715';
+
 /** The only place that queries `users`. */
 @Injectable()
 export class UsersRepository {
@@ -57,17 +60,17 @@ export class UsersRepository {
   }
 
   /**
-   * Locks every enabled platform admin (in id order, so concurrent callers cannot deadlock) and answers their
-   * ids: whoever holds these locks can tell whether a change leaves one, and nobody else can change that.
+   * The enabled platform admins, read under a transaction-scoped advisory lock that every change able to
+   * remove one takes first: two admins disabling each other at once queue here, and the second one sees the
+   * first one's change. (Row locks on the admins would deadlock against the target's own row lock.)
    */
   async lockEnabledPlatformAdmins(manager: EntityManager): Promise<string[]> {
+    await manager.query(`SELECT pg_advisory_xact_lock($1)`, [PLATFORM_ADMINS_LOCK_KEY]);
     const rows = await manager
       .getRepository(UserEntity)
       .createQueryBuilder('user')
       .select('user.id', 'id')
       .where(`user.role = 'platform-admin' AND user.disabled_at IS NULL`)
-      .orderBy('user.id')
-      .setLock('pessimistic_write')
       .getRawMany<{ id: string }>();
     return rows.map((row) => row.id);
   }
