@@ -280,9 +280,10 @@ describe('identity lifecycle: /api/users/:id and /api/auth/password', () => {
       expect(
         outcome(await request(api.adminToken, 'PUT', `/api/users/${platformAdmin.id}/role`, { role: 'member' })),
       ).toEqual({ status: 400, code: 'INVALID_ROLE_SCOPE' });
-      expect(
-        outcome(await request(api.adminToken, 'PUT', `/api/users/${member.id}/role`, { role: 'root' })),
-      ).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(outcome(await request(api.adminToken, 'PUT', `/api/users/${member.id}/role`, { role: 'root' }))).toEqual({
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
       expect((await request<User>(api.adminToken, 'GET', `/api/users/${member.id}`)).body.role).toBe('member');
     });
   });
@@ -304,9 +305,14 @@ describe('identity lifecycle: /api/users/:id and /api/auth/password', () => {
         expect((await whoAmI(await login(user.email, 'the new password here'))).status).toBe(200);
         expect((await auditTypes(`user:${user.id}`)).map((row) => row.type)).toContain('user.password-reset');
       }
-      const tooShort = await request(api.adminToken, 'POST', `/api/users/${(await createUser('member', acme)).id}/password`, {
-        password: 'short',
-      });
+      const tooShort = await request(
+        api.adminToken,
+        'POST',
+        `/api/users/${(await createUser('member', acme)).id}/password`,
+        {
+          password: 'short',
+        },
+      );
       expect(outcome(tooShort)).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     });
 
@@ -398,7 +404,8 @@ describe('identity lifecycle: /api/users/:id and /api/auth/password', () => {
         ).map((row) => row.id);
       // Leave the bootstrap admin as the only enabled platform admin.
       for (const id of await enabledAdmins()) {
-        if (id !== rootId) expect((await request(platformKey.key, 'POST', `/api/users/${id}/disable`)).status).toBe(200);
+        if (id !== rootId)
+          expect((await request(platformKey.key, 'POST', `/api/users/${id}/disable`)).status).toBe(200);
       }
       expect(await enabledAdmins()).toEqual([rootId]);
       for (const [method, path] of [

@@ -44,10 +44,7 @@ export class UsersController {
   /** Disables the user, ends its sessions and revokes the API keys it created. Idempotent. */
   @Post(':id/disable')
   @HttpCode(200)
-  async disable(
-    @CurrentPrincipal() principal: Principal,
-    @Param() params: UserIdParamsDto,
-  ): Promise<UserResponseDto> {
+  async disable(@CurrentPrincipal() principal: Principal, @Param() params: UserIdParamsDto): Promise<UserResponseDto> {
     return toUserResponse(await this.users.disable(principal, params.id));
   }
 

@@ -101,8 +101,7 @@ export class UsersService {
       }
       if (user.role === role) return undefined;
       await this.users.setRole(user.id, role, manager);
-      const revokedApiKeys =
-        role === 'member' ? await this.revokeKeysOf(actor, user, 'creator-demoted', manager) : [];
+      const revokedApiKeys = role === 'member' ? await this.revokeKeysOf(actor, user, 'creator-demoted', manager) : [];
       return { type: 'user.role-change', data: { email: user.email, from: user.role, to: role, revokedApiKeys } };
     });
   }
@@ -153,7 +152,14 @@ export class UsersService {
       const event = await apply(user, manager);
       if (!event) return user;
       await this.audit.record(
-        { type: event.type, actor, tenantId: user.tenantId, subject: `user:${user.id}`, outcome: 'success', data: event.data },
+        {
+          type: event.type,
+          actor,
+          tenantId: user.tenantId,
+          subject: `user:${user.id}`,
+          outcome: 'success',
+          data: event.data,
+        },
         manager,
       );
       return (await this.users.findById(user.id, manager)) ?? user;

@@ -85,7 +85,11 @@ function readTrustProxy(env: EnvReader): TrustProxy {
   const raw = env.string('TRUST_PROXY', { rule: 'false, a hop count or a list of proxy addresses/CIDRs' });
   if (raw === undefined || raw === 'false' || raw === '0') return false;
   if (raw === 'true') {
-    env.problem('TRUST_PROXY', 'must not be true (every client could forge its address): give a hop count or addresses', raw);
+    env.problem(
+      'TRUST_PROXY',
+      'must not be true (every client could forge its address): give a hop count or addresses',
+      raw,
+    );
     return false;
   }
   const value: TrustProxy = HOP_COUNT.test(raw)
