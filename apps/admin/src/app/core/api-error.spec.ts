@@ -48,6 +48,7 @@ describe('explain', () => {
   it.each([
     ['VERSION_EXISTS', 409, 'Version already exists', /Bump "version"/],
     ['UNAUTHENTICATED', 401, 'Session expired', /Sign in again/],
+    ['SESSION_REVOKED', 401, 'Session ended', /Sign in again/],
     ['FORBIDDEN', 403, 'Not allowed', /platform admin/],
   ])('explains %s', (code, status, title, action) => {
     const explanation = explain(httpError(status, code, 'server message'));
