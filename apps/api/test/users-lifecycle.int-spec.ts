@@ -348,6 +348,26 @@ describe('identity lifecycle: /api/users/:id and /api/auth/password', () => {
       ]);
     });
 
+    it('counts wrong current passwords against the login throttle: the 11th try is 429', async () => {
+      const user = await createUser('member', acme);
+      const session = await login(user.email);
+      for (let i = 0; i < 10; i++) {
+        const wrong = await request(session, 'PUT', '/api/auth/password', {
+          currentPassword: `guess ${i}`,
+          newPassword: 'my brand new password',
+        });
+        expect(outcome(wrong)).toEqual({ status: 403, code: 'CURRENT_PASSWORD_WRONG' });
+      }
+      const throttled = await request(session, 'PUT', '/api/auth/password', {
+        currentPassword: PASSWORD,
+        newPassword: 'my brand new password',
+      });
+      expect(outcome(throttled)).toEqual({ status: 429, code: 'RATE_LIMITED' });
+      expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+      const failures = await auditTypes(`user:${user.id}`);
+      expect(failures.filter((row) => row.type === 'user.password-change')).toHaveLength(10);
+    });
+
     it('refuses API keys, which have no password', async () => {
       const key = await createKey(api.adminToken, 'tenant-admin', acme);
       const reply = await request(key.key, 'PUT', '/api/auth/password', {
