@@ -154,6 +154,7 @@ describe('identity lifecycle: /api/users/:id and /api/auth/password', () => {
       expect((await auditTypes(`user:${boss.id}`)).map((row) => row.type)).toContain('user.enable');
     });
 
+    // Two callers times a dozen requests and four new users each: a generous bound on a loaded machine.
     it('by a tenant admin (session and API key) within its tenant; other tenants and platform admins are 404', async () => {
       const admin = await login((await createUser('tenant-admin', acme)).email);
       const adminKey = await createKey(admin, 'tenant-admin');
@@ -187,7 +188,7 @@ describe('identity lifecycle: /api/users/:id and /api/auth/password', () => {
           expect(untouched.body).toMatchObject({ disabledAt: null, role: target.role });
         }
       }
-    });
+    }, 180_000);
 
     it('refuses members and their keys (403) and unauthenticated callers (401)', async () => {
       const member = await createUser('member', acme);
@@ -289,6 +290,7 @@ describe('identity lifecycle: /api/users/:id and /api/auth/password', () => {
   });
 
   describe('passwords', () => {
+    // Three callers, each with two logins and a reset (scrypt each time): a generous bound on a loaded machine.
     it('an admin reset sets the new password and ends every session of the user', async () => {
       const platformKey = await createKey(api.adminToken, 'platform-admin');
       const tenantAdminKey = await createKey(api.adminToken, 'tenant-admin', acme);
@@ -314,7 +316,7 @@ describe('identity lifecycle: /api/users/:id and /api/auth/password', () => {
         },
       );
       expect(outcome(tooShort)).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
-    });
+    }, 180_000);
 
     it('changing one’s own password needs the current one, ends the other sessions and answers a new one', async () => {
       const user = await createUser('member', acme);

@@ -643,6 +643,7 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
     }
     let rows: Row[];
 
+    // 36 users created (scrypt each) before the matrix runs: a generous bound on a loaded machine.
     beforeAll(async () => {
       const member = await login(base, 'worker@acme.test', PASSWORD);
       const tenantAdmin = await login(base, 'boss@acme.test', PASSWORD);
@@ -876,7 +877,7 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
           },
         },
       ];
-    });
+    }, 180_000);
 
     it('covers every route of the auth module', () => {
       const authRoutes = listRouteDeclarations(api.app)
