@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import type { RequestHandler } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { bodyParsers, createHttpApp } from '@extplat/server-core';
 import type { Logger } from 'pino';
 import { ApiModule } from './app.module.js';
@@ -34,6 +34,8 @@ export function createApiApp(config: ApiConfig, logger: Logger): Promise<INestAp
     // The gateway passes request bodies to extensions byte for byte, so it must see them unparsed.
     bodyParser: false,
     configure: (app) => {
+      // Which peers may name the client (X-Forwarded-For): the login throttle is charged to that address.
+      (app.getHttpAdapter().getInstance() as Express).set('trust proxy', config.trustProxy);
       app.use(...bodyParsers().map(exceptGateway));
       serveApiDocs(app, API_VERSION);
       if (config.console.distDir) serveConsole(app, config.console.distDir, consoleOrigins(config));

@@ -46,6 +46,8 @@ export interface ApiResponse<T = unknown> {
 }
 
 export interface ApiHarness {
+  /** The Nest application, for tests that drive a service or a scheduler directly. */
+  app: INestApplication;
   base: string;
   database: TestDatabase;
   bucket?: TestBucket;
@@ -128,6 +130,7 @@ export async function startApi(
     return { status: response.status, body: parsed as never, headers: response.headers };
   };
   const harness: ApiHarness = {
+    app,
     base,
     database,
     bucket,

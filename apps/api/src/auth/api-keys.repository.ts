@@ -56,6 +56,32 @@ export class ApiKeysRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /**
+   * Revokes the live keys that the user created, and the keys those keys created, and so on: a key never
+   * outlives the authority of whoever made it. Answers the keys this call revoked.
+   */
+  async revokeCreatedByUser(
+    userId: string,
+    manager: EntityManager,
+  ): Promise<Pick<ApiKeyEntity, 'id' | 'tenantId' | 'name' | 'prefix'>[]> {
+    const rows = await manager.query<{ id: string; tenant_id: string | null; name: string; prefix: string }[]>(
+      `WITH RECURSIVE created (id) AS (
+         SELECT id FROM api_keys WHERE created_by = 'user:' || $1::text
+         UNION
+         SELECT k.id FROM api_keys k JOIN created c ON k.created_by = 'api-key:' || c.id::text
+       ),
+       revoked AS (
+         UPDATE api_keys SET revoked_at = now()
+           WHERE revoked_at IS NULL AND id IN (SELECT id FROM created)
+           RETURNING id, tenant_id, name, prefix
+       )
+       -- A SELECT on top, so the driver answers rows (for a bare UPDATE it answers [rows, count]).
+       SELECT id, tenant_id, name, prefix FROM revoked ORDER BY id`,
+      [userId],
+    );
+    return rows.map((row) => ({ id: row.id, tenantId: row.tenant_id, name: row.name, prefix: row.prefix }));
+  }
+
   /** Records a use, at most once a minute per key (the condition makes concurrent requests write once). */
   async touchLastUsed(id: string): Promise<void> {
     await this.dataSource

@@ -1,11 +1,12 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, Put, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CommonErrors, DomainError, Public } from '@extplat/server-core';
 import type { Response } from 'express';
 import { Authenticated, CurrentPrincipal } from './authenticated.decorator.js';
 import { LoginDto, LoginResponseDto, PrincipalDto, toPrincipalDto } from './auth.dto.js';
-import { AuthService } from './auth.service.js';
+import { AuthService, type Session } from './auth.service.js';
 import { Permission, type Principal } from './principal.js';
+import { ChangeOwnPasswordDto } from './users.dto.js';
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -24,17 +25,36 @@ export class AuthController {
     try {
       const session = await this.auth.login({ email: body.email, password: body.password, clientAddress });
       response.setHeader('cache-control', 'no-store');
-      return {
-        accessToken: session.accessToken,
-        tokenType: 'Bearer',
-        expiresAt: session.expiresAt.toISOString(),
-        principal: toPrincipalDto(session.principal),
-      };
+      return toLoginResponse(session);
     } catch (error) {
-      if (error instanceof DomainError && error.code === CommonErrors.RATE_LIMITED) {
-        const retryAfterSeconds = error.details?.['retryAfterSeconds'];
-        response.setHeader('Retry-After', String(typeof retryAfterSeconds === 'number' ? retryAfterSeconds : 60));
-      }
+      setRetryAfter(error, response);
+      throw error;
+    }
+  }
+
+  /**
+   * Changes the caller's own password (users only, given the current one). Every session of the user ends;
+   * the answer is a new session for the caller.
+   */
+  @ApiBearerAuth()
+  @Authenticated({ permission: Permission.SessionRead })
+  @Put('password')
+  async changePassword(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: ChangeOwnPasswordDto,
+    @Ip() clientAddress: string,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<LoginResponseDto> {
+    try {
+      const session = await this.auth.changeOwnPassword(principal, {
+        currentPassword: body.currentPassword,
+        newPassword: body.newPassword,
+        clientAddress,
+      });
+      response.setHeader('cache-control', 'no-store');
+      return toLoginResponse(session);
+    } catch (error) {
+      setRetryAfter(error, response);
       throw error;
     }
   }
@@ -45,5 +65,21 @@ export class AuthController {
   @Get('me')
   me(@CurrentPrincipal() principal: Principal): PrincipalDto {
     return toPrincipalDto(principal);
+  }
+}
+
+function toLoginResponse(session: Session): LoginResponseDto {
+  return {
+    accessToken: session.accessToken,
+    tokenType: 'Bearer',
+    expiresAt: session.expiresAt.toISOString(),
+    principal: toPrincipalDto(session.principal),
+  };
+}
+
+function setRetryAfter(error: unknown, response: Response): void {
+  if (error instanceof DomainError && error.code === CommonErrors.RATE_LIMITED) {
+    const retryAfterSeconds = error.details?.['retryAfterSeconds'];
+    response.setHeader('Retry-After', String(typeof retryAfterSeconds === 'number' ? retryAfterSeconds : 60));
   }
 }

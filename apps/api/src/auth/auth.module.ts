@@ -7,6 +7,8 @@ import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { BootstrapAdmin } from './bootstrap-admin.js';
+import { LoginFailuresPruner } from './login-failures.pruner.js';
+import { LoginFailuresRepository } from './login-failures.repository.js';
 import { TenantsController } from './tenants.controller.js';
 import { TenantsRepository } from './tenants.repository.js';
 import { TenantsService } from './tenants.service.js';
@@ -28,6 +30,8 @@ import { UsersService } from './users.service.js';
     UsersRepository,
     ApiKeysRepository,
     TenantsRepository,
+    LoginFailuresRepository,
+    LoginFailuresPruner,
     BootstrapAdmin,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],

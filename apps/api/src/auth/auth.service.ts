@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { CommonErrors, DomainError } from '@extplat/server-core';
+import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { ApiConfig } from '../config/api-config.js';
 import { API_CONFIG } from '../config/config.module.js';
@@ -9,7 +11,9 @@ import type { ApiKeyEntity } from './api-key.entity.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { AuthErrors } from './auth.errors.js';
 import { normalizeEmail } from './email.js';
-import { FailedLoginLimiter } from './failed-login-limiter.js';
+import { LoginThrottle } from './failed-login-limiter.js';
+import type { LoginFailureReason } from './login-failure.entity.js';
+import { LoginFailuresRepository } from './login-failures.repository.js';
 import { signSessionToken, verifySessionToken } from './jwt.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { Principal } from './principal.js';
@@ -20,6 +24,18 @@ export interface Session {
   accessToken: string;
   expiresAt: Date;
   principal: Principal;
+  /** The token's `jti`, for the audit trail. */
+  tokenId: string;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text that PostgreSQL and the JSON of a log line can hold: NULs and lone surrogates become U+FFFD. A login
+ * with such an email cannot match a user, but the attempt is still recorded, under this form.
+ */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 }
 
 /** `last_used_at` is refreshed when older than this (the repository's condition settles races). */
@@ -36,14 +52,18 @@ export function apiKeyPrincipal(key: ApiKeyEntity): Principal {
 /** Logs users in and turns presented credentials (session tokens, API keys) into principals. */
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
-  private readonly failedLogins = new FailedLoginLimiter();
+  private readonly logger = new Logger('Auth');
+  private readonly throttle = new LoginThrottle();
   /** Verified when the email is unknown, so an unknown email costs the same time as a wrong password. */
   private dummyPasswordHash = '';
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    // Only to open transactions, so a password change and its audit event are written together or not at all.
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersRepository,
     private readonly apiKeys: ApiKeysRepository,
+    private readonly loginFailures: LoginFailuresRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -51,50 +71,132 @@ export class AuthService implements OnApplicationBootstrap {
     this.dummyPasswordHash = await hashPassword(randomBytes(16).toString('hex'));
   }
 
+  /**
+   * Failed logins go to `login_failures` (pruned after a retention), not to the audit chain: they come from
+   * anyone, so the append-only log would grow without bound. Successful logins are audited.
+   */
   async login(input: { email: string; password: string; clientAddress: string }): Promise<Session> {
     const email = normalizeEmail(input.email);
-    const limiterKey = FailedLoginLimiter.key(email, input.clientAddress);
-    const retryAfterSeconds = this.failedLogins.retryAfterSeconds(limiterKey);
+    this.refuseIfThrottled(email, input.clientAddress);
+    const wellFormed = storableText(email) === email;
+    const user = wellFormed ? await this.users.findByEmail(email) : null;
+    const passwordMatches = await verifyPassword(input.password, user?.passwordHash ?? this.dummyPasswordHash);
+    if (!user || !passwordMatches || user.disabledAt !== null) {
+      const reason: LoginFailureReason = !wellFormed
+        ? 'malformed-email'
+        : !user
+          ? 'unknown-email'
+          : !passwordMatches
+            ? 'wrong-password'
+            : 'disabled';
+      await this.recordLoginFailure(email, input.clientAddress, user, reason);
+      throw new DomainError(AuthErrors.INVALID_CREDENTIALS, 'The email or the password is wrong');
+    }
+    this.throttle.recordSuccess(email, input.clientAddress);
+    const session = this.issueSession(user);
+    await this.audit.record({
+      type: 'auth.login',
+      actor: session.principal,
+      tenantId: user.tenantId,
+      subject: `user:${user.id}`,
+      outcome: 'success',
+      data: { tokenId: session.tokenId },
+    });
+    return session;
+  }
+
+  /**
+   * Changes the caller's own password, given the current one; every session of the user ends, and the
+   * caller gets a new one. Wrong current passwords count against the login throttle of the same address.
+   */
+  async changeOwnPassword(
+    actor: Principal,
+    input: { currentPassword: string; newPassword: string; clientAddress: string },
+  ): Promise<Session> {
+    if (actor.kind !== 'user') {
+      throw new DomainError(CommonErrors.FORBIDDEN, 'API keys have no password; only users change theirs');
+    }
+    const throttleKey = `user:${actor.id}`;
+    this.refuseIfThrottled(throttleKey, input.clientAddress);
+    const user = await this.users.findById(actor.id);
+    if (!user) throw new DomainError(CommonErrors.UNAUTHENTICATED, 'The session token is not valid');
+    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+      this.throttle.recordFailure(throttleKey, input.clientAddress);
+      await this.audit.record({
+        type: 'user.password-change',
+        actor,
+        tenantId: user.tenantId,
+        subject: `user:${user.id}`,
+        outcome: 'failure',
+        data: { reason: 'wrong-current-password' },
+      });
+      throw new DomainError(AuthErrors.CURRENT_PASSWORD_WRONG, 'The current password is wrong');
+    }
+    this.throttle.recordSuccess(throttleKey, input.clientAddress);
+    const passwordHash = await hashPassword(input.newPassword);
+    const changed = await this.dataSource.transaction(async (manager) => {
+      await this.users.setPassword(user.id, passwordHash, manager);
+      await this.audit.record(
+        {
+          type: 'user.password-change',
+          actor,
+          tenantId: user.tenantId,
+          subject: `user:${user.id}`,
+          outcome: 'success',
+          data: {},
+        },
+        manager,
+      );
+      return this.users.findById(user.id, manager);
+    });
+    if (!changed) throw new DomainError(CommonErrors.UNAUTHENTICATED, 'The session token is not valid');
+    return this.issueSession(changed);
+  }
+
+  private refuseIfThrottled(key: string, clientAddress: string): void {
+    const retryAfterSeconds = this.throttle.retryAfterSeconds(key, clientAddress);
     if (retryAfterSeconds > 0) {
       throw new DomainError(CommonErrors.RATE_LIMITED, `Too many failed logins; try again in ${retryAfterSeconds} s`, {
         retryAfterSeconds,
       });
     }
-    const user = await this.users.findByEmail(email);
-    const passwordMatches = await verifyPassword(input.password, user?.passwordHash ?? this.dummyPasswordHash);
-    if (!user || !passwordMatches || user.disabledAt !== null) {
-      this.failedLogins.recordFailure(limiterKey);
-      await this.audit.record({
-        type: 'auth.login-failed',
-        actor: null,
-        tenantId: user?.tenantId ?? null,
-        ...(user ? { subject: `user:${user.id}` } : {}),
-        outcome: 'failure',
-        data: { email, reason: !user ? 'unknown-email' : !passwordMatches ? 'wrong-password' : 'disabled' },
+  }
+
+  private async recordLoginFailure(
+    email: string,
+    clientAddress: string,
+    user: UserEntity | null,
+    reason: LoginFailureReason,
+  ): Promise<void> {
+    if (this.throttle.recordFailure(email, clientAddress)) {
+      this.logger.warn({
+        msg: 'many failed logins for one account from several addresses; each address is throttled on its own',
+        userId: user?.id ?? null,
       });
-      throw new DomainError(AuthErrors.INVALID_CREDENTIALS, 'The email or the password is wrong');
     }
-    this.failedLogins.reset(limiterKey);
+    await this.loginFailures.insert({
+      email: storableText(email).slice(0, 320),
+      clientAddress: storableText(clientAddress).slice(0, 64),
+      userId: user?.id ?? null,
+      tenantId: user?.tenantId ?? null,
+      reason,
+    });
+  }
+
+  private issueSession(user: UserEntity): Session {
     const principal = userPrincipal(user);
     const { token, claims } = signSessionToken(
-      { userId: user.id, tenantId: user.tenantId, role: user.role },
+      { userId: user.id, tenantId: user.tenantId, role: user.role, generation: user.sessionGeneration },
       this.config.auth.jwtSecret,
       this.config.auth.tokenTtlSeconds,
     );
-    await this.audit.record({
-      type: 'auth.login',
-      actor: principal,
-      tenantId: user.tenantId,
-      subject: `user:${user.id}`,
-      outcome: 'success',
-      data: { tokenId: claims.jti },
-    });
-    return { accessToken: token, expiresAt: new Date(claims.exp * 1000), principal };
+    return { accessToken: token, expiresAt: new Date(claims.exp * 1000), principal, tokenId: claims.jti };
   }
 
   /**
-   * The principal of a session token. The user is read again so that a disabled account or a changed role
-   * takes effect at once rather than when the token expires.
+   * The principal of a session token. The user is read again so that a disabled account, a changed role or
+   * an ended session (the token's generation is no longer the user's) takes effect at once rather than when
+   * the token expires.
    */
   async authenticateSessionToken(token: string): Promise<Principal> {
     const verification = verifySessionToken(token, this.config.auth.jwtSecret);
@@ -107,6 +209,9 @@ export class AuthService implements OnApplicationBootstrap {
     const user = await this.users.findById(verification.claims.sub);
     if (!user || user.disabledAt !== null) {
       throw new DomainError(CommonErrors.UNAUTHENTICATED, 'The session token is not valid');
+    }
+    if ((verification.claims.gen ?? 0) !== user.sessionGeneration) {
+      throw new DomainError(AuthErrors.SESSION_REVOKED, 'This session has been ended; log in again');
     }
     return userPrincipal(user);
   }

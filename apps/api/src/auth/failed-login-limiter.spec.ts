@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FailedLoginLimiter } from './failed-login-limiter.js';
+import { FailedLoginLimiter, LoginThrottle } from './failed-login-limiter.js';
 
 const T0 = 1_000_000;
 const limits = { maxFailures: 3, windowMs: 60_000, maxEntries: 100 };
@@ -41,5 +41,37 @@ describe('failed-login limiter', () => {
     expect(limiter.retryAfterSeconds('c', T0)).toBeGreaterThan(0);
     for (let i = 0; i < 2; i++) limiter.recordFailure('a', T0);
     expect(limiter.retryAfterSeconds('a', T0)).toBe(0); // "a" was evicted and started over
+  });
+});
+
+describe('login throttle', () => {
+  const throttleLimits = {
+    perEmailAndAddress: { maxFailures: 3, windowMs: 60_000, maxEntries: 100 },
+    perAddress: { maxFailures: 5, windowMs: 600_000, maxEntries: 100 },
+    accountWarningThreshold: 4,
+  };
+
+  it('never refuses an account to an address that did not fail, however many others did', () => {
+    const throttle = new LoginThrottle(throttleLimits);
+    for (let address = 0; address < 50; address++) {
+      for (let i = 0; i < 3; i++) throttle.recordFailure('admin@x.test', `10.0.0.${address}`, T0);
+    }
+    expect(throttle.retryAfterSeconds('admin@x.test', '10.0.0.1', T0)).toBe(60);
+    expect(throttle.retryAfterSeconds('admin@x.test', '192.0.2.1', T0)).toBe(0);
+  });
+
+  it('gives each address one budget across emails, which its own successful login does not refill', () => {
+    const throttle = new LoginThrottle(throttleLimits);
+    for (let i = 0; i < 5; i++) throttle.recordFailure(`victim${i}@x.test`, '10.0.0.9', T0);
+    throttle.recordSuccess('me@x.test', '10.0.0.9');
+    expect(throttle.retryAfterSeconds('me@x.test', '10.0.0.9', T0)).toBe(600);
+    expect(throttle.retryAfterSeconds('me@x.test', '10.0.0.8', T0)).toBe(0);
+    expect(throttle.retryAfterSeconds('me@x.test', '10.0.0.9', T0 + 600_000)).toBe(0);
+  });
+
+  it('says once when one account reaches the warning threshold across addresses', () => {
+    const throttle = new LoginThrottle(throttleLimits);
+    const warnings = Array.from({ length: 6 }, (_, i) => throttle.recordFailure('admin@x.test', `10.0.1.${i}`, T0));
+    expect(warnings).toEqual([false, false, false, true, false, false]);
   });
 });

@@ -33,14 +33,16 @@ export class FailedLoginLimiter {
     return Math.max(1, Math.ceil((window.startedAt + this.limits.windowMs - now) / 1000));
   }
 
-  recordFailure(key: string, now: number = Date.now()): void {
+  /** Counts a failure; answers the failures of the current window, this one included. */
+  recordFailure(key: string, now: number = Date.now()): number {
     const window = this.current(key, now);
     if (window) {
       window.failures += 1;
-      return;
+      return window.failures;
     }
     if (this.windows.size >= this.limits.maxEntries) this.evict(now);
     this.windows.set(key, { startedAt: now, failures: 1 });
+    return 1;
   }
 
   reset(key: string): void {
@@ -65,5 +67,67 @@ export class FailedLoginLimiter {
       if (this.windows.size < this.limits.maxEntries) break;
       this.windows.delete(key);
     }
+  }
+}
+
+export interface LoginThrottleLimits {
+  /** Guessing one account's password from one address. */
+  perEmailAndAddress: FailedLoginLimits;
+  /** One address's failures across every email: stops spraying many accounts from one place. */
+  perAddress: FailedLoginLimits;
+  /** Failures of one account from every address that make a warning in the log (never a refusal). */
+  accountWarningThreshold: number;
+}
+
+export const DEFAULT_LOGIN_THROTTLE_LIMITS: LoginThrottleLimits = {
+  perEmailAndAddress: DEFAULT_FAILED_LOGIN_LIMITS,
+  perAddress: { maxFailures: 100, windowMs: 15 * 60_000, maxEntries: 10_000 },
+  accountWarningThreshold: 100,
+};
+
+/**
+ * The login throttle. Every budget is charged to the client address, so failures only ever slow down the
+ * address that made them: nobody can lock an account for everyone else, the platform admin included.
+ *
+ * - per email and address: 10 failures a minute, then 429 for that email from that address;
+ * - per address, whatever the email: 100 failures in 15 minutes, then 429 for every email from that address;
+ * - per account, from every address: counted only to warn in the log. Refusing there would hand the lockout
+ *   back to anyone with a few addresses, and every guess already costs a scrypt verification.
+ *
+ * A success clears the email-and-address window only: logging in to one's own account must not refill the
+ * budget that an address spends spraying other accounts. In memory, so per API process.
+ */
+export class LoginThrottle {
+  private readonly perEmailAndAddress: FailedLoginLimiter;
+  private readonly perAddress: FailedLoginLimiter;
+  private readonly perAccount: FailedLoginLimiter;
+
+  constructor(private readonly limits: LoginThrottleLimits = DEFAULT_LOGIN_THROTTLE_LIMITS) {
+    this.perEmailAndAddress = new FailedLoginLimiter(limits.perEmailAndAddress);
+    this.perAddress = new FailedLoginLimiter(limits.perAddress);
+    this.perAccount = new FailedLoginLimiter({
+      maxFailures: limits.accountWarningThreshold,
+      windowMs: limits.perAddress.windowMs,
+      maxEntries: limits.perAddress.maxEntries,
+    });
+  }
+
+  /** Seconds until this address may try this email again, or 0 when it may now. */
+  retryAfterSeconds(email: string, address: string, now: number = Date.now()): number {
+    return Math.max(
+      this.perEmailAndAddress.retryAfterSeconds(FailedLoginLimiter.key(email, address), now),
+      this.perAddress.retryAfterSeconds(address, now),
+    );
+  }
+
+  /** Counts a failure; true exactly when it makes the account reach the warning threshold. */
+  recordFailure(email: string, address: string, now: number = Date.now()): boolean {
+    this.perEmailAndAddress.recordFailure(FailedLoginLimiter.key(email, address), now);
+    this.perAddress.recordFailure(address, now);
+    return this.perAccount.recordFailure(email, now) === this.limits.accountWarningThreshold;
+  }
+
+  recordSuccess(email: string, address: string): void {
+    this.perEmailAndAddress.reset(FailedLoginLimiter.key(email, address));
   }
 }

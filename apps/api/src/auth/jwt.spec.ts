@@ -4,7 +4,12 @@ import { CLOCK_SKEW_SECONDS, signSessionToken, verifySessionToken } from './jwt.
 
 const SECRET = 's'.repeat(32);
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
-const SUBJECT = { userId: '6f1c0b7e-9d0a-4c55-a0a4-2b1f4f2f2a01', tenantId: null, role: 'platform-admin' as const };
+const SUBJECT = {
+  userId: '6f1c0b7e-9d0a-4c55-a0a4-2b1f4f2f2a01',
+  tenantId: null,
+  role: 'platform-admin' as const,
+  generation: 3,
+};
 
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -26,6 +31,7 @@ describe('session tokens (JWT HS256)', () => {
       iat: NOW / 1000,
       exp: NOW / 1000 + 900,
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      gen: 3,
     });
     expect(verifySessionToken(token, SECRET, NOW)).toEqual({ valid: true, claims });
     expect(signSessionToken(SUBJECT, SECRET, 900, NOW).claims.jti).not.toBe(claims.jti);
@@ -96,10 +102,20 @@ describe('session tokens (JWT HS256)', () => {
       { ...claims, exp: '9999999999' },
       { ...claims, sub: 42 },
       { ...claims, jti: undefined },
+      { ...claims, gen: -1 },
+      { ...claims, gen: '3' },
+      { ...claims, gen: 1.5 },
       'a string',
       null,
     ]) {
       expect(verifySessionToken(forge(header, payload), SECRET, NOW)).toEqual({ valid: false, reason: 'malformed' });
     }
+  });
+
+  it('accepts a token without a session generation (issued before it existed; the guard reads it as 0)', () => {
+    const { claims } = signSessionToken(SUBJECT, SECRET, 900, NOW);
+    const { gen: _gen, ...older } = claims;
+    const verified = verifySessionToken(forge({ alg: 'HS256', typ: 'JWT' }, older), SECRET, NOW);
+    expect(verified).toEqual({ valid: true, claims: older });
   });
 });

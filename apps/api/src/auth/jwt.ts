@@ -17,6 +17,11 @@ export interface SessionClaims {
   exp: number;
   /** Token id, for tracing a token in logs without logging it. */
   jti: string;
+  /**
+   * The user's session generation when the token was issued; the guard refuses a token whose generation is
+   * no longer the user's (disabled, deleted, password changed). Absent in tokens from before it existed: 0.
+   */
+  gen?: number;
 }
 
 export type JwtVerification =
@@ -45,7 +50,7 @@ function sign(input: string, secret: string): Buffer {
 }
 
 export function signSessionToken(
-  subject: { userId: string; tenantId: string | null; role: Role },
+  subject: { userId: string; tenantId: string | null; role: Role; generation: number },
   secret: string,
   ttlSeconds: number,
   nowMs: number = Date.now(),
@@ -58,6 +63,7 @@ export function signSessionToken(
     iat,
     exp: iat + ttlSeconds,
     jti: randomUUID(),
+    gen: subject.generation,
   };
   const input = `${encodeJson(HEADER)}.${encodeJson(claims)}`;
   return { token: `${input}.${sign(input, secret).toString('base64url')}`, claims };
@@ -73,7 +79,8 @@ function isClaims(value: unknown): value is SessionClaims {
     (ROLES as readonly string[]).includes(claims['role']) &&
     Number.isSafeInteger(claims['iat']) &&
     Number.isSafeInteger(claims['exp']) &&
-    typeof claims['jti'] === 'string'
+    typeof claims['jti'] === 'string' &&
+    (claims['gen'] === undefined || (Number.isSafeInteger(claims['gen']) && (claims['gen'] as number) >= 0))
   );
 }
 

@@ -3,7 +3,7 @@ import { AuthErrors } from './auth.errors.js';
 import type { Principal, Role } from './principal.js';
 
 /** Roles a tenant admin may hand out: never more than its own. */
-const TENANT_GRANTABLE_ROLES: readonly Role[] = ['tenant-admin', 'member'];
+export const TENANT_GRANTABLE_ROLES: readonly Role[] = ['tenant-admin', 'member'];
 
 /**
  * Who a principal may create (a user or an API key) with `role` in `tenantId`. Platform admins: anyone,

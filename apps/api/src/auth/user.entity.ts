@@ -26,4 +26,8 @@ export class UserEntity {
 
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt!: Date | null;
+
+  /** Copied into session tokens; bumped to end every session issued before (see the identity-lifecycle migration). */
+  @Column({ name: 'session_generation', type: 'integer' })
+  sessionGeneration!: number;
 }

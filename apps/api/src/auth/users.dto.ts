@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password.js';
 import { ROLES, type Role } from './principal.js';
 import type { UserEntity } from './user.entity.js';
@@ -27,6 +27,44 @@ export class CreateUserDto {
   @IsOptional()
   @IsUUID()
   tenantId?: string;
+}
+
+export class UserIdParamsDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  id!: string;
+}
+
+export class ChangeUserRoleDto {
+  @ApiProperty({
+    enum: ROLES,
+    description: 'tenant-admin and member swap; a platform admin stays one (tenant admins grant only their roles)',
+  })
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+export class ResetPasswordDto {
+  @ApiProperty({ format: 'password', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  password!: string;
+}
+
+export class ChangeOwnPasswordDto {
+  // No minimum: this only checks the current password, like a login.
+  @ApiProperty({ format: 'password', maxLength: PASSWORD_MAX_LENGTH })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  currentPassword!: string;
+
+  @ApiProperty({ format: 'password', minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH)
+  @MaxLength(PASSWORD_MAX_LENGTH)
+  newPassword!: string;
 }
 
 export class ListUsersQueryDto {

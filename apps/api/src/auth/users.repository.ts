@@ -12,13 +12,16 @@ export interface NewUser {
   role: Role;
 }
 
+/** Advisory lock key for changes that may remove an enabled platform admin ("pfadmins" read as a bigint). */
+const PLATFORM_ADMINS_LOCK_KEY = '8099268063832665715';
+
 /** The only place that queries `users`. */
 @Injectable()
 export class UsersRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  findById(id: string): Promise<UserEntity | null> {
-    return this.dataSource.getRepository(UserEntity).findOneBy({ id });
+  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<UserEntity | null> {
+    return manager.getRepository(UserEntity).findOneBy({ id });
   }
 
   findByEmail(email: string): Promise<UserEntity | null> {
@@ -49,6 +52,59 @@ export class UsersRepository {
       where: filter.tenantId === undefined ? {} : { tenantId: filter.tenantId },
       order: { createdAt: 'ASC', email: 'ASC' },
     });
+  }
+
+  /** The user, locked until the transaction of `manager` ends (so concurrent changes to it queue). */
+  findByIdForUpdate(id: string, manager: EntityManager): Promise<UserEntity | null> {
+    return manager.getRepository(UserEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /**
+   * The enabled platform admins, read under a transaction-scoped advisory lock that every change able to
+   * remove one takes first: two admins disabling each other at once queue here, and the second one sees the
+   * first one's change. (Row locks on the admins would deadlock against the target's own row lock.)
+   */
+  async lockEnabledPlatformAdmins(manager: EntityManager): Promise<string[]> {
+    await manager.query(`SELECT pg_advisory_xact_lock($1)`, [PLATFORM_ADMINS_LOCK_KEY]);
+    const rows = await manager
+      .getRepository(UserEntity)
+      .createQueryBuilder('user')
+      .select('user.id', 'id')
+      .where(`user.role = 'platform-admin' AND user.disabled_at IS NULL`)
+      .getRawMany<{ id: string }>();
+    return rows.map((row) => row.id);
+  }
+
+  /** Disables the user and ends its sessions; enabling leaves the sessions ended. */
+  async setDisabled(id: string, disabled: boolean, manager: EntityManager): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set(
+        disabled
+          ? { disabledAt: () => 'now()', sessionGeneration: () => 'session_generation + 1' }
+          : { disabledAt: null },
+      )
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  async setRole(id: string, role: Role, manager: EntityManager): Promise<void> {
+    await manager.getRepository(UserEntity).update({ id }, { role });
+  }
+
+  /** Replaces the password hash and ends every session of the user. */
+  async setPassword(id: string, passwordHash: string, manager: EntityManager): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ passwordHash, sessionGeneration: () => 'session_generation + 1' })
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  async delete(id: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(UserEntity).delete({ id });
   }
 
   async platformAdminExists(): Promise<boolean> {

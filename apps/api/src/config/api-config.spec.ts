@@ -165,4 +165,32 @@ describe('loadApiConfig', () => {
       problemsOf({ ...valid, BUNDLE_MAX_BYTES: String(60 * 1024 ** 3), UPLOAD_PART_SIZE_BYTES: String(5 * 1024 ** 2) }),
     ).toEqual([expect.stringMatching(/^UPLOAD_PART_SIZE_BYTES: times 10,000 parts/)]);
   });
+
+  it('reads TRUST_PROXY as Express takes it: off by default, a hop count or proxy addresses, never true', () => {
+    expect(loadApiConfig(valid).trustProxy).toBe(false);
+    expect(loadApiConfig({ ...valid, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadApiConfig({ ...valid, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadApiConfig({ ...valid, TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::1',
+    ]);
+    expect(problemsOf({ ...valid, TRUST_PROXY: 'true' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY: must not be true/),
+    ]);
+    expect(problemsOf({ ...valid, TRUST_PROXY: '10.0.0.0/99' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY: must be/),
+    ]);
+    expect(problemsOf({ ...valid, TRUST_PROXY: 'proxy.internal' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY: must be/),
+    ]);
+  });
+
+  it('keeps failed logins for AUTH_LOGIN_FAILURE_RETENTION_DAYS (30 by default)', () => {
+    expect(loadApiConfig(valid).auth.loginFailureRetentionSeconds).toBe(30 * 86_400);
+    expect(loadApiConfig({ ...valid, AUTH_LOGIN_FAILURE_RETENTION_DAYS: '7' }).auth.loginFailureRetentionSeconds).toBe(
+      7 * 86_400,
+    );
+    expect(problemsOf({ ...valid, AUTH_LOGIN_FAILURE_RETENTION_DAYS: '0' })).toHaveLength(1);
+  });
 });

@@ -1,3 +1,4 @@
+import express from 'express';
 import {
   type BundleLimitsConfig,
   type DatabaseConfig,
@@ -22,9 +23,16 @@ export interface SecretsKey {
   key: Buffer;
 }
 
+/**
+ * Express's `trust proxy`: which peers may say who the client is (`X-Forwarded-For`). False trusts none, a
+ * number that many hops, a list those addresses, CIDRs or names (`loopback`, `uniquelocal`, ...).
+ */
+export type TrustProxy = false | number | string[];
+
 export interface ApiConfig {
   logLevel: LogLevel;
   http: HttpConfig;
+  trustProxy: TrustProxy;
   database: DatabaseConfig;
   storage: StorageConfig;
   bundle: BundleLimitsConfig;
@@ -48,6 +56,8 @@ export interface ApiConfig {
     jwtSecret: string;
     tokenTtlSeconds: number;
     bootstrapAdmin?: { email: string; password: string };
+    /** How long failed logins are kept (in `login_failures`, outside the audit chain). */
+    loginFailureRetentionSeconds: number;
   };
   upload: {
     partSizeBytes: number;
@@ -64,6 +74,42 @@ export interface ApiConfig {
 }
 
 const MIB = 1024 * 1024;
+const HOP_COUNT = /^\d{1,2}$/;
+
+/**
+ * `TRUST_PROXY`: unset or `false`, a hop count, or a comma-separated list of addresses, CIDRs and
+ * proxy-addr names. Express parses it (so this accepts exactly what Express does); `true` is refused because
+ * it believes any client's `X-Forwarded-For`, which would let anyone pick the address it is throttled under.
+ */
+function readTrustProxy(env: EnvReader): TrustProxy {
+  const raw = env.string('TRUST_PROXY', { rule: 'false, a hop count or a list of proxy addresses/CIDRs' });
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') {
+    env.problem(
+      'TRUST_PROXY',
+      'must not be true (every client could forge its address): give a hop count or addresses',
+      raw,
+    );
+    return false;
+  }
+  const value: TrustProxy = HOP_COUNT.test(raw)
+    ? Number(raw)
+    : raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+  try {
+    express().set('trust proxy', value);
+  } catch (error) {
+    env.problem(
+      'TRUST_PROXY',
+      `must be false, a hop count (1-99) or comma-separated proxy addresses, CIDRs or names: ${error instanceof Error ? error.message : String(error)}`,
+      raw,
+    );
+    return false;
+  }
+  return value;
+}
 const SECRETS_KEY_ITEM = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/]{43}=)$/;
 
 /** Reads and checks the API's whole configuration; throws a ConfigError naming every bad variable. */
@@ -110,6 +156,7 @@ export function loadApiConfig(source: Env): ApiConfig {
   const config: ApiConfig = {
     logLevel: readLogLevel(env),
     http: readHttp(env, 'API', 8080),
+    trustProxy: readTrustProxy(env),
     database: readDatabase(env, { migrationsRunDefault: true }),
     storage: readStorage(env),
     bundle: readBundleLimits(env),
@@ -137,6 +184,8 @@ export function loadApiConfig(source: Env): ApiConfig {
           secret: true,
         }) ?? '',
       tokenTtlSeconds: env.int('AUTH_TOKEN_TTL_SECONDS', { default: 900, min: 60, max: 86_400 }),
+      loginFailureRetentionSeconds:
+        env.int('AUTH_LOGIN_FAILURE_RETENTION_DAYS', { default: 30, min: 1, max: 3650 }) * 86_400,
       ...(bootstrapEmail && bootstrapPassword
         ? { bootstrapAdmin: { email: bootstrapEmail, password: bootstrapPassword } }
         : {}),

@@ -1,6 +1,7 @@
 import type { SchemaDefinition } from '@extplat/server-core';
 import { AuditEventEntity } from '../audit/audit-event.entity.js';
 import { ApiKeyEntity } from '../auth/api-key.entity.js';
+import { LoginFailureEntity } from '../auth/login-failure.entity.js';
 import { TenantEntity } from '../auth/tenant.entity.js';
 import { UserEntity } from '../auth/user.entity.js';
 import { InstallEntity, InstallSecretEntity } from '../installs/install.entities.js';
@@ -11,6 +12,7 @@ import { Identity1764201600000 } from './migrations/1764201600000-identity.js';
 import { AuditEvents1764230400000 } from './migrations/1764230400000-audit-events.js';
 import { RegistryAndUploads1764259200000 } from './migrations/1764259200000-registry-and-uploads.js';
 import { Installs1764288000000 } from './migrations/1764288000000-installs.js';
+import { IdentityLifecycle1764324000000 } from './migrations/1764324000000-identity-lifecycle.js';
 
 /**
  * The API owns the schema. Entities and migrations are listed explicitly (no globs), so the same list
@@ -28,6 +30,7 @@ export const apiSchema: SchemaDefinition = {
     AuditEventEntity,
     InstallEntity,
     InstallSecretEntity,
+    LoginFailureEntity,
   ],
   migrations: [
     Tenants1764115200000,
@@ -35,6 +38,7 @@ export const apiSchema: SchemaDefinition = {
     AuditEvents1764230400000,
     RegistryAndUploads1764259200000,
     Installs1764288000000,
+    IdentityLifecycle1764324000000,
   ],
 };
 

@@ -61,6 +61,7 @@ describe('explain', () => {
   it.each([
     ['VERSION_EXISTS', 409, 'Version already exists', /Bump "version"/],
     ['UNAUTHENTICATED', 401, 'Session expired', /Sign in again/],
+    ['SESSION_REVOKED', 401, 'Session ended', /Sign in again/],
     ['FORBIDDEN', 403, 'Not allowed', /platform admin/],
     ['UPLOAD_NOT_OWNED', 403, 'Upload started by someone else', /Start your own upload/],
   ])('explains %s', (code, status, title, action) => {

@@ -115,6 +115,13 @@ export function explain(failure: unknown): Explanation {
         title: 'Session expired',
         action: 'Sign in again; you will come back to this page.',
       };
+    case 'SESSION_REVOKED':
+      return {
+        ...base,
+        title: 'Session ended',
+        message: 'This session was ended: the password was changed or reset, or the account was disabled.',
+        action: 'Sign in again with the current password.',
+      };
     case 'FORBIDDEN':
       return {
         ...base,
