@@ -7,6 +7,8 @@ import {
   createTestDatabase,
   validEntries,
   type RawEntry,
+  type RunningService,
+  startService,
   type TestBucket,
   type TestDatabase,
   s3StorageEnv,
@@ -15,8 +17,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createApiApp } from '../src/app.js';
 import { loadApiConfig } from '../src/config/api-config.js';
+
+const API_ENTRY = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 export const ADMIN_EMAIL = 'admin@example.test';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -74,16 +79,13 @@ export function apiTestEnv(database: TestDatabase, bucket: TestBucket | undefine
   };
 }
 
-/** The API on a fresh database and (for the s3 driver) a fresh bucket, with the bootstrap admin signed in. */
-export async function startApi(
-  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
-): Promise<ApiHarness> {
-  const storage = options.storage ?? 's3';
-  const [database, bucket] = await Promise.all([
-    createTestDatabase(),
-    storage === 's3' ? createTestBucket() : Promise.resolve(undefined),
-  ]);
-  const config = loadApiConfig({
+/** What every test API gets: the bootstrap admin, signatures enforced against the test CA, small parts. */
+function apiEnv(
+  database: TestDatabase,
+  bucket: TestBucket | undefined,
+  env: Record<string, string> | undefined,
+): Record<string, string> {
+  return {
     ...apiTestEnv(database, bucket),
     SIGNING_POLICY: 'enforce',
     SIGNING_TRUST_BUNDLE: testTrust().ca.certificatePem,
@@ -92,10 +94,57 @@ export async function startApi(
     UPLOAD_PART_SIZE_BYTES: String(5 * MIB),
     UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
     API_PORT: '0',
-    ...options.env,
-  });
+    ...env,
+  };
+}
+
+/** The API on a fresh database and (for the s3 driver) a fresh bucket, with the bootstrap admin signed in. */
+export async function startApi(
+  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
+): Promise<ApiHarness> {
+  const { database, bucket } = await provision(options.storage ?? 's3');
+  const config = loadApiConfig(apiEnv(database, bucket, options.env));
   const app: INestApplication = await createApiApp(config, createRootLogger({ level: 'silent', service: 'api' }));
   const base = await listen(app, config.http);
+  return signedIn(base, database, bucket, async () => {
+    await app.close();
+  });
+}
+
+/**
+ * The API as production runs it, `apps/api/dist/main.js` in its own process (its errors come from the real
+ * Node realm, not jest's), on a fresh database and bucket, with the bootstrap admin signed in.
+ */
+export async function startApiProcess(
+  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
+): Promise<ApiHarness & { process: RunningService }> {
+  const { database, bucket } = await provision(options.storage ?? 's3');
+  let service: RunningService;
+  try {
+    service = await startService(API_ENTRY, { ...apiEnv(database, bucket, options.env), LOG_LEVEL: 'info' });
+  } catch (error) {
+    await Promise.all([database.drop(), bucket?.destroy()]);
+    throw error;
+  }
+  const harness = await signedIn(service.url, database, bucket, () => service.stop());
+  return { ...harness, process: service };
+}
+
+async function provision(storage: 's3' | 'fs'): Promise<{ database: TestDatabase; bucket?: TestBucket }> {
+  const [database, bucket] = await Promise.all([
+    createTestDatabase(),
+    storage === 's3' ? createTestBucket() : Promise.resolve(undefined),
+  ]);
+  return { database, bucket };
+}
+
+/** A harness on an API listening at `base`: typed requests, and the bootstrap admin's token. */
+async function signedIn(
+  base: string,
+  database: TestDatabase,
+  bucket: TestBucket | undefined,
+  stop: () => Promise<void>,
+): Promise<ApiHarness> {
   const request: ApiHarness['request'] = async (method, path, requestOptions = {}) => {
     const headers: Record<string, string> = { ...requestOptions.headers };
     const token = requestOptions.token === undefined ? harness.adminToken : requestOptions.token;
@@ -127,7 +176,7 @@ export async function startApi(
     adminToken: '',
     request,
     close: async () => {
-      await app.close();
+      await stop();
       await Promise.all([database.drop(), bucket?.destroy()]);
     },
   };
