@@ -14,6 +14,6 @@ export const GatewayErrors = defineErrorCodes({
   EXTENSION_TIMEOUT: 504,
   /** The Runner answered with an error: the extension failed, or its bundle could not be used. */
   EXTENSION_FAILED: 502,
-  /** The Runner could not be reached or gave an unreadable answer. */
-  RUNNER_UNAVAILABLE: 502,
+  /** The Runner could not be reached, died mid-call or gave an unreadable answer: retry shortly. */
+  RUNNER_UNAVAILABLE: 503,
 });
