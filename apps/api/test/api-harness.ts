@@ -7,6 +7,8 @@ import {
   createTestDatabase,
   validEntries,
   type RawEntry,
+  type RunningService,
+  startService,
   type TestBucket,
   type TestDatabase,
   s3StorageEnv,
@@ -17,9 +19,12 @@ import { mkdtempSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createApiApp } from '../src/app.js';
 import { loadApiConfig } from '../src/config/api-config.js';
+
+const API_ENTRY = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 export const ADMIN_EMAIL = 'admin@example.test';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -81,19 +86,14 @@ export function apiTestEnv(database: TestDatabase, bucket: TestBucket | undefine
   };
 }
 
-/** The API on a fresh database and (for the s3 driver) a fresh bucket, with the bootstrap admin signed in. */
-export async function startApi(
-  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
-): Promise<ApiHarness> {
-  const storage = options.storage ?? 's3';
-  const [database, bucket] = await Promise.all([
-    createTestDatabase(),
-    storage === 's3' ? createTestBucket() : Promise.resolve(undefined),
-  ]);
-  const testEnv = apiTestEnv(database, bucket);
-  const ownRoot = testEnv['STORAGE_FS_ROOT'];
-  const config = loadApiConfig({
-    ...testEnv,
+/** What every test API gets: the bootstrap admin, signatures enforced against the test CA, small parts. */
+function apiEnv(
+  database: TestDatabase,
+  bucket: TestBucket | undefined,
+  env: Record<string, string> | undefined,
+): Record<string, string> {
+  return {
+    ...apiTestEnv(database, bucket),
     SIGNING_POLICY: 'enforce',
     SIGNING_TRUST_BUNDLE: testTrust().ca.certificatePem,
     BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
@@ -101,10 +101,61 @@ export async function startApi(
     UPLOAD_PART_SIZE_BYTES: String(5 * MIB),
     UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
     API_PORT: '0',
-    ...options.env,
-  });
+    ...env,
+  };
+}
+
+/** The API on a fresh database and (for the s3 driver) a fresh bucket, with the bootstrap admin signed in. */
+export async function startApi(
+  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
+): Promise<ApiHarness> {
+  const { database, bucket } = await provision(options.storage ?? 's3');
+  const config = loadApiConfig(apiEnv(database, bucket, options.env));
   const app: INestApplication = await createApiApp(config, createRootLogger({ level: 'silent', service: 'api' }));
   const base = await listen(app, config.http);
+  const storeRoot = config.storage.driver === 'fs' ? config.storage.fs.root : undefined;
+  const harness = await signedIn(base, database, bucket, storeRoot, async () => {
+    await app.close();
+  });
+  return Object.assign(harness, { app });
+}
+
+/**
+ * The API as production runs it, `apps/api/dist/main.js` in its own process (its errors come from the real
+ * Node realm, not jest's), on a fresh database and bucket, with the bootstrap admin signed in.
+ */
+export async function startApiProcess(
+  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
+): Promise<Omit<ApiHarness, 'app'> & { process: RunningService }> {
+  const { database, bucket } = await provision(options.storage ?? 's3');
+  const env = apiEnv(database, bucket, options.env);
+  let service: RunningService;
+  try {
+    service = await startService(API_ENTRY, { ...env, LOG_LEVEL: 'info' });
+  } catch (error) {
+    await Promise.all([database.drop(), bucket?.destroy()]);
+    throw error;
+  }
+  const harness = await signedIn(service.url, database, bucket, env['STORAGE_FS_ROOT'], () => service.stop());
+  return { ...harness, process: service };
+}
+
+async function provision(storage: 's3' | 'fs'): Promise<{ database: TestDatabase; bucket?: TestBucket }> {
+  const [database, bucket] = await Promise.all([
+    createTestDatabase(),
+    storage === 's3' ? createTestBucket() : Promise.resolve(undefined),
+  ]);
+  return { database, bucket };
+}
+
+/** A harness on an API listening at `base`: typed requests, and the bootstrap admin's token. */
+async function signedIn(
+  base: string,
+  database: TestDatabase,
+  bucket: TestBucket | undefined,
+  storeRoot: string | undefined,
+  stop: () => Promise<void>,
+): Promise<Omit<ApiHarness, 'app'>> {
   const request: ApiHarness['request'] = async (method, path, requestOptions = {}) => {
     const headers: Record<string, string> = { ...requestOptions.headers };
     const token = requestOptions.token === undefined ? harness.adminToken : requestOptions.token;
@@ -129,20 +180,19 @@ export async function startApi(
     }
     return { status: response.status, body: parsed as never, headers: response.headers };
   };
-  const harness: ApiHarness = {
-    app,
+  const harness: Omit<ApiHarness, 'app'> = {
     base,
     database,
     bucket,
-    ...(config.storage.driver === 'fs' ? { storeRoot: config.storage.fs.root } : {}),
+    ...(storeRoot ? { storeRoot } : {}),
     adminToken: '',
     request,
     close: async () => {
-      await app.close();
+      await stop();
       await Promise.all([
         database.drop(),
         bucket?.destroy(),
-        ownRoot ? rm(ownRoot, { recursive: true, force: true }) : undefined,
+        storeRoot ? rm(storeRoot, { recursive: true, force: true }) : undefined,
       ]);
     },
   };

@@ -574,7 +574,7 @@ describe('gateway rate limit', () => {
       statuses.push(response.status);
       if (response.status === 429) limited = response;
     }
-    expect(statuses).toEqual([502, 502, 429]);
+    expect(statuses).toEqual([503, 503, 429]);
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(((await limited!.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
   });

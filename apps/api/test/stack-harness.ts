@@ -39,6 +39,8 @@ export interface Stack {
   /** The Runner's public base: `localhost` instead of 127.0.0.1, so it is another origin than the API's. */
   runnerPublicBase: string;
   cacheDir: string;
+  /** Starts the Runner again on its port with the same settings (after a test killed it); updates `runner`. */
+  restartRunner(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,39 +74,45 @@ export async function startStack(
   const bucket = api.bucket!;
   const cacheDir = mkdtempSync(join(tmpdir(), 'extplat-runner-cache-'));
   let runner: RunningService;
+  const runnerEnv: Record<string, string> = {
+    DATABASE_URL: api.database.url,
+    ...s3StorageEnv(bucket),
+    SIGNING_POLICY: 'enforce',
+    SIGNING_TRUST_BUNDLE: options.trustBundlePem ?? testTrust().ca.certificatePem,
+    RUNNER_SHARED_SECRET: SHARED_SECRET,
+    RUNNER_HOST: '127.0.0.1',
+    RUNNER_PORT: String(port),
+    RUNNER_PUBLIC_BASE: runnerPublicBase,
+    CONSOLE_ORIGIN: 'http://127.0.0.1:4200',
+    RUNNER_CACHE_DIR: cacheDir,
+    RUNNER_WORKERS: '2',
+    LOG_LEVEL: 'debug',
+    ...options.sharedEnv,
+    ...options.runnerEnv,
+  };
   try {
-    runner = await startService(RUNNER_ENTRY, {
-      DATABASE_URL: api.database.url,
-      ...s3StorageEnv(bucket),
-      SIGNING_POLICY: 'enforce',
-      SIGNING_TRUST_BUNDLE: options.trustBundlePem ?? testTrust().ca.certificatePem,
-      RUNNER_SHARED_SECRET: SHARED_SECRET,
-      RUNNER_HOST: '127.0.0.1',
-      RUNNER_PORT: String(port),
-      RUNNER_PUBLIC_BASE: runnerPublicBase,
-      CONSOLE_ORIGIN: 'http://127.0.0.1:4200',
-      RUNNER_CACHE_DIR: cacheDir,
-      RUNNER_WORKERS: '2',
-      LOG_LEVEL: 'debug',
-      ...options.sharedEnv,
-      ...options.runnerEnv,
-    });
+    runner = await startService(RUNNER_ENTRY, runnerEnv);
   } catch (error) {
     await api.close();
     throw error;
   }
-  return {
+  const stack: Stack = {
     api,
     runner,
     runnerUrl,
     runnerPublicBase,
     cacheDir,
+    restartRunner: async () => {
+      await stack.runner.stop();
+      stack.runner = await startService(RUNNER_ENTRY, runnerEnv);
+    },
     close: async () => {
-      await runner.stop();
+      await stack.runner.stop();
       await api.close();
       rmSync(cacheDir, { recursive: true, force: true });
     },
   };
+  return stack;
 }
 
 /** A signed bundle from entries (a real component, a manifest, a UI). */

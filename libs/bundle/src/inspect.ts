@@ -320,6 +320,8 @@ async function drain(entry: AsyncIterable<unknown>): Promise<void> {
 
 function archiveError(error: unknown): unknown {
   if (isBundleError(error) || error instanceof SourceFailure) return error;
+  // A system call that failed while extracting (ENOSPC, EACCES, ...) is the target's fault, not the archive's.
+  if (typeof (error as NodeJS.ErrnoException | undefined)?.syscall === 'string') return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/unexpected end of data/i.test(message)) {
     return new BundleError('TRUNCATED', 'the archive ends in the middle of an entry (incomplete upload?)');

@@ -6,6 +6,8 @@ export interface RunningService {
   url: string;
   /** Every JSON log line printed so far, parsed. */
   logs: Record<string, unknown>[];
+  /** The process itself, for tests that signal it or watch it exit. */
+  child: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -43,15 +45,16 @@ export async function startService(
     });
     child.once('exit', (code) => fail(new Error(`exited with status ${code} before listening`)));
   });
-  return { url, logs, stop: () => stopChild(child) };
+  return { url, logs, child, stop: () => stopChild(child) };
 }
 
 /** Runs a built entry point to completion and returns its exit status and output. */
 export async function runToExit(
   entry: string,
   env: Record<string, string>,
+  args: readonly string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [entry, ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -29,7 +29,7 @@ function problemsOf(env: Record<string, string | undefined>): readonly string[] 
 describe('loadApiConfig', () => {
   it('reads a complete environment into typed sections with defaults', () => {
     const config = loadApiConfig(valid);
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, shutdownTimeoutMs: 10_000 });
     expect(config.storage).toMatchObject({
       driver: 's3',
       canonicalBase: 'sha256/',

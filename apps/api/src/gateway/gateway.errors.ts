@@ -22,6 +22,6 @@ export const GatewayErrors = defineErrorCodes({
   EXTENSION_FAILED: 502,
   /** The extension answered with something that is not a final HTTP response (a 1xx status, say). */
   INVALID_EXTENSION_RESPONSE: 502,
-  /** The Runner could not be reached or gave an unreadable answer. */
-  RUNNER_UNAVAILABLE: 502,
+  /** The Runner could not be reached, died mid-call or gave an unreadable answer: retry shortly. */
+  RUNNER_UNAVAILABLE: 503,
 });

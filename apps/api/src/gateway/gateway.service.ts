@@ -186,6 +186,8 @@ export class GatewayService implements OnApplicationShutdown {
         throw new DomainError(
           GatewayErrors.RUNNER_UNAVAILABLE,
           `The extension runner could not be reached: ${answer.message}`,
+          // A Runner that went away is usually back within seconds (its supervisor restarts it).
+          { retryAfterSeconds: 2 },
         );
       case 'error':
         if (answer.status === 504) {
@@ -197,6 +199,18 @@ export class GatewayService implements OnApplicationShutdown {
         }
         if (answer.error?.code === GatewayErrors.INVALID_EXTENSION_RESPONSE) {
           throw new DomainError(GatewayErrors.INVALID_EXTENSION_RESPONSE, answer.error.message);
+        }
+        if (answer.status === 503) {
+          // The Runner cannot take the call right now (its store or cache volume): the caller may retry.
+          const retryAfter = answer.error?.details?.['retryAfterSeconds'];
+          throw new DomainError(
+            GatewayErrors.RUNNER_UNAVAILABLE,
+            answer.error?.message ?? 'The extension runner is unavailable',
+            {
+              runnerCode: answer.error?.code ?? null,
+              retryAfterSeconds: typeof retryAfter === 'number' ? retryAfter : 2,
+            },
+          );
         }
         throw new DomainError(
           GatewayErrors.EXTENSION_FAILED,

@@ -28,7 +28,7 @@ import {
   verdictSummary,
   writeCacheIndex,
 } from './cache-index.js';
-import { BundleCacheError, isBundleCacheError } from './cache.errors.js';
+import { BundleCacheError, cacheFull, isBundleCacheError, isNoSpace } from './cache.errors.js';
 
 export interface BundleTimings {
   /** The GET request plus the time spent waiting for the store's bytes. */
@@ -426,12 +426,15 @@ export class BundleCache {
           unpackMs: round(unpacked - answered - counter.waitingMs + (done - verified)),
         },
       };
-    } catch (error) {
+    } catch (failure) {
       await rm(temp, { recursive: true, force: true });
+      const error = isNoSpace(failure) ? cacheFull(this.options.dir) : failure;
       if (isBundleCacheError(error)) {
         this.options.observer?.rejected(error.code);
         // The store served something this Runner refuses: worth an operator's attention, not only a metric.
-        if (error.code !== 'BUNDLE_NOT_FOUND' && error.code !== 'STORAGE_UNAVAILABLE') {
+        if (error.code === 'CACHE_FULL') {
+          this.logger.warn({ msg: 'Runner cache volume full', dir: this.options.dir, contentHash });
+        } else if (error.code !== 'BUNDLE_NOT_FOUND' && error.code !== 'STORAGE_UNAVAILABLE') {
           this.logger.warn({
             msg: 'Bundle refused on a cache miss',
             code: error.code,

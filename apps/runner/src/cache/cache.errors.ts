@@ -12,6 +12,8 @@ export const BundleCacheErrors = defineErrorCodes({
   BUNDLE_INVALID: 502,
   SIGNATURE_REJECTED: 502,
   STORAGE_UNAVAILABLE: 503,
+  /** The cache volume is full (ENOSPC, or the user's quota): nothing was kept; retry once space is freed. */
+  CACHE_FULL: 503,
 });
 
 export type BundleCacheErrorCode = keyof typeof BundleCacheErrors;
@@ -30,4 +32,20 @@ export class BundleCacheError extends DomainError {
 
 export function isBundleCacheError(error: unknown, code?: BundleCacheErrorCode): error is BundleCacheError {
   return error instanceof BundleCacheError && (code === undefined || error.code === code);
+}
+
+/** Seconds a caller is asked to wait after CACHE_FULL: long enough for an operator or eviction to free space. */
+export const CACHE_FULL_RETRY_AFTER_SECONDS = 30;
+
+/** True when `error` (or its cause) says the file system ran out of space or quota. */
+export function isNoSpace(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  return code === 'ENOSPC' || code === 'EDQUOT' || isNoSpace(cause, depth + 1);
+}
+
+export function cacheFull(dir: string): BundleCacheError {
+  return new BundleCacheError('CACHE_FULL', `the Runner's cache volume (${dir}) is full; try again later`, {
+    retryAfterSeconds: CACHE_FULL_RETRY_AFTER_SECONDS,
+  });
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ContentHash, ExecuteRequestBody, ExecuteResponseBody } from '@extplat/contracts';
 import { currentRequestContext, DomainError, unsealFromApi } from '@extplat/server-core';
 import { BundleCache, type BundleLease } from '../cache/bundle-cache.js';
-import { isBundleCacheError } from '../cache/cache.errors.js';
+import { cacheFull, isBundleCacheError, isNoSpace } from '../cache/cache.errors.js';
 import { RUNNER_CONFIG } from '../config/config.module.js';
 import type { RunnerConfig } from '../config/runner-config.js';
 import { EgressGate } from '../egress/egress-gate.js';
@@ -112,6 +112,8 @@ export class ExecuteService {
           ...error.details,
         });
       }
+      // Transpiled components are kept in the cache directory too.
+      if (isNoSpace(error)) throw cacheFull(this.config.cache.dir);
       throw error;
     } finally {
       lease.release();

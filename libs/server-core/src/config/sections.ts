@@ -13,6 +13,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface HttpConfig {
   host: string;
   port: number;
+  /** How long a stopping server lets requests in flight finish before it cuts them. */
+  shutdownTimeoutMs: number;
 }
 
 export interface DatabaseConfig {
@@ -63,6 +65,7 @@ export function readHttp(env: EnvReader, prefix: 'API' | 'RUNNER', defaultPort: 
         pattern: /^[A-Za-z0-9.:[\]-]+$/,
       }) ?? '127.0.0.1',
     port: env.int(`${prefix}_PORT`, { default: defaultPort, min: 0, max: 65535 }),
+    shutdownTimeoutMs: env.int('SHUTDOWN_TIMEOUT_MS', { default: 10_000, min: 0, max: 300_000 }),
   };
 }
 

@@ -1,1 +1,2 @@
 export * from './database.module.js';
+export * from './unavailable.js';

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Response } from 'express';
 import type { ErrorResponse } from '@extplat/contracts';
 import { isStorageError } from '@extplat/storage';
+import { isDatabaseUnavailable } from '../database/unavailable.js';
 import { currentRequestContext } from '../logging/request-context.js';
 import { DomainError, statusForCode } from './domain-error.js';
 
@@ -17,6 +18,9 @@ const CODE_BY_STATUS: Record<number, string> = {
   429: 'RATE_LIMITED',
   503: 'SERVICE_UNAVAILABLE',
 };
+
+/** What a 503 for unreachable infrastructure asks clients to wait: long enough for a restart to finish. */
+const RETRY_AFTER_SECONDS = 5;
 
 /**
  * The one place where failures become HTTP: domain errors keep their code and declared status, Nest's own
@@ -57,12 +61,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
       return { status, body: { error: { code, message: messageOf(exception) }, requestId } };
     }
-    if (isStorageError(exception, 'UNAVAILABLE')) {
+    // Infrastructure that is down for a moment is the caller's cue to retry, not a bug: 503 + Retry-After.
+    const unavailable = isStorageError(exception, 'UNAVAILABLE')
+      ? 'The bundle store is not reachable; try again shortly'
+      : isDatabaseUnavailable(exception)
+        ? 'The database is not reachable; try again shortly'
+        : undefined;
+    if (unavailable) {
       this.logger.error(exception);
       return {
         status: HttpStatus.SERVICE_UNAVAILABLE,
         body: {
-          error: { code: 'SERVICE_UNAVAILABLE', message: 'The bundle store is not reachable; try again shortly' },
+          error: {
+            code: 'SERVICE_UNAVAILABLE',
+            message: unavailable,
+            details: { retryAfterSeconds: RETRY_AFTER_SECONDS },
+          },
           requestId,
         },
       };
