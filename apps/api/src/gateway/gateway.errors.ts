@@ -14,6 +14,8 @@ export const GatewayErrors = defineErrorCodes({
   EXTENSION_TIMEOUT: 504,
   /** The Runner answered with an error: the extension failed, or its bundle could not be used. */
   EXTENSION_FAILED: 502,
+  /** The Runner has no worker free for this call within its queue budget; retry after `Retry-After`. */
+  RUNNER_BUSY: 503,
   /** The Runner could not be reached or gave an unreadable answer. */
   RUNNER_UNAVAILABLE: 502,
 });
