@@ -497,7 +497,8 @@ export class Sandbox {
   private refuse(pending: PendingJob, reason: BusyReason): void {
     const retryAfterSeconds = Math.max(1, Math.ceil((this.settings.queueTimeoutMs ?? 1000) / 1000));
     this.settings.observer?.rejected(pending.job.context.tenantId, reason);
-    this.logger.warn(
+    // debug only: the request log has the 503 and the metrics count refusals by tenant and reason.
+    this.logger.debug(
       { requestId: pending.job.context.requestId, tenantId: pending.job.context.tenantId, reason },
       'execution refused: the sandbox is busy',
     );
