@@ -193,6 +193,8 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
 
   describe('happy path', () => {
     it('fetches and verifies the bundle once, then answers through gateway → Runner', async () => {
+      const misses = await metric(stack, 'extplat_runner_cache_misses_total');
+      const fetched = await metric(stack, 'extplat_runner_bundle_bytes_fetched_total');
       const [first, second] = await Promise.all([call('/ping', acmeMember.token), call('/ping', acmeMember.token)]);
       expect(first.status).toBe(200);
       expect(second.status).toBe(200);
@@ -202,8 +204,8 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       expect(first.headers.get('content-security-policy')).toContain('sandbox');
       expect(first.headers.get('x-content-type-options')).toBe('nosniff');
       // Two concurrent cold requests both missed the cache, and the bundle was read from S3 once.
-      expect(await metric(stack, 'extplat_runner_cache_misses_total')).toBe(2);
-      expect(await metric(stack, 'extplat_runner_bundle_bytes_fetched_total')).toBe(bundleSize);
+      expect((await metric(stack, 'extplat_runner_cache_misses_total')) - misses).toBe(2);
+      expect((await metric(stack, 'extplat_runner_bundle_bytes_fetched_total')) - fetched).toBe(bundleSize);
       expect(readdirSync(stack.cacheDir)).toContain(contentHash.slice('sha256:'.length));
     });
 
@@ -361,6 +363,7 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
     });
 
     it('stops an infinite loop at the deadline and keeps serving', async () => {
+      const timeouts = await metric(stack, 'extplat_runner_executions_total{outcome="timeout"}');
       const started = Date.now();
       const response = await call('/loop', acmeMember.token);
       const elapsed = Date.now() - started;
@@ -369,7 +372,7 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       expect(elapsed).toBeGreaterThanOrEqual(1400);
       expect(elapsed).toBeLessThan(3500);
       expect((await call('/ping', acmeMember.token)).status).toBe(200);
-      expect(await metric(stack, 'extplat_runner_executions_total{outcome="timeout"}')).toBe(1);
+      expect((await metric(stack, 'extplat_runner_executions_total{outcome="timeout"}')) - timeouts).toBe(1);
     });
 
     it('turns a memory bomb into an error and stays healthy', async () => {
@@ -514,6 +517,10 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
     });
 
     it('refuses a bundle object whose bytes do not match its hash key, and never runs it', async () => {
+      const integrityRejections = await metric(
+        stack,
+        'extplat_runner_bundle_rejections_total{code="BUNDLE_INTEGRITY"}',
+      );
       const v2 = signedBundle(probeEntries(component, '2.0.0', egress, 'v2'));
       const v2Hash = await publish(stack.api, v2);
       // Replace the stored bytes behind the platform's back (the bucket is write-once only by policy).
@@ -536,7 +543,9 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       const error = (await response.json()) as { error: { details: { runnerCode: string } } };
       expect(error.error.details.runnerCode).toBe('BUNDLE_INTEGRITY');
       expect(readdirSync(stack.cacheDir)).not.toContain(v2Hash.slice('sha256:'.length));
-      expect(await metric(stack, 'extplat_runner_bundle_rejections_total{code="BUNDLE_INTEGRITY"}')).toBe(1);
+      expect(await metric(stack, 'extplat_runner_bundle_rejections_total{code="BUNDLE_INTEGRITY"}')).toBe(
+        integrityRejections + 1,
+      );
       const back = await stack.api.request('PUT', `/api/installs/${installId}/version`, {
         token: acme.token,
         json: { version: '1.0.0', grant: acmeGrant() },

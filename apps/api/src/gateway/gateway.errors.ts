@@ -24,4 +24,6 @@ export const GatewayErrors = defineErrorCodes({
   INVALID_EXTENSION_RESPONSE: 502,
   /** The Runner could not be reached, died mid-call or gave an unreadable answer: retry shortly. */
   RUNNER_UNAVAILABLE: 503,
+  /** The Runner has no worker free for this call within its queue budget; retry after `Retry-After`. */
+  RUNNER_BUSY: 503,
 });

@@ -190,6 +190,14 @@ export class GatewayService implements OnApplicationShutdown {
           { retryAfterSeconds: 2 },
         );
       case 'error':
+        if (answer.status === 503 && answer.error?.code === GatewayErrors.RUNNER_BUSY) {
+          // Passed on, not turned into a 502: the call never ran, and retrying after Retry-After helps.
+          const retryAfter = answer.error.details?.['retryAfterSeconds'];
+          throw new DomainError(GatewayErrors.RUNNER_BUSY, `${extensionId} is busy: ${answer.error.message}`, {
+            reason: answer.error.details?.['reason'] ?? null,
+            retryAfterSeconds: typeof retryAfter === 'number' && retryAfter >= 1 ? Math.ceil(retryAfter) : 1,
+          });
+        }
         if (answer.status === 504) {
           throw new DomainError(
             GatewayErrors.EXTENSION_TIMEOUT,

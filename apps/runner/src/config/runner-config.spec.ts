@@ -17,7 +17,13 @@ describe('loadRunnerConfig', () => {
     expect(config.publicBase).toBe('http://127.0.0.1:8081');
     expect(config.consoleOrigin).toBe('http://127.0.0.1:8080');
     expect(config.database.migrationsRun).toBe(false);
-    expect(config.sandbox.workers).toBeGreaterThanOrEqual(1);
+    // Two workers at least, even on a two-core machine, and each tenant gets half of them.
+    expect(config.sandbox.workers).toBeGreaterThanOrEqual(2);
+    expect(config.sandbox).toMatchObject({
+      tenantConcurrency: Math.ceil(config.sandbox.workers / 2),
+      tenantQueueMax: 100,
+      queueTimeoutMs: 1000,
+    });
     expect(config.egress).toEqual({
       allowlist: [],
       allowPrivateOrigins: [],
@@ -26,6 +32,25 @@ describe('loadRunnerConfig', () => {
       maxResponseBytes: 3 * 1024 * 1024,
       maxRedirects: 5,
     });
+  });
+
+  it('reads the fair-scheduling limits, with the per-tenant default following RUNNER_WORKERS', () => {
+    expect(loadRunnerConfig({ ...valid, RUNNER_WORKERS: '5' }).sandbox).toMatchObject({
+      workers: 5,
+      tenantConcurrency: 3,
+    });
+    expect(
+      loadRunnerConfig({
+        ...valid,
+        RUNNER_WORKERS: '1',
+        RUNNER_TENANT_CONCURRENCY: '4',
+        RUNNER_TENANT_QUEUE_MAX: '7',
+        RUNNER_QUEUE_TIMEOUT_MS: '250',
+      }).sandbox,
+    ).toMatchObject({ workers: 1, tenantConcurrency: 4, tenantQueueMax: 7, queueTimeoutMs: 250 });
+    expect(() => loadRunnerConfig({ ...valid, RUNNER_TENANT_CONCURRENCY: '0', RUNNER_QUEUE_TIMEOUT_MS: '5' })).toThrow(
+      /RUNNER_TENANT_CONCURRENCY: must be a whole number from 1 to 256[\s\S]*RUNNER_QUEUE_TIMEOUT_MS: must be a whole number from 10 to 300000/,
+    );
   });
 
   it('lets only allowlisted origins reach private addresses', () => {

@@ -51,6 +51,12 @@ export interface RunnerConfig {
   };
   sandbox: {
     workers: number;
+    /** Executions of one tenant running at once (the rest wait their turn in the fair queue). */
+    tenantConcurrency: number;
+    /** Executions of one tenant waiting at once; more are refused with 503 RUNNER_BUSY. */
+    tenantQueueMax: number;
+    /** Longest wait for a worker (at most half the execution deadline) before 503 RUNNER_BUSY. */
+    queueTimeoutMs: number;
     executionTimeoutMs: number;
     memoryMaxMiB: number;
   };
@@ -74,6 +80,20 @@ function readEgress(env: EnvReader): RunnerConfig['egress'] {
     maxRequestBytes: env.int('EXT_EGRESS_MAX_REQUEST_BYTES', { default: MIB, min: 1024, max: 3 * MIB }),
     maxResponseBytes: env.int('EXT_EGRESS_MAX_RESPONSE_BYTES', { default: 3 * MIB, min: 1024, max: 3 * MIB }),
     maxRedirects: env.int('EXT_EGRESS_MAX_REDIRECTS', { default: 5, min: 0, max: 20 }),
+  };
+}
+
+function readSandbox(env: EnvReader): RunnerConfig['sandbox'] {
+  // At least two workers even on two cores: with one, a single call that uses its whole deadline (CPU, or
+  // waiting on egress) holds every other call in the queue (measured with bench/runner/fairness.mjs).
+  const workers = env.int('RUNNER_WORKERS', { default: Math.max(2, availableParallelism() - 1), min: 1, max: 256 });
+  return {
+    workers,
+    tenantConcurrency: env.int('RUNNER_TENANT_CONCURRENCY', { default: Math.ceil(workers / 2), min: 1, max: 256 }),
+    tenantQueueMax: env.int('RUNNER_TENANT_QUEUE_MAX', { default: 100, min: 1, max: 100_000 }),
+    queueTimeoutMs: env.int('RUNNER_QUEUE_TIMEOUT_MS', { default: 1000, min: 10, max: 300_000 }),
+    executionTimeoutMs: env.int('EXT_EXECUTION_TIMEOUT_MS', { default: 5000, min: 10, max: 300_000 }),
+    memoryMaxMiB: env.int('EXT_MEMORY_MAX_MIB', { default: 256, min: 16, max: 4096 }),
   };
 }
 
@@ -107,11 +127,7 @@ export function loadRunnerConfig(source: Env): RunnerConfig {
       maxBytes: env.int('RUNNER_CACHE_MAX_BYTES', { default: 2048 * MIB, min: 64 * MIB, max: 1024 * 1024 * MIB }),
       compiledModulesMax: env.int('RUNNER_COMPILED_MODULES_MAX', { default: 32, min: 1, max: 1024 }),
     },
-    sandbox: {
-      workers: env.int('RUNNER_WORKERS', { default: Math.max(1, availableParallelism() - 1), min: 1, max: 256 }),
-      executionTimeoutMs: env.int('EXT_EXECUTION_TIMEOUT_MS', { default: 5000, min: 10, max: 300_000 }),
-      memoryMaxMiB: env.int('EXT_MEMORY_MAX_MIB', { default: 256, min: 16, max: 4096 }),
-    },
+    sandbox: readSandbox(env),
   };
   env.finish();
   return config;

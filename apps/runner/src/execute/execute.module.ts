@@ -38,11 +38,15 @@ class SandboxLifecycle implements OnApplicationShutdown {
     },
     {
       provide: Sandbox,
-      inject: [RUNNER_CONFIG, RUNNER_LOGGER],
-      useFactory: (config: RunnerConfig, logger: Logger) =>
+      inject: [RUNNER_CONFIG, RUNNER_LOGGER, RunnerMetrics],
+      useFactory: (config: RunnerConfig, logger: Logger, metrics: RunnerMetrics) =>
         Sandbox.create({
           logger: logger.child({ component: 'sandbox' }),
           workers: config.sandbox.workers,
+          tenantConcurrency: config.sandbox.tenantConcurrency,
+          tenantQueueMax: config.sandbox.tenantQueueMax,
+          queueTimeoutMs: config.sandbox.queueTimeoutMs,
+          observer: metrics.scheduling,
           memoryMaxMiB: config.sandbox.memoryMaxMiB,
           transpileDir: join(config.cache.dir, 'transpiled'),
           compiledModulesMax: config.cache.compiledModulesMax,

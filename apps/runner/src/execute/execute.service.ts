@@ -175,6 +175,14 @@ export class ExecuteService {
           headers: result.response.headers,
           bodyB64: Buffer.from(result.response.body).toString('base64'),
         };
+      case 'busy':
+        throw new DomainError(
+          ExecuteErrors.RUNNER_BUSY,
+          result.reason === 'queue-full'
+            ? 'The extension runner has too many calls of this tenant waiting; retry later'
+            : `No sandbox worker came free within ${this.config.sandbox.queueTimeoutMs} ms; retry later`,
+          { reason: result.reason, retryAfterSeconds: result.retryAfterSeconds },
+        );
       case 'timeout':
         throw new DomainError(
           ExecuteErrors.EXECUTION_TIMEOUT,

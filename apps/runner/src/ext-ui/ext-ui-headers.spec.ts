@@ -31,4 +31,12 @@ describe('ext-ui headers', () => {
     expect(headers['content-security-policy']).toContain("connect-src 'none'");
     expect(headers['cache-control']).toBe('public, max-age=31536000, immutable');
   });
+
+  it('sandboxes the document even when it is opened as a top-level page', () => {
+    const directives = staticHeaders('https://console.example.com')['content-security-policy']!.split('; ');
+    // Exactly the console iframe's flags: no allow-same-origin (opaque origin), no popups or top navigation.
+    expect(directives.filter((directive) => directive.startsWith('sandbox'))).toEqual([
+      'sandbox allow-scripts allow-forms',
+    ]);
+  });
 });

@@ -50,11 +50,14 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
 /**
  * Headers of every 200 and 304. The content under a content hash never changes, hence immutable caching.
  * Only the console may frame a UI; the UI loads its own files and talks to the console over postMessage,
- * so it may connect nowhere. Module scripts of an opaque-origin (sandboxed) frame are fetched in CORS mode,
+ * so it may connect nowhere. `sandbox` gives the document an opaque origin wherever it is opened: framed
+ * by the console (whose iframe has the same flags) and also as a top-level page, where it would otherwise
+ * run on the Runner origin that every extension's UI shares (and could read one another's storage). Module scripts of an opaque-origin (sandboxed) frame are fetched in CORS mode,
  * hence `Access-Control-Allow-Origin: *`, harmless for public, immutable static files (ARCHITECTURE §6).
  */
 export function staticHeaders(consoleOrigin: string): Readonly<Record<string, string>> {
   const csp = [
+    'sandbox allow-scripts allow-forms',
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",

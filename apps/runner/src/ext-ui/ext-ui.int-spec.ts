@@ -217,7 +217,7 @@ describe('GET /ext-ui/{extensionId}/{contentHash}/{path} on a real PostgreSQL an
     `/ext-ui/${extensionId}/${test.contentHash}/${path}`;
 
   const EXPECTED_CSP =
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    "sandbox allow-scripts allow-forms; default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
     `connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors ${CONSOLE_ORIGIN}`;
 
   const CACHING_HEADERS = {

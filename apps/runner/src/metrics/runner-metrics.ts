@@ -3,7 +3,30 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** Outcomes of one execution, as counted in `extplat_runner_executions_total{outcome}`. */
 export type ExecutionOutcomeLabel =
-  'ok' | 'timeout' | 'out-of-memory' | 'trap' | 'capability-denied' | 'invalid-response' | 'bundle-error' | 'rejected';
+  | 'ok'
+  | 'busy'
+  | 'timeout'
+  | 'out-of-memory'
+  | 'trap'
+  | 'capability-denied'
+  | 'invalid-response'
+  | 'bundle-error'
+  | 'rejected';
+
+/**
+ * Distinct tenant label values the per-tenant metrics keep; later tenants are counted under `other`.
+ * Tenant ids are bounded by the platform's tenants (every call is for an install the API resolved), so
+ * this is a guard for very large platforms, not the normal case.
+ */
+export const TENANT_LABELS_MAX = 200;
+export const OTHER_TENANTS_LABEL = 'other';
+
+interface SandboxLoad {
+  busy: number;
+  alive: number;
+  queued: number;
+  tenants: Map<string, { queued: number; running: number }>;
+}
 
 /**
  * The Runner's Prometheus metrics, on a registry of its own (two apps in one test process must not
@@ -57,10 +80,25 @@ export class RunnerMetrics {
     help: 'Outgoing requests of extensions that reached their upstream.',
     registers: [this.registry],
   });
-  private sandboxStats: (() => { busy: number; alive: number; queued: number }) | undefined;
+  private readonly queueWait = new Histogram({
+    name: 'extplat_runner_queue_wait_seconds',
+    help: 'Time an execution waited for a sandbox worker, by tenant.',
+    labelNames: ['tenant'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  private readonly queueRejections = new Counter({
+    name: 'extplat_runner_queue_rejections_total',
+    help: 'Executions refused with 503 RUNNER_BUSY, by tenant and reason (queue-full, queue-timeout).',
+    labelNames: ['tenant', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly tenantLabels = new Set<string>();
+  private sandboxStats: (() => SandboxLoad) | undefined;
 
   constructor() {
     const stats = () => this.sandboxStats?.();
+    const tenantLabel = (tenantId: string) => this.tenantLabel(tenantId);
     new Gauge({
       name: 'extplat_runner_sandbox_workers_busy',
       help: 'Sandbox worker threads running an execution.',
@@ -85,12 +123,43 @@ export class RunnerMetrics {
         this.set(stats()?.queued ?? 0);
       },
     });
+    new Gauge({
+      name: 'extplat_runner_tenant_queue_depth',
+      help: 'Executions of a tenant waiting for a sandbox worker (tenants with none waiting read 0).',
+      labelNames: ['tenant'] as const,
+      registers: [this.registry],
+      collect() {
+        const depths = new Map<string, number>();
+        for (const [tenantId, load] of stats()?.tenants ?? []) {
+          const label = tenantLabel(tenantId);
+          depths.set(label, (depths.get(label) ?? 0) + load.queued);
+        }
+        // Tenants seen before but idle now go back to 0 rather than keeping their last depth.
+        this.reset();
+        for (const [label, depth] of depths) this.set({ tenant: label }, depth);
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'extplat_runner_' });
   }
 
   /** The sandbox's pool, read when metrics are scraped. */
-  observeSandbox(stats: () => { busy: number; alive: number; queued: number }): void {
+  observeSandbox(stats: () => SandboxLoad): void {
     this.sandboxStats = stats;
+  }
+
+  /** The sandbox's scheduling observer: queue waits and refusals per tenant. */
+  readonly scheduling = {
+    waited: (tenantId: string, ms: number): void =>
+      this.queueWait.observe({ tenant: this.tenantLabel(tenantId) }, ms / 1000),
+    rejected: (tenantId: string, reason: string): void =>
+      this.queueRejections.inc({ tenant: this.tenantLabel(tenantId), reason }),
+  };
+
+  private tenantLabel(tenantId: string): string {
+    if (this.tenantLabels.has(tenantId)) return tenantId;
+    if (this.tenantLabels.size >= TENANT_LABELS_MAX) return OTHER_TENANTS_LABEL;
+    this.tenantLabels.add(tenantId);
+    return tenantId;
   }
 
   execution(outcome: ExecutionOutcomeLabel, seconds: number): void {

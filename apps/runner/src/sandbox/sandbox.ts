@@ -21,6 +21,11 @@
  * that holds a warm instance for its key. Where end users of one install must not share state, pass
  * `maxRequestsPerInstance: 1` (fresh per request, +≈ 5-7 ms).
  *
+ * Scheduling: jobs wait in a FairQueue, round-robin across tenants and then across a tenant's installs,
+ * with at most `tenantConcurrency` jobs of one tenant running; so a tenant whose calls burn their CPU
+ * deadline or block in host calls holds only its share of the workers. A job that finds no worker within
+ * `queueTimeoutMs` (or its tenant's queue full) is refused as `busy`, not left to eat its deadline.
+ *
  * Isolation: workers get an empty environment and captured stdio, a JS heap limit, and only the allowed
  * WASI interfaces from preview2-shim's browser build (no filesystem, environment, sockets or wasi:http).
  * Linear memory is capped by patching the core module's memory maximum before compiling. Every job has a
@@ -31,6 +36,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { ComponentStore } from './component-store.js';
 import { SandboxError } from './errors.js';
+import { FairQueue } from './fair-queue.js';
 import { createHostcallBuffer, writeHostcallReply } from './hostcall.js';
 import {
   warmKey,
@@ -44,6 +50,7 @@ import {
 import { sandboxScriptUrl } from './script-url.js';
 import {
   SandboxCapability,
+  type BusyReason,
   type ExecuteJob,
   type ExecutionOutcome,
   type LoadResult,
@@ -59,7 +66,8 @@ const HOSTCALL_GRACE_MS = 1000;
 const STARTUP_FAILURES_BEFORE_BACKOFF = 3;
 const RESPAWN_BACKOFF_MAX_MS = 5000;
 
-type Settings = Required<SandboxOptions>;
+type Settings = Required<Omit<SandboxOptions, 'queueTimeoutMs' | 'observer'>> &
+  Pick<SandboxOptions, 'queueTimeoutMs' | 'observer'>;
 
 interface Slot {
   index: number;
@@ -84,10 +92,14 @@ interface PendingJob {
   code: ComponentCode;
   enqueuedAt: number;
   dispatchedAt?: number;
+  /** Counted as running for its tenant in the queue until it settles. */
+  running: boolean;
   slot?: Slot;
   /** Aborts the job's in-flight host I/O when the deadline expires or its worker dies. */
   abort: AbortController;
   timer?: NodeJS.Timeout;
+  /** Ends the wait for a worker (the queue budget), cleared once the job runs. */
+  queueTimer?: NodeJS.Timeout;
   settled: boolean;
   resolve(outcome: ExecutionOutcome): void;
   reject(error: Error): void;
@@ -103,9 +115,14 @@ function resolveSettings(options: SandboxOptions): Settings {
     return value;
   };
   const memoryMaxMiB = positiveInteger('memoryMaxMiB', options.memoryMaxMiB, 4096);
+  const workers = positiveInteger('workers', options.workers, 256);
   return {
     ...options,
-    workers: positiveInteger('workers', options.workers, 256),
+    workers,
+    tenantConcurrency: positiveInteger('tenantConcurrency', options.tenantConcurrency ?? workers, 256),
+    tenantQueueMax: positiveInteger('tenantQueueMax', options.tenantQueueMax ?? 1000),
+    queueTimeoutMs:
+      options.queueTimeoutMs === undefined ? undefined : positiveInteger('queueTimeoutMs', options.queueTimeoutMs),
     memoryMaxMiB,
     compiledModulesMax: positiveInteger('compiledModulesMax', options.compiledModulesMax),
     transpiledMax: positiveInteger(
@@ -131,7 +148,7 @@ export class Sandbox {
   private readonly store: ComponentStore;
   private readonly workerUrl = sandboxScriptUrl('worker');
   private readonly slots: Slot[] = [];
-  private readonly queue: PendingJob[] = [];
+  private readonly queue: FairQueue<PendingJob>;
   private nextJobId = 0;
   private replacedCount = 0;
   private startupFailures = 0;
@@ -144,6 +161,10 @@ export class Sandbox {
   private constructor(settings: Settings) {
     this.settings = settings;
     this.logger = settings.logger.child({ component: 'sandbox' });
+    this.queue = new FairQueue({
+      tenantConcurrency: settings.tenantConcurrency,
+      tenantQueueMax: settings.tenantQueueMax,
+    });
     this.store = new ComponentStore({
       transpileDir: settings.transpileDir,
       compiledModulesMax: settings.compiledModulesMax,
@@ -166,8 +187,9 @@ export class Sandbox {
   }
 
   /**
-   * Runs one request. Guest failures resolve as outcomes; the promise rejects only when the component is
-   * not loaded (load it and retry) or the sandbox is closed.
+   * Runs one request, queued fairly by tenant and install (see FairQueue). Guest failures and refusals
+   * (`busy`) resolve as outcomes; the promise rejects only when the component is not loaded (load it and
+   * retry) or the sandbox is closed.
    */
   execute(job: ExecuteJob): Promise<ExecutionOutcome> {
     if (this.closed) return Promise.reject(new SandboxError('SANDBOX_CLOSED', 'the sandbox is closed'));
@@ -185,13 +207,24 @@ export class Sandbox {
         job,
         code,
         enqueuedAt: performance.now(),
+        running: false,
         abort: new AbortController(),
         settled: false,
         resolve,
         reject,
       };
+      const { tenantId, installId } = job.context;
+      if (!this.queue.enqueue(tenantId, installId, pending)) {
+        this.refuse(pending, 'queue-full');
+        return;
+      }
       pending.timer = setTimeout(() => this.expire(pending), Math.max(0, job.deadlineMs));
-      this.queue.push(pending);
+      const { queueTimeoutMs } = this.settings;
+      if (queueTimeoutMs !== undefined) {
+        // At least half the deadline is left to run the job when it leaves the queue.
+        const budget = Math.min(queueTimeoutMs, Math.floor(job.deadlineMs / 2));
+        pending.queueTimer = setTimeout(() => this.queueExpired(pending), budget);
+      }
       this.pump();
     });
   }
@@ -202,7 +235,8 @@ export class Sandbox {
       workers: this.settings.workers,
       alive: live.filter((slot) => slot.ready).length,
       busy: live.filter((slot) => slot.job).length,
-      queued: this.queue.length,
+      queued: this.queue.size,
+      tenants: this.queue.byTenant(),
       replaced: this.replacedCount,
       loadedComponents: this.store.size,
       warmInstances: live.reduce((sum, slot) => sum + slot.warm.size, 0),
@@ -216,7 +250,7 @@ export class Sandbox {
     if (this.closed) return;
     this.closed = true;
     const closedError = () => new SandboxError('SANDBOX_CLOSED', 'the sandbox was closed');
-    for (const pending of this.queue.splice(0)) this.fail(pending, closedError());
+    for (const pending of this.queue.drain()) this.fail(pending, closedError());
     const terminations = this.slots.map((slot) => {
       if (slot.job) this.fail(slot.job, closedError());
       slot.job = undefined;
@@ -374,10 +408,13 @@ export class Sandbox {
 
   /** Starts queued jobs on idle workers, preferring one with a warm instance for the job's key. */
   private pump(): void {
-    while (this.queue.length > 0) {
+    while (this.queue.size > 0) {
       const idle = this.slots.filter((slot) => !slot.dead && !slot.job);
       if (idle.length === 0) return;
-      const pending = this.queue.shift()!;
+      const next = this.queue.take();
+      if (!next) return;
+      const pending = next.item;
+      pending.running = true;
       const key = warmKey(pending.job.contentHash, pending.job.instanceKey);
       const score = (slot: Slot) => [
         slot.warm.has(key) ? 0 : 1,
@@ -399,6 +436,8 @@ export class Sandbox {
     slot.job = pending;
     pending.slot = slot;
     pending.dispatchedAt = performance.now();
+    clearTimeout(pending.queueTimer);
+    this.settings.observer?.waited(job.context.tenantId, pending.dispatchedAt - pending.enqueuedAt);
     const first = !slot.components.has(job.contentHash);
     const remainingMs = job.deadlineMs - (pending.dispatchedAt - pending.enqueuedAt);
     const message: ExecuteMessage = {
@@ -442,10 +481,28 @@ export class Sandbox {
       );
       this.replace(slot, false);
     } else {
-      const at = this.queue.indexOf(pending);
-      if (at >= 0) this.queue.splice(at, 1);
+      this.queue.remove(pending.job.context.tenantId, pending.job.context.installId, pending);
     }
     this.settle(pending, { kind: 'timeout' });
+    this.pump();
+  }
+
+  /** The queue budget ran out before a worker came free: refuse now, while the caller can still retry. */
+  private queueExpired(pending: PendingJob): void {
+    if (pending.settled || pending.running) return;
+    this.queue.remove(pending.job.context.tenantId, pending.job.context.installId, pending);
+    this.refuse(pending, 'queue-timeout');
+  }
+
+  private refuse(pending: PendingJob, reason: BusyReason): void {
+    const retryAfterSeconds = Math.max(1, Math.ceil((this.settings.queueTimeoutMs ?? 1000) / 1000));
+    this.settings.observer?.rejected(pending.job.context.tenantId, reason);
+    // debug only: the request log has the 503 and the metrics count refusals by tenant and reason.
+    this.logger.debug(
+      { requestId: pending.job.context.requestId, tenantId: pending.job.context.tenantId, reason },
+      'execution refused: the sandbox is busy',
+    );
+    this.settle(pending, { kind: 'busy', reason, retryAfterSeconds });
   }
 
   private onWorkerFailure(slot: Slot, error: Error): void {
@@ -466,6 +523,7 @@ export class Sandbox {
     }
     slot.worker.terminate().catch(() => undefined);
     this.replace(slot, !slot.ready);
+    this.pump();
   }
 
   private replace(slot: Slot, failedToStart: boolean): void {
@@ -497,16 +555,21 @@ export class Sandbox {
 
   private settle(pending: PendingJob, outcome: ExecutionOutcome): void {
     if (pending.settled) return;
-    pending.settled = true;
-    clearTimeout(pending.timer);
+    this.release(pending);
     pending.resolve(outcome);
   }
 
   private fail(pending: PendingJob, error: Error): void {
     if (pending.settled) return;
-    pending.settled = true;
-    clearTimeout(pending.timer);
+    this.release(pending);
     pending.abort.abort();
     pending.reject(error);
+  }
+
+  private release(pending: PendingJob): void {
+    pending.settled = true;
+    clearTimeout(pending.timer);
+    clearTimeout(pending.queueTimer);
+    if (pending.running) this.queue.finished(pending.job.context.tenantId);
   }
 }

@@ -12,8 +12,23 @@ export const SandboxCapability = {
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 export interface SandboxOptions {
-  /** Worker threads in the pool (≈ cores - 1). */
+  /** Worker threads in the pool. */
   workers: number;
+  /**
+   * Jobs of one tenant (the request context's tenantId) running at once; the others wait even when workers
+   * are free, so one tenant's slow calls cannot take every worker. Default: `workers` (no cap).
+   */
+  tenantConcurrency?: number;
+  /** Jobs of one tenant waiting at once; more are refused at once (`busy`, `queue-full`). Default 1000. */
+  tenantQueueMax?: number;
+  /**
+   * Longest wait for a worker: a job still queued after min(this, half its deadline) is refused (`busy`,
+   * `queue-timeout`) while the caller has time left to retry. Default: none (a queued job waits until its
+   * deadline, then times out).
+   */
+  queueTimeoutMs?: number;
+  /** Told of queue waits and refusals, per tenant (metrics). */
+  observer?: SandboxObserver;
   /** Linear-memory cap of one instance; the core module's memory maximum is set to it before compiling. */
   memoryMaxMiB: number;
   /** Transpile output cache: `<transpileDir>/<hex>/`, shared by processes and kept across restarts. */
@@ -38,6 +53,15 @@ export interface SandboxOptions {
   /** Log lines one request may emit, and characters per line. Defaults 100 and 4096. */
   logLinesMax?: number;
   logLineMaxChars?: number;
+}
+
+/** Why a job was refused before it ran. */
+export type BusyReason = 'queue-full' | 'queue-timeout';
+
+export interface SandboxObserver {
+  /** A job left the queue for a worker after waiting `ms`. */
+  waited(tenantId: string, ms: number): void;
+  rejected(tenantId: string, reason: BusyReason): void;
 }
 
 export interface LoadResult {
@@ -114,6 +138,8 @@ export interface ExecutionTimings {
 
 export type ExecutionOutcome =
   | { kind: 'ok'; response: SandboxResponse; timings: ExecutionTimings }
+  /** Refused without running: the tenant's queue was full, or no worker came free within the queue budget. */
+  | { kind: 'busy'; reason: BusyReason; retryAfterSeconds: number }
   /** The deadline passed; a running worker was terminated and replaced. */
   | { kind: 'timeout' }
   /** The instance hit its memory cap (or the worker its JS heap limit). */
@@ -131,6 +157,8 @@ export interface SandboxStats {
   alive: number;
   busy: number;
   queued: number;
+  /** Waiting and running jobs of each tenant that has any. */
+  tenants: Map<string, { queued: number; running: number }>;
   /** Workers replaced after a deadline or a crash, since start. */
   replaced: number;
   loadedComponents: number;

@@ -203,6 +203,12 @@ export function explain(failure: unknown): Explanation {
       return { ...base, title: 'Already installed', action: 'Open the extension to change its version or state.' };
     case 'RATE_LIMITED':
       return { ...base, title: 'Too many requests', action: 'Wait a minute and try again.' };
+    case 'RUNNER_BUSY':
+      return {
+        ...base,
+        title: 'Extension busy',
+        action: 'The extension runner is at capacity: try again in a few seconds.',
+      };
     default:
       return {
         ...base,
