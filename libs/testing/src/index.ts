@@ -5,3 +5,4 @@ export * from './global-setup.js';
 export * from './process.js';
 export * from './bundles.js';
 export * from './components.js';
+export * from './poll.js';
