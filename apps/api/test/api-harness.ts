@@ -74,14 +74,20 @@ export function apiTestEnv(database: TestDatabase, bucket: TestBucket | undefine
   };
 }
 
-/** The API on a fresh database and (for the s3 driver) a fresh bucket, with the bootstrap admin signed in. */
+/** The API on a fresh database and (for the s3 driver) a fresh bucket, unless given, with the bootstrap admin signed in. */
 export async function startApi(
-  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
+  options: {
+    storage?: 's3' | 'fs';
+    env?: Record<string, string>;
+    /** A database (and bucket) made by the caller, e.g. for a Runner started first; closing drops them. */
+    database?: TestDatabase;
+    bucket?: TestBucket;
+  } = {},
 ): Promise<ApiHarness> {
-  const storage = options.storage ?? 's3';
+  const storage = options.bucket ? 's3' : (options.storage ?? 's3');
   const [database, bucket] = await Promise.all([
-    createTestDatabase(),
-    storage === 's3' ? createTestBucket() : Promise.resolve(undefined),
+    options.database ?? createTestDatabase(),
+    options.bucket ?? (storage === 's3' ? createTestBucket() : Promise.resolve(undefined)),
   ]);
   const config = loadApiConfig({
     ...apiTestEnv(database, bucket),
