@@ -6,6 +6,10 @@ export interface RunningService {
   url: string;
   /** Every JSON log line printed so far, parsed. */
   logs: Record<string, unknown>[];
+  /** Everything the process wrote to stderr so far (a crash's stack trace lands here). */
+  stderr(): string;
+  /** The exit status or signal once the process has ended; undefined while it runs. */
+  exited(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -43,7 +47,14 @@ export async function startService(
     });
     child.once('exit', (code) => fail(new Error(`exited with status ${code} before listening`)));
   });
-  return { url, logs, stop: () => stopChild(child) };
+  return {
+    url,
+    logs,
+    stderr: () => stderr,
+    exited: () =>
+      child.exitCode !== null ? `status ${child.exitCode}` : child.signalCode !== null ? child.signalCode : undefined,
+    stop: () => stopChild(child),
+  };
 }
 
 /** Runs a built entry point to completion and returns its exit status and output. */
