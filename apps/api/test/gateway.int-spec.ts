@@ -325,6 +325,7 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
     });
 
     it('stops an infinite loop at the deadline and keeps serving', async () => {
+      const timeouts = await metric(stack, 'extplat_runner_executions_total{outcome="timeout"}');
       const started = Date.now();
       const response = await call('/loop', acmeMember.token);
       const elapsed = Date.now() - started;
@@ -334,7 +335,7 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       // bound on the time, which a loaded machine stretches.
       expect(elapsed).toBeGreaterThanOrEqual(1400);
       expect((await call('/ping', acmeMember.token)).status).toBe(200);
-      expect(await metric(stack, 'extplat_runner_executions_total{outcome="timeout"}')).toBe(1);
+      expect(await metric(stack, 'extplat_runner_executions_total{outcome="timeout"}')).toBe(timeouts + 1);
     });
 
     it('turns a memory bomb into an error and stays healthy', async () => {
@@ -499,6 +500,7 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
           Body: other.bytes,
         }),
       );
+      const rejections = await metric(stack, 'extplat_runner_bundle_rejections_total{code="BUNDLE_INTEGRITY"}');
       const upgraded = await stack.api.request('PUT', `/api/installs/${installId}/version`, {
         token: acme.token,
         json: { version: '2.0.0', grant: acmeGrant() },
@@ -509,7 +511,9 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       const error = (await response.json()) as { error: { details: { runnerCode: string } } };
       expect(error.error.details.runnerCode).toBe('BUNDLE_INTEGRITY');
       expect(readdirSync(stack.cacheDir)).not.toContain(v2Hash.slice('sha256:'.length));
-      expect(await metric(stack, 'extplat_runner_bundle_rejections_total{code="BUNDLE_INTEGRITY"}')).toBe(1);
+      expect(await metric(stack, 'extplat_runner_bundle_rejections_total{code="BUNDLE_INTEGRITY"}')).toBe(
+        rejections + 1,
+      );
       const back = await stack.api.request('PUT', `/api/installs/${installId}/version`, {
         token: acme.token,
         json: { version: '1.0.0', grant: acmeGrant() },
