@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitUntil } from '@extplat/testing';
+import { readinessWhen, waitUntil } from '@extplat/testing';
 
 const launcher = fileURLToPath(new URL('../scripts/embedded.mjs', import.meta.url));
 
@@ -57,8 +57,8 @@ describe('the embedded default (what npm start launches)', () => {
 
     for (const port of [apiPort, runnerPort]) {
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-      expect(await ready.json()).toMatchObject({
+      const ready = await readinessWhen(`http://127.0.0.1:${port}/readyz`, (answer) => answer.status === 200);
+      expect(ready.body).toMatchObject({
         status: 'ready',
         checks: { database: { ok: true }, storage: { ok: true } },
       });

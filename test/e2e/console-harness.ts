@@ -7,6 +7,9 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import type { TestBundle } from '../../apps/api/test/api-harness.js';
 import { freePort, type Stack, startStack } from '../../apps/api/test/stack-harness.js';
 
+/** The e2e files poll through here; the helper itself serves every integration test. */
+export { until } from '@extplat/testing';
+
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CONSOLE_DIST = join(ROOT, 'dist/admin');
@@ -94,15 +97,6 @@ export async function startConsoleStack(
   });
   if (stack.api.base !== origin) throw new Error(`the API listens on ${stack.api.base}, not ${origin}`);
   return stack;
-}
-
-/** Polls `condition` every 200 ms until it holds, or fails after `timeoutMs`. */
-export async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** Writes a bundle and its .sig to `dir`; returns the two paths. */

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, runToExit, startService, type RunningService, type TestDatabase } from '@extplat/testing';
+import {
+  createTestDatabase,
+  runToExit,
+  startService,
+  type RunningService,
+  type TestDatabase,
+  until,
+} from '@extplat/testing';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +52,8 @@ describe('the API process', () => {
     it('logs structured JSON, with the request id on the request line', async () => {
       const response = await fetch(`${service.url}/readyz`, { headers: { 'x-request-id': 'trace-me-1' } });
       expect(response.status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The request line is written after the response: wait for it rather than for a guessed time.
+      await until(() => service.logs.some((line) => line['reqId'] === 'trace-me-1'));
       const requestLine = service.logs.find((line) => line['reqId'] === 'trace-me-1');
       expect(requestLine).toMatchObject({
         level: 'info',

@@ -105,11 +105,19 @@ function apiEnv(
   };
 }
 
-/** The API on a fresh database and (for the s3 driver) a fresh bucket, with the bootstrap admin signed in. */
+/** The API on a fresh database and (for the s3 driver) a fresh bucket, unless given, with the bootstrap admin signed in. */
 export async function startApi(
-  options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
+  options: {
+    storage?: 's3' | 'fs';
+    env?: Record<string, string>;
+    /** A database (and bucket) made by the caller, e.g. for a Runner started first; closing drops them. */
+    database?: TestDatabase;
+    bucket?: TestBucket;
+  } = {},
 ): Promise<ApiHarness> {
-  const { database, bucket } = await provision(options.storage ?? 's3');
+  const { database, bucket } = options.database
+    ? { database: options.database, bucket: options.bucket }
+    : await provision(options.bucket ? 's3' : (options.storage ?? 's3'));
   const config = loadApiConfig(apiEnv(database, bucket, options.env));
   const app: INestApplication = await createApiApp(config, createRootLogger({ level: 'silent', service: 'api' }));
   const base = await listen(app, config.http);

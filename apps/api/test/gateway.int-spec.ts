@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { signRunnerRequest } from '@extplat/server-core';
-import { buildTestComponent, manifestFor, type RawEntry, s3ClientFor } from '@extplat/testing';
+import { buildTestComponent, manifestFor, type RawEntry, readinessWhen, s3ClientFor, until } from '@extplat/testing';
 import { type ApiHarness, startApi } from './api-harness.js';
 import {
   configCheck,
@@ -230,8 +230,10 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       expect(await (await call('/secret?name=missing', acmeMember.token)).json()).toEqual({ value: null });
       const logged = await call('/log', acmeMember.token, { headers: { 'x-request-id': 'req-log-1' } });
       expect(logged.status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const lines = stack.runner.logs.filter((line) => line['reqId'] === 'req-log-1' && line['extension']);
+      const extensionLines = () =>
+        stack.runner.logs.filter((line) => line['reqId'] === 'req-log-1' && line['extension']);
+      await until(() => extensionLines().length >= 3);
+      const lines = extensionLines();
       expect(lines.map((line) => line['msg'])).toEqual(
         expect.arrayContaining(['info message', 'warn message', 'error message']),
       );
@@ -369,8 +371,9 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       const elapsed = Date.now() - started;
       expect(response.status).toBe(504);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('EXTENSION_TIMEOUT');
+      // EXTENSION_TIMEOUT is the Runner's deadline (the gateway's own would answer another code); no upper
+      // bound on the time, which a loaded machine stretches.
       expect(elapsed).toBeGreaterThanOrEqual(1400);
-      expect(elapsed).toBeLessThan(3500);
       expect((await call('/ping', acmeMember.token)).status).toBe(200);
       expect((await metric(stack, 'extplat_runner_executions_total{outcome="timeout"}')) - timeouts).toBe(1);
     });
@@ -445,11 +448,16 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       await call('/ping', acmeMember.token, { headers: { 'x-request-id': 'audited-ping' } });
       await call('/not-declared', acmeMember.token);
       await call('/ping', globex.token);
-      // Extension-call events are written in batches shortly after the response.
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      const page = await stack.api.request<{
+      // Extension-call events are written in batches shortly after the response: poll until both are in.
+      type Page = {
         items: { type: string; outcome: string; tenantId: string; subject: string; data: Record<string, unknown> }[];
-      }>('GET', '/api/audit?type=extension.call&limit=200');
+      };
+      const audited = () => stack.api.request<Page>('GET', '/api/audit?type=extension.call&limit=200');
+      await until(async () => {
+        const paths = (await audited()).body.items.map((event) => event.data['path']);
+        return paths.includes('/ping') && paths.includes('/not-declared');
+      });
+      const page = await audited();
       expect(page.status).toBe(200);
       const events = page.body.items;
       expect(events.find((event) => event.data['path'] === '/ping' && event.outcome === 'success')).toMatchObject({
@@ -468,9 +476,12 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
 
   describe('config parity', () => {
     it('reports the API and the Runner in agreement, in readiness and in npm run config:check', async () => {
-      const ready = await fetch(`${stack.api.base}/readyz`);
+      const ready = await readinessWhen<{ checks: Record<string, unknown> }>(
+        `${stack.api.base}/readyz`,
+        (answer) => answer.status === 200,
+      );
       expect(ready.status).toBe(200);
-      expect(((await ready.json()) as { checks: Record<string, unknown> }).checks['runnerConfig']).toEqual({
+      expect(ready.body.checks['runnerConfig']).toEqual({
         ok: true,
         latencyMs: expect.any(Number),
       });

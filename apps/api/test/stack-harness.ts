@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signBundle } from '@extplat/signing';
-import { bundleOf, type RawEntry, type RunningService, startService, s3StorageEnv } from '@extplat/testing';
+import {
+  bundleOf,
+  createTestBucket,
+  createTestDatabase,
+  type RawEntry,
+  type RunningService,
+  startService,
+  s3StorageEnv,
+} from '@extplat/testing';
 import { type ApiHarness, startApi, testTrust, type TestBundle, uploadViaProxy } from './api-harness.js';
 
 const RUNNER_ENTRY = fileURLToPath(new URL('../../runner/dist/main.js', import.meta.url));
@@ -23,6 +31,10 @@ export function configCheck(api: string, runner: string): Promise<{ code: number
 }
 export const SHARED_SECRET = 'r'.repeat(32);
 
+/**
+ * A port free a moment ago. Racy (another process may bind it first): only for a server that must know its
+ * own origin before it starts (the console stack's API); everything else listens on port 0.
+ */
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -58,31 +70,19 @@ export async function startStack(
     runnerEnv?: Record<string, string>;
   } = {},
 ): Promise<Stack> {
-  const port = await freePort();
-  const runnerUrl = `http://127.0.0.1:${port}`;
-  const runnerPublicBase = `http://localhost:${port}`;
-  const api = await startApi({
-    env: {
-      RUNNER_BASE_URL: runnerUrl,
-      RUNNER_PUBLIC_BASE: runnerPublicBase,
-      RUNNER_SHARED_SECRET: SHARED_SECRET,
-      ...(options.trustBundlePem ? { SIGNING_TRUST_BUNDLE: options.trustBundlePem } : {}),
-      ...options.sharedEnv,
-      ...options.apiEnv,
-    },
-  });
-  const bucket = api.bucket!;
+  // The Runner first, on a port of the kernel's choosing (a port picked beforehand could be taken by
+  // another test file before the Runner binds it); the API is then told where it listens.
+  const [database, bucket] = await Promise.all([createTestDatabase(), createTestBucket()]);
   const cacheDir = mkdtempSync(join(tmpdir(), 'extplat-runner-cache-'));
   let runner: RunningService;
   const runnerEnv: Record<string, string> = {
-    DATABASE_URL: api.database.url,
+    DATABASE_URL: database.url,
     ...s3StorageEnv(bucket),
     SIGNING_POLICY: 'enforce',
     SIGNING_TRUST_BUNDLE: options.trustBundlePem ?? testTrust().ca.certificatePem,
     RUNNER_SHARED_SECRET: SHARED_SECRET,
     RUNNER_HOST: '127.0.0.1',
-    RUNNER_PORT: String(port),
-    RUNNER_PUBLIC_BASE: runnerPublicBase,
+    RUNNER_PORT: '0',
     CONSOLE_ORIGIN: 'http://127.0.0.1:4200',
     RUNNER_CACHE_DIR: cacheDir,
     RUNNER_WORKERS: '2',
@@ -93,7 +93,28 @@ export async function startStack(
   try {
     runner = await startService(RUNNER_ENTRY, runnerEnv);
   } catch (error) {
-    await api.close();
+    await Promise.all([database.drop(), bucket.destroy()]);
+    throw error;
+  }
+  const runnerUrl = runner.url;
+  const runnerPublicBase = runnerUrl.replace('//127.0.0.1:', '//localhost:');
+  let api: ApiHarness;
+  try {
+    api = await startApi({
+      database,
+      bucket,
+      env: {
+        RUNNER_BASE_URL: runnerUrl,
+        RUNNER_PUBLIC_BASE: runnerPublicBase,
+        RUNNER_SHARED_SECRET: SHARED_SECRET,
+        ...(options.trustBundlePem ? { SIGNING_TRUST_BUNDLE: options.trustBundlePem } : {}),
+        ...options.sharedEnv,
+        ...options.apiEnv,
+      },
+    });
+  } catch (error) {
+    await runner.stop();
+    await Promise.all([database.drop(), bucket.destroy()]);
     throw error;
   }
   const stack: Stack = {
@@ -104,7 +125,8 @@ export async function startStack(
     cacheDir,
     restartRunner: async () => {
       await stack.runner.stop();
-      stack.runner = await startService(RUNNER_ENTRY, runnerEnv);
+      // Back on the same port: the API was told this address.
+      stack.runner = await startService(RUNNER_ENTRY, { ...runnerEnv, RUNNER_PORT: new URL(runnerUrl).port });
     },
     close: async () => {
       await stack.runner.stop();

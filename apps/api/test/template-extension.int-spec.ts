@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '@extplat/testing';
 import { publish, type Stack, startStack, templateBundle, tenantUser } from './stack-harness.js';
 
 /**
@@ -86,8 +87,10 @@ describe('the template extension through gateway → Runner', () => {
       status: 200,
       body: { message: 'Howdy from Status Board', tenantId: member.tenantId, userId: member.userId, version: '0.1.0' },
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const line = stack.runner.logs.find((entry) => entry['reqId'] === 'template-greeting' && entry['extension']);
+    const logged = () =>
+      stack.runner.logs.find((entry) => entry['reqId'] === 'template-greeting' && entry['extension']);
+    await until(() => logged() !== undefined);
+    const line = logged();
     expect(line?.['msg']).toBe(`greeting tenant ${member.tenantId}`);
   });
 

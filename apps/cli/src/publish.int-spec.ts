@@ -254,6 +254,18 @@ describe('extctl against the API', () => {
 
     it('refuses a key that may not publish, and an unknown key, with the auth status', async () => {
       const bundle = writeBundle('tickets-9.0.0.tar.zst', manifestFor({ version: '9.0.0' }));
+      // A real key whose role may not publish: a tenant admin's.
+      const tenant = await http<{ id: string }>('POST', '/api/tenants', adminKey, { slug: 'no-publish', name: 'N' });
+      const tenantAdminKey = (
+        await http<{ key: string }>('POST', '/api/api-keys', adminKey, {
+          name: 'no-publish',
+          role: 'tenant-admin',
+          tenantId: tenant.id,
+        })
+      ).key;
+      const forbidden = await extctl(['--json', 'publish', bundle.file], { key: tenantAdminKey });
+      expect(forbidden.code).toBe(ExitCode.AUTH);
+      expect(json<{ error: { code: string } }>(forbidden).error.code).toBe('FORBIDDEN');
       const unknown = await extctl(['--json', 'publish', bundle.file], { key: 'extplat_nope_nope' });
       expect(unknown.code).toBe(ExitCode.AUTH);
       expect(json<{ error: { code: string } }>(unknown).error.code).toBe('UNAUTHENTICATED');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import { createRootLogger, listen } from '@extplat/server-core';
-import { createTestDatabase, runToExit, type TestDatabase } from '@extplat/testing';
+import { createTestDatabase, readinessWhen, runToExit, type TestDatabase } from '@extplat/testing';
 import { createRunnerApp } from './app.js';
 import { loadRunnerConfig } from './config/runner-config.js';
 
@@ -38,9 +38,10 @@ describe('Runner on a real PostgreSQL with the fs bundle store', () => {
 
   it('answers /healthz and /readyz', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${base}/readyz`);
+    // Each check may take seconds on a loaded machine (and then report its timeout): poll for readiness.
+    const ready = await readinessWhen(`${base}/readyz`, (answer) => answer.status === 200);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({
+    expect(ready.body).toMatchObject({
       status: 'ready',
       checks: { database: { ok: true }, storage: { ok: true } },
     });
@@ -50,9 +51,10 @@ describe('Runner on a real PostgreSQL with the fs bundle store', () => {
     rmSync(storeRoot, { recursive: true, force: true });
     // A file where the store's root should be: the fs driver cannot use it.
     writeFileSync(storeRoot, 'not a directory');
-    const ready = await fetch(`${base}/readyz`);
+    type Body = { checks: Record<string, { ok: boolean }> };
+    const ready = await readinessWhen<Body>(`${base}/readyz`, ({ body }) => body.checks['database']?.ok === true);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({
+    expect(ready.body).toMatchObject({
       status: 'not-ready',
       checks: { database: { ok: true }, storage: { ok: false } },
     });

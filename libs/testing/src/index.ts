@@ -6,3 +6,4 @@ export * from './process.js';
 export * from './bundles.js';
 export * from './components.js';
 export * from './wait.js';
+export * from './poll.js';

@@ -8,6 +8,10 @@ export interface RunningService {
   logs: Record<string, unknown>[];
   /** The process itself, for tests that signal it or watch it exit. */
   child: ChildProcess;
+  /** Everything the process wrote to stderr so far (a crash's stack trace lands here). */
+  stderr(): string;
+  /** The exit status or signal once the process has ended; undefined while it runs. */
+  exited(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -45,7 +49,15 @@ export async function startService(
     });
     child.once('exit', (code) => fail(new Error(`exited with status ${code} before listening`)));
   });
-  return { url, logs, child, stop: () => stopChild(child) };
+  return {
+    url,
+    logs,
+    child,
+    stderr: () => stderr,
+    exited: () =>
+      child.exitCode !== null ? `status ${child.exitCode}` : child.signalCode !== null ? child.signalCode : undefined,
+    stop: () => stopChild(child),
+  };
 }
 
 /** Runs a built entry point to completion and returns its exit status and output. */

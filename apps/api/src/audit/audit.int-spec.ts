@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,6 +85,18 @@ describe('the audit chain on a real PostgreSQL', () => {
   });
 
   it('links every event to the one before it, from the genesis hash, and verifies', async () => {
+    // A chain of its own: the genesis link exists only in an empty table, whatever ran before.
+    const ownDatabase = await createTestDatabase();
+    const dataSource = await openDataSource(ownDatabase);
+    try {
+      await checkChainFromGenesis(dataSource, new AuditService(new AuditRepository(dataSource)));
+    } finally {
+      await dataSource.destroy();
+      await ownDatabase.drop();
+    }
+  });
+
+  async function checkChainFromGenesis(dataSource: DataSource, audit: AuditService): Promise<void> {
     await audit.record(
       event({ data: { contentHash: `sha256:${'a'.repeat(64)}`, at: new Date(0), nested: { b: 1, a: [2] } } }),
     );
@@ -104,7 +116,7 @@ describe('the audit chain on a real PostgreSQL', () => {
     expect(rows[1]).toMatchObject({ actor_kind: null, data: {} });
     expect(rows[2]).toMatchObject({ subject: null });
     expect(await audit.verifyChain()).toEqual({ ok: true, checked: 3 });
-  });
+  }
 
   it('logs one structured line per event, without the actor name', async () => {
     logged.length = 0;
@@ -174,6 +186,8 @@ describe('the audit chain on a real PostgreSQL', () => {
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE of audit events', async () => {
+    // A row to change, so a row-level trigger would fire too.
+    await audit.record(event({ subject: 'append-only:1' }));
     await expect(dataSource.query(`UPDATE audit_events SET outcome = 'failure'`)).rejects.toThrow(
       /audit_events is append-only: UPDATE is not allowed/,
     );
@@ -187,7 +201,10 @@ describe('the audit chain on a real PostgreSQL', () => {
   });
 
   it('refuses a second event after the same one, so the chain cannot fork', async () => {
+    await audit.record(event({ subject: 'fork:1' }));
+    await audit.record(event({ subject: 'fork:2' }));
     const [last] = (await allRows(dataSource)).slice(-1);
+    expect(last?.subject).toBe('fork:2');
     await expect(
       dataSource.query(
         `INSERT INTO audit_events (id, occurred_at, type, outcome, prev_hash, hash)
@@ -315,7 +332,8 @@ describe('a tampered audit chain', () => {
 
   const verifyCli = () => runToExit(verifyChainCli, { DATABASE_URL: database.url });
 
-  beforeAll(async () => {
+  // Each case tampers with a fresh chain of six events: none depends on what another changed or restored.
+  beforeEach(async () => {
     database = await createTestDatabase();
     dataSource = await openDataSource(database);
     audit = new AuditService(new AuditRepository(dataSource));
@@ -325,7 +343,7 @@ describe('a tampered audit chain', () => {
     rows = await allRows(dataSource);
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await dataSource?.destroy();
     await database?.drop();
   });
