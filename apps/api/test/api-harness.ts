@@ -51,8 +51,8 @@ export interface ApiResponse<T = unknown> {
 }
 
 export interface ApiHarness {
-  /** The Nest application, for tests that drive a service or a scheduler directly. */
-  app: INestApplication;
+  /** The Nest application, for tests that drive a service or a scheduler directly (absent for a process). */
+  app?: INestApplication;
   base: string;
   database: TestDatabase;
   bucket?: TestBucket;
@@ -134,7 +134,7 @@ export async function startApi(
  */
 export async function startApiProcess(
   options: { storage?: 's3' | 'fs'; env?: Record<string, string> } = {},
-): Promise<Omit<ApiHarness, 'app'> & { process: RunningService }> {
+): Promise<ApiHarness & { process: RunningService }> {
   const { database, bucket } = await provision(options.storage ?? 's3');
   const env = apiEnv(database, bucket, options.env);
   let service: RunningService;
@@ -163,7 +163,7 @@ async function signedIn(
   bucket: TestBucket | undefined,
   storeRoot: string | undefined,
   stop: () => Promise<void>,
-): Promise<Omit<ApiHarness, 'app'>> {
+): Promise<ApiHarness> {
   const request: ApiHarness['request'] = async (method, path, requestOptions = {}) => {
     const headers: Record<string, string> = { ...requestOptions.headers };
     const token = requestOptions.token === undefined ? harness.adminToken : requestOptions.token;
@@ -188,7 +188,7 @@ async function signedIn(
     }
     return { status: response.status, body: parsed as never, headers: response.headers };
   };
-  const harness: Omit<ApiHarness, 'app'> = {
+  const harness: ApiHarness = {
     base,
     database,
     bucket,

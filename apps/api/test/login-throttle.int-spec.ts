@@ -82,7 +82,7 @@ describe('login throttling behind a reverse proxy (TRUST_PROXY=loopback)', () =>
   }, 600_000);
 
   it('records a login whose email holds a NUL or a lone surrogate instead of losing it or answering 500', async () => {
-    const auth = api.app.get(AuthService);
+    const auth = api.app!.get(AuthService);
     for (const email of ['nul\u0000@acme.test', 'lone\uD800@acme.test']) {
       const refused = await auth.login({ email, password: 'whatever', clientAddress: '198.51.100.7' }).then(
         () => undefined,
@@ -111,7 +111,7 @@ describe('login throttling behind a reverse proxy (TRUST_PROXY=loopback)', () =>
          (now() - interval '8 days', 'old@acme.test', '192.0.2.1', 'unknown-email'),
          (now() - interval '6 days', 'recent@acme.test', '192.0.2.1', 'unknown-email')`,
     );
-    expect(await api.app.get(LoginFailuresPruner).prune()).toBe(1);
+    expect(await api.app!.get(LoginFailuresPruner).prune()).toBe(1);
     const left = await sql<{ email: string }>(
       api.database.url,
       `SELECT email FROM login_failures WHERE client_address = '192.0.2.1'`,
