@@ -880,7 +880,7 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
     }, 180_000);
 
     it('covers every route of the auth module', () => {
-      const authRoutes = listRouteDeclarations(api.app!)
+      const authRoutes = listRouteDeclarations(api.app)
         .filter((route) => /^\/api\/(auth|api-keys|tenants|users)(\/|$)/.test(route.path))
         .map((route) => `${route.method} ${route.path}`);
       expect(rows.map((row) => `${row.method} ${row.path}`).sort()).toEqual(authRoutes.sort());
