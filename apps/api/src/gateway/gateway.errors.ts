@@ -10,6 +10,8 @@ export const GatewayErrors = defineErrorCodes({
   /** No endpoint declared in the manifest matches the method and path. */
   ENDPOINT_NOT_FOUND: 404,
   REQUEST_BODY_TOO_LARGE: 413,
+  /** The client closed the connection before its request body was complete. */
+  REQUEST_ABORTED: 400,
   /** More query parameters than an extension call carries (EXECUTE_REQUEST_LIMITS). */
   TOO_MANY_QUERY_PARAMETERS: 400,
   /** The path, or a query parameter's name or value, is longer than an extension call carries. */

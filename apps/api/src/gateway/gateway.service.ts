@@ -38,10 +38,16 @@ async function readBody(req: Request, limit: number): Promise<Buffer> {
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    // The client went away mid-body: its mistake, not ours (nothing is logged at error level, no 500).
+    throw new DomainError(GatewayErrors.REQUEST_ABORTED, 'The request body ended before it was complete');
   }
   return Buffer.concat(chunks);
 }
