@@ -8,9 +8,15 @@ import { type ConsolePolicyOrigins, serveConsole } from './console-static.js';
 import { serveApiDocs } from './openapi.js';
 import { API_VERSION } from './version.js';
 
-/** A body parser for every route except the extension gateway's. */
-function exceptGateway(parser: RequestHandler): RequestHandler {
-  return (req, res, next) => (req.path.startsWith('/api/ext/') ? next() : parser(req, res, next));
+/** Routes that read their own raw body: the extension gateway, and proxy upload parts (which say 415 for a
+ * type that is not binary, rather than meeting a form parser's size cap first). */
+function readsRawBody(path: string): boolean {
+  return path.startsWith('/api/ext/') || path === '/api/ext-bundles/upload-proxy';
+}
+
+/** A body parser for every route except those that read their raw body. */
+function exceptRawRoutes(parser: RequestHandler): RequestHandler {
+  return (req, res, next) => (readsRawBody(req.path) ? next() : parser(req, res, next));
 }
 
 /** What the console's CSP must allow: framing the Runner, and browser uploads straight to the bucket. */
@@ -36,7 +42,7 @@ export function createApiApp(config: ApiConfig, logger: Logger): Promise<INestAp
     configure: (app) => {
       // Which peers may name the client (X-Forwarded-For): the login throttle is charged to that address.
       (app.getHttpAdapter().getInstance() as Express).set('trust proxy', config.trustProxy);
-      app.use(...bodyParsers().map(exceptGateway));
+      app.use(...bodyParsers().map(exceptRawRoutes));
       serveApiDocs(app, API_VERSION);
       if (config.console.distDir) serveConsole(app, config.console.distDir, consoleOrigins(config));
     },

@@ -297,6 +297,17 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
         );
         expect(wrongType.status).toBe(415);
         expect(wrongType.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+        // curl's default for --data-binary: no form parser may take a part first (its cap answered 413).
+        const formType = await api.request<ErrorBody>(
+          'PUT',
+          `/api/ext-bundles/upload-proxy?uploadId=${uploadId}&partNumber=1`,
+          {
+            body: Buffer.alloc(2 * 1024 * 1024, 0x61),
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          },
+        );
+        expect(formType.status).toBe(415);
+        expect(formType.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
       });
 
       it('a part number outside the upload: 400 INVALID_PART_NUMBER', async () => {
