@@ -145,7 +145,7 @@ export async function startApiProcess(
     throw error;
   }
   const harness = await signedIn(service.url, database, bucket, env['STORAGE_FS_ROOT'], () => service.stop());
-  return { ...harness, process: service };
+  return Object.assign(harness, { process: service });
 }
 
 async function provision(storage: 's3' | 'fs'): Promise<{ database: TestDatabase; bucket?: TestBucket }> {
