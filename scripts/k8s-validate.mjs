@@ -2,19 +2,20 @@
 // Renders every overlay of deploy/kubernetes with `kubectl kustomize` and validates every object: against
 // the Kubernetes API's JSON schemas (kubernetes-models, pinned) and the project's deployment rules
 // (tools/k8s/manifest-rules.mjs). No cluster is needed or contacted.
-//   npm run k8s:validate
+//   npm run k8s:validate [-- --dir <a copy of deploy/kubernetes>]
 // kubectl (with kustomize 5) comes from KUBECTL, else .tmp/kubectl/kubectl (scripts/k8s-kubectl.sh puts it
 // there), else the PATH. Exit status: 0 valid, 1 problems found, 2 kubectl missing or unable to render.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { parseManifests, validateManifests, validateSecretTemplate } from '../tools/k8s/manifest-rules.mjs';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const deployDir = join(root, 'deploy', 'kubernetes');
+const { values: args } = parseArgs({ options: { dir: { type: 'string' } } });
+const deployDir = args.dir ?? join(root, 'deploy', 'kubernetes');
 const MIN_KUSTOMIZE_MAJOR = 5;
 
 function findKubectl() {
