@@ -20,13 +20,7 @@ const ARTIFACT_ENTRY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ARTIFACT_ENTRIES_MAX = 64;
 
 export type ArtifactEvent =
-  | 'loaded'
-  | 'missing'
-  | 'rejected'
-  | 'failed'
-  | 'published'
-  | 'already-published'
-  | 'publish-failed';
+  'loaded' | 'missing' | 'rejected' | 'failed' | 'published' | 'already-published' | 'publish-failed';
 
 export interface PrecompiledArtifactsOptions {
   store: BundleStore;

@@ -1,11 +1,6 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import {
-  type ContentHash,
-  isContentHash,
-  type PrewarmResponseBody,
-  RUNNER_PREWARM_PATH,
-} from '@extplat/contracts';
+import { type ContentHash, isContentHash, type PrewarmResponseBody, RUNNER_PREWARM_PATH } from '@extplat/contracts';
 import { checkRunnerSignature, DomainError, NonceCache } from '@extplat/server-core';
 import { RUNNER_CONFIG } from '../config/config.module.js';
 import type { RunnerConfig } from '../config/runner-config.js';

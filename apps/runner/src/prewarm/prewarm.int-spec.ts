@@ -25,7 +25,12 @@ import {
   type TestDatabase,
 } from '@extplat/testing';
 import { createRunnerApp } from '../app.js';
-import { ARTIFACT_FILE, ARTIFACT_TAG_METADATA, artifactMac, PrecompiledArtifacts } from '../cache/precompiled-artifacts.js';
+import {
+  ARTIFACT_FILE,
+  ARTIFACT_TAG_METADATA,
+  artifactMac,
+  PrecompiledArtifacts,
+} from '../cache/precompiled-artifacts.js';
 import { loadRunnerConfig } from '../config/runner-config.js';
 import { TOOLCHAIN_KEY } from '../sandbox/index.js';
 
@@ -53,7 +58,11 @@ async function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function signedPost(base: string, path: string, payload: unknown): Promise<{ status: number; body: any }> {
+async function signedPost(
+  base: string,
+  path: string,
+  payload: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const body = Buffer.from(JSON.stringify(payload));
   const response = await fetch(`${base}${path}`, {
     method: 'POST',
@@ -66,8 +75,13 @@ async function signedPost(base: string, path: string, payload: unknown): Promise
 function prewarm(runner: RunningRunner, contentHash: string) {
   return signedPost(runner.base, RUNNER_PREWARM_PATH, { contentHash }) as Promise<{
     status: number;
-    body: PrewarmResponseBody;
+    body: PrewarmResponseBody & Record<string, unknown>;
   }>;
+}
+
+/** The extension's JSON answer inside an execute response. */
+function extensionJson(body: Record<string, unknown>): unknown {
+  return JSON.parse(Buffer.from(String(body['bodyB64']), 'base64').toString());
 }
 
 function pingJob(contentHash: string): ExecuteRequestBody {
@@ -228,11 +242,12 @@ describe.each(['fs', 's3'] as const)('prewarm and precompiled artifacts on the %
     });
     // The first call finds the component compiled: it never asks the bundle cache.
     const lookups = async () =>
-      (await metric(first, 'extplat_runner_cache_hits_total')) + (await metric(first, 'extplat_runner_cache_misses_total'));
+      (await metric(first, 'extplat_runner_cache_hits_total')) +
+      (await metric(first, 'extplat_runner_cache_misses_total'));
     const before = await lookups();
     const call = await signedPost(first.base, RUNNER_EXECUTE_PATH, pingJob(bundle.contentHash));
     expect(call.status).toBe(200);
-    expect(JSON.parse(Buffer.from(call.body.bodyB64, 'base64').toString())).toEqual({ ok: true });
+    expect(extensionJson(call.body)).toEqual({ ok: true });
     expect(await lookups()).toBe(before);
 
     expect(await prewarm(first, bundle.contentHash)).toMatchObject({
@@ -291,7 +306,7 @@ describe.each(['fs', 's3'] as const)('prewarm and precompiled artifacts on the %
       expect(warmed).toMatchObject({ status: 200, body: { source: 'transpiled' } });
       const call = await signedPost(judge.base, RUNNER_EXECUTE_PATH, pingJob(contentHash));
       expect(call.status).toBe(200);
-      expect(JSON.parse(Buffer.from(call.body.bodyB64, 'base64').toString())).toEqual({ ok: true });
+      expect(extensionJson(call.body)).toEqual({ ok: true });
       // The refused artifact was overwritten with a good one.
       const replaced = await readArtifact(contentHash);
       expect(tagIsValid(contentHash, replaced.bytes, replaced.tag)).toBe(true);

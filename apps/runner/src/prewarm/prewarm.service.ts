@@ -57,7 +57,10 @@ export class PrewarmService {
       };
     } catch (error) {
       if (isSandboxError(error)) {
-        throw new DomainError(PrewarmErrors.COMPONENT_REJECTED, error.message, { reason: error.code, ...error.details });
+        throw new DomainError(PrewarmErrors.COMPONENT_REJECTED, error.message, {
+          reason: error.code,
+          ...error.details,
+        });
       }
       throw error;
     } finally {
