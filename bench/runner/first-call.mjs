@@ -33,8 +33,11 @@ const shared = {
   ...services.env,
   SIGNING_TRUST_BUNDLE: ca.certificatePem,
   RUNNER_SHARED_SECRET: SHARED_SECRET,
-  LOG_LEVEL: 'warn',
+  // startService waits for the info-level "listening" line.
+  LOG_LEVEL: 'info',
 };
+// Generous: on a machine shared with other work a boot can take far longer than usual.
+const BOOT_TIMEOUT_MS = 180_000;
 const started = [];
 const cacheDirs = [];
 const cacheDir = (name) => {
@@ -43,27 +46,35 @@ const cacheDir = (name) => {
   return dir;
 };
 async function runner(name, env = {}) {
-  const service = await startService(root('apps/runner/dist/main.js'), {
-    ...shared,
-    RUNNER_PORT: '0',
-    RUNNER_CACHE_DIR: cacheDir(name),
-    ...env,
-  });
+  const service = await startService(
+    root('apps/runner/dist/main.js'),
+    {
+      ...shared,
+      RUNNER_PORT: '0',
+      RUNNER_CACHE_DIR: cacheDir(name),
+      ...env,
+    },
+    BOOT_TIMEOUT_MS,
+  );
   started.push(service);
   return service;
 }
 // The API migrates the database: it starts first, told where the main Runner will listen.
 const mainPort = 20000 + Math.floor(Math.random() * 20000);
-const apiService = await startService(root('apps/api/dist/main.js'), {
-  ...shared,
-  API_PORT: '0',
-  RUNNER_BASE_URL: `http://127.0.0.1:${mainPort}`,
-  EXT_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
-  AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
-  BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-  BOOTSTRAP_ADMIN_PASSWORD: 'bench-password-123',
-  DATABASE_MIGRATIONS_RUN: 'true',
-});
+const apiService = await startService(
+  root('apps/api/dist/main.js'),
+  {
+    ...shared,
+    API_PORT: '0',
+    RUNNER_BASE_URL: `http://127.0.0.1:${mainPort}`,
+    EXT_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
+    AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
+    BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
+    BOOTSTRAP_ADMIN_PASSWORD: 'bench-password-123',
+    DATABASE_MIGRATIONS_RUN: 'true',
+  },
+  BOOT_TIMEOUT_MS,
+);
 started.push(apiService);
 const main = await runner('main', { RUNNER_PORT: String(mainPort), RUNNER_ARTIFACT_KEY: ARTIFACT_KEY });
 const base = apiService.url;
