@@ -3,9 +3,6 @@ import { API_CONFIG } from '../config/config.module.js';
 import type { ApiConfig } from '../config/api-config.js';
 import { RunnerClient } from '../gateway/runner-client.js';
 
-/** Long enough for a cold fetch + transpile of a large bundle on a busy Runner; the install never waits for it. */
-export const PREWARM_TIMEOUT_MS = 60_000;
-
 export type PrewarmReason = 'install.create' | 'install.enable' | 'install.version-change';
 
 /**
@@ -21,9 +18,12 @@ export class InstallPrewarmer implements OnApplicationShutdown {
   private readonly runner: RunnerClient;
   private readonly pending = new Set<Promise<void>>();
   private readonly counts = { requested: 0, warmed: 0, failed: 0 };
+  /** RUNNER_PREWARM_TIMEOUT_MS: long enough for a cold fetch + transpile on a busy Runner; 0 is off. */
+  private readonly timeoutMs: number;
 
   constructor(@Inject(API_CONFIG) config: ApiConfig) {
     this.runner = new RunnerClient(config.runner.baseUrl, config.runner.sharedSecret);
+    this.timeoutMs = config.runner.prewarmTimeoutMs;
   }
 
   /** Prewarms requested, warmed and failed (answered with an error, timed out or unreachable) so far. */
@@ -31,10 +31,11 @@ export class InstallPrewarmer implements OnApplicationShutdown {
     return { ...this.counts };
   }
 
-  request(contentHash: string, reason: PrewarmReason, timeoutMs = PREWARM_TIMEOUT_MS): void {
+  request(contentHash: string, reason: PrewarmReason): void {
+    if (this.timeoutMs === 0) return;
     this.counts.requested += 1;
     const started = performance.now();
-    const work = this.runner.prewarm(contentHash, timeoutMs).then((answer) => {
+    const work = this.runner.prewarm(contentHash, this.timeoutMs).then((answer) => {
       const ms = Math.round(performance.now() - started);
       if (answer.kind === 'ok') {
         this.counts.warmed += 1;
