@@ -472,7 +472,8 @@ describe('Sandbox: loading', () => {
     } finally {
       await bounded.close();
     }
-  });
+    // Three transpiles: on a loaded machine each can take well over the default 60 s share.
+  }, 240_000);
 
   it('rejects work after close', async () => {
     const closing = Sandbox.create(sandboxOptions(join(workDir, 'shared'), { workers: 1 }));
