@@ -69,7 +69,7 @@ async function signedPost(
     headers: { ...signRunnerRequest(SHARED_SECRET, body), 'content-type': 'application/json' },
     body,
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 function prewarm(runner: RunningRunner, contentHash: string) {
