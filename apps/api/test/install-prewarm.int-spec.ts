@@ -61,7 +61,12 @@ describe('prewarm on install, enable and version switch', () => {
   it('warms the bundle of a new enabled install, so its first call finds it compiled', async () => {
     const created = await stack.api.request<{ id: string }>('POST', '/api/installs', {
       token: admin.token,
-      json: { extensionId: EXTENSION, version: '1.0.0', grant: { capabilities: ['cap:log.emit'] }, enabled: true },
+      json: {
+        extensionId: EXTENSION,
+        version: '1.0.0',
+        grant: { capabilities: ['cap:log.emit'], egress: [] },
+        enabled: true,
+      },
     });
     expect(created.status).toBe(201);
     installId = created.body.id;
