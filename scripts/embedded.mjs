@@ -24,10 +24,19 @@ if (process.getuid?.() === 0) chmodSync(dataDir, 0o711);
 /** Secrets are generated once and kept, so sessions and sealed secrets survive a restart. */
 function loadSecrets() {
   const file = resolve(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8'));
+    // Data directories made before the Runner shared precompiled artifacts gain their key once.
+    if (kept.runnerArtifactKey) return kept;
+    const upgraded = { ...kept, runnerArtifactKey: randomBytes(48).toString('base64') };
+    writeFileSync(file, `${JSON.stringify(upgraded, null, 2)}\n`, { mode: 0o600 });
+    return upgraded;
+  }
   const secrets = {
     postgresPassword: randomBytes(18).toString('base64url'),
     runnerSharedSecret: randomBytes(48).toString('base64'),
+    // The Runner's own key for precompiled artifacts: the API never gets it (see the Runner's env below).
+    runnerArtifactKey: randomBytes(48).toString('base64'),
     jwtSecret: randomBytes(48).toString('base64'),
     secretsKey: `k1:${randomBytes(32).toString('base64')}`,
     adminEmail: 'admin@extplat.local',
@@ -254,6 +263,7 @@ try {
   const runner = launch('Runner', 'apps/runner/dist/main.js', runnerUrl, {
     RUNNER_PORT: String(runnerPort),
     RUNNER_CACHE_DIR: resolve(dataDir, 'runner-cache'),
+    RUNNER_ARTIFACT_KEY: secrets.runnerArtifactKey,
   });
   await waitReady('Runner', runnerUrl, () => runner.child.exitCode === null);
   runner.ready = true;

@@ -154,7 +154,8 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
     egress.push(trusted.origin, internal.origin, 'http://169.254.169.254', ungranted.origin);
     stack = await startStack({
       sharedEnv: { EXT_EGRESS_ALLOWLIST: egress.join(',') },
-      apiEnv: { EXT_GATEWAY_TIMEOUT_MS: '4000' },
+      // These tests watch cold starts (fetches, cache misses, a refused bundle): no prewarm on install.
+      apiEnv: { EXT_GATEWAY_TIMEOUT_MS: '4000', RUNNER_PREWARM_TIMEOUT_MS: '0' },
       runnerEnv: {
         EXT_EXECUTION_TIMEOUT_MS: '1500',
         EXT_MEMORY_MAX_MIB: '64',

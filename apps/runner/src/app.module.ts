@@ -6,6 +6,7 @@ import type { RunnerConfig } from './config/runner-config.js';
 import { ExecuteModule } from './execute/execute.module.js';
 import { ExtUiModule } from './ext-ui/ext-ui.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { PrewarmModule } from './prewarm/prewarm.module.js';
 
 /** The Runner (ARCHITECTURE §6): signed execution in the sandbox and extension UIs by content hash. */
 @Module({})
@@ -22,6 +23,7 @@ export class RunnerAppModule {
         MetricsModule,
         ExtUiModule,
         ExecuteModule,
+        PrewarmModule,
       ],
     };
   }

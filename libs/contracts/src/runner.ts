@@ -132,3 +132,37 @@ export interface ConfigFingerprint {
 
 /** `GET /api/config-fingerprint` (API) and `GET /v1/config-fingerprint` (Runner). */
 export const CONFIG_FINGERPRINT_PATHS = { api: '/api/config-fingerprint', runner: '/v1/config-fingerprint' } as const;
+
+/**
+ * `POST /v1/prewarm`: the API asks the Runner that owns a content hash to fetch, verify, unpack, transpile
+ * and compile the bundle ahead of its first call (on install, enable and version switch). Signed exactly
+ * like an execute request (same headers, same shared secret, nonces refused when replayed).
+ */
+export const RUNNER_PREWARM_PATH = '/v1/prewarm';
+
+/** `POST /v1/prewarm` body. */
+export interface PrewarmRequestBody {
+  /** `sha256:<hex>` of a registered bundle. */
+  contentHash: string;
+}
+
+/** Where a prewarm found the transpiled component. */
+export type PrewarmSource =
+  /** Already compiled in this Runner's memory: nothing was done. */
+  | 'memory'
+  /** The Runner's own disk cache (kept across restarts, per toolchain version). */
+  | 'disk'
+  /** A precompiled artifact another Runner shared through the bundle store, its integrity tag checked. */
+  | 'shared'
+  /** Transpiled here. */
+  | 'transpiled';
+
+/** `POST /v1/prewarm` 200 answer: the component is compiled and the next call of it is warm. */
+export interface PrewarmResponseBody {
+  contentHash: string;
+  source: PrewarmSource;
+  /** The bundle had to be fetched from the store (it was not in the Runner's bundle cache). */
+  fetched: boolean;
+  /** Wall-clock time of the prewarm on the Runner. */
+  totalMs: number;
+}

@@ -141,6 +141,9 @@ describe('KeyPolicy', () => {
       ['invalid upload id', 'staging/x/part'],
       ['staging without file', `staging/${UPLOAD_ID}`],
       ['nested staging file', `staging/${UPLOAD_ID}/a/b`],
+      ['precompiled without file', `sha256/${HEX}/precompiled/jco-1.0.0.f1`],
+      ['precompiled too deep', `sha256/${HEX}/precompiled/jco-1.0.0.f1/a/b`],
+      ['precompiled bad toolchain', `sha256/${HEX}/precompiled/JCO/artifact.tar`],
     ])('returns null for %s', (_rule, key) => {
       expect(policy.parse(key)).toBeNull();
     });
@@ -150,6 +153,25 @@ describe('KeyPolicy', () => {
       expect(policy.parse(canonical)).toEqual({ kind: 'canonical', hex: HEX, file: 'signature.json' });
       const staged = policy.staging(UPLOAD_ID, 'bundle.tar.zst');
       expect(policy.parse(staged)).toEqual({ kind: 'staging', uploadId: UPLOAD_ID, file: 'bundle.tar.zst' });
+      const precompiled = policy.precompiled(`sha256:${HEX}`, 'jco-transpile-0.15.0.f1', 'artifact.tar');
+      expect(precompiled).toBe(`sha256/${HEX}/precompiled/jco-transpile-0.15.0.f1/artifact.tar`);
+      expect(precompiled.startsWith(policy.bundlePrefix(HEX))).toBe(true);
+      expect(policy.parse(precompiled)).toEqual({
+        kind: 'precompiled',
+        hex: HEX,
+        toolchain: 'jco-transpile-0.15.0.f1',
+        file: 'artifact.tar',
+      });
+    });
+
+    it.each([
+      ['an empty toolchain', '', 'artifact.tar'],
+      ['a toolchain with a slash', 'jco/1', 'artifact.tar'],
+      ['a toolchain starting with a dot', '.jco', 'artifact.tar'],
+      ['a file with a slash', 'jco-1', 'a/b'],
+      ['a file starting with a dot', 'jco-1', '..'],
+    ])('refuses precompiled keys with %s', (_rule, toolchain, file) => {
+      invalidKey(() => policy.precompiled(HEX, toolchain, file));
     });
   });
 });

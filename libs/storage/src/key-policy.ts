@@ -9,6 +9,11 @@ const HEX_DIGEST = /^[0-9a-f]{64}$/;
 const UPLOAD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{7,127}$/;
 const STAGING_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const PREFIX = /^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)+$/;
+/** A toolchain key (`jco-transpile-0.15.0.f1`): one key segment naming what produced a precompiled artifact. */
+const TOOLCHAIN_KEY = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const PRECOMPILED_FILE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** The folder under a content hash that holds precompiled artifacts, one sub-folder per toolchain key. */
+export const PRECOMPILED_DIR = 'precompiled';
 
 /** `sha256:<64 lowercase hex>` → the bare hex; anything else is rejected. */
 export function contentHashToHex(contentHash: string): string {
@@ -55,10 +60,20 @@ export function assertSafePrefix(prefix: string): void {
 }
 
 export type ParsedKey =
-  { kind: 'canonical'; hex: string; file: string } | { kind: 'staging'; uploadId: string; file: string };
+  | { kind: 'canonical'; hex: string; file: string }
+  | { kind: 'precompiled'; hex: string; toolchain: string; file: string }
+  | { kind: 'staging'; uploadId: string; file: string };
+
+export function assertToolchainKey(toolchain: string): void {
+  if (!TOOLCHAIN_KEY.test(toolchain)) {
+    throw new StorageError('INVALID_KEY', 'toolchain key must be 1-64 characters of [a-z0-9._-]', { toolchain });
+  }
+}
 
 /**
- * Where bundles live in the store: canonical, write-once objects under `<canonicalBase><hex>/<file>` and
+ * Where bundles live in the store: canonical, write-once objects under `<canonicalBase><hex>/<file>`,
+ * Runner-made precompiled artifacts of a bundle under `<canonicalBase><hex>/precompiled/<toolchain>/<file>`
+ * (so everything of one bundle shares its prefix: deleting `<canonicalBase><hex>/` removes them too), and
  * uploads in progress under `<stagingBase><uploadId>/<file>`.
  */
 export class KeyPolicy {
@@ -91,6 +106,25 @@ export class KeyPolicy {
     return `${this.canonicalBase}${hex}/${file}`;
   }
 
+  /** Prefix holding every object of one bundle: its canonical files and its precompiled artifacts. */
+  bundlePrefix(contentHashOrHex: string): string {
+    const hex = contentHashOrHex.startsWith('sha256:') ? contentHashToHex(contentHashOrHex) : contentHashOrHex;
+    assertHexDigest(hex);
+    return `${this.canonicalBase}${hex}/`;
+  }
+
+  /**
+   * Key of a precompiled artifact of a bundle, made by a Runner with the toolchain `toolchain`. Not a
+   * canonical file: the store does not vouch for it, the Runner checks its own integrity tag on it.
+   */
+  precompiled(contentHashOrHex: string, toolchain: string, file: string): string {
+    assertToolchainKey(toolchain);
+    if (!PRECOMPILED_FILE.test(file)) {
+      throw new StorageError('INVALID_KEY', 'precompiled file name must be 1-64 characters of [a-z0-9._-]', { file });
+    }
+    return `${this.bundlePrefix(contentHashOrHex)}${PRECOMPILED_DIR}/${toolchain}/${file}`;
+  }
+
   /** Prefix holding every staged object of one upload. */
   stagingPrefix(uploadId: string): string {
     if (!UPLOAD_ID.test(uploadId)) {
@@ -110,7 +144,14 @@ export class KeyPolicy {
   parse(key: string): ParsedKey | null {
     if (key.startsWith(this.canonicalBase)) {
       const [hex, file, ...rest] = key.slice(this.canonicalBase.length).split('/');
-      if (hex && file && rest.length === 0 && HEX_DIGEST.test(hex)) return { kind: 'canonical', hex, file };
+      if (!hex || !file || !HEX_DIGEST.test(hex)) return null;
+      if (rest.length === 0) return { kind: 'canonical', hex, file };
+      const [toolchain, artifact, ...deeper] = rest;
+      if (file === PRECOMPILED_DIR && toolchain && artifact && deeper.length === 0) {
+        if (TOOLCHAIN_KEY.test(toolchain) && PRECOMPILED_FILE.test(artifact)) {
+          return { kind: 'precompiled', hex, toolchain, file: artifact };
+        }
+      }
       return null;
     }
     if (key.startsWith(this.stagingBase)) {

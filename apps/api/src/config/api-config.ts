@@ -49,6 +49,8 @@ export interface ApiConfig {
     gatewayMaxBodyBytes: number;
     /** Calls per minute per tenant and extension (a token bucket that holds one minute's worth). */
     gatewayRateLimitPerMinute: number;
+    /** Bound of a prewarm request on install changes (InstallPrewarmer); 0 turns prewarming off. */
+    prewarmTimeoutMs: number;
   };
   /** Keys that seal install secrets; the first one encrypts, all of them decrypt (rotation). */
   secretsKeys: SecretsKey[];
@@ -173,6 +175,7 @@ export function loadApiConfig(source: Env): ApiConfig {
         max: 10 * 1024 * 1024,
       }),
       gatewayRateLimitPerMinute: env.int('EXT_GATEWAY_RATE_LIMIT_PER_MINUTE', { default: 600, min: 1, max: 1_000_000 }),
+      prewarmTimeoutMs: env.int('RUNNER_PREWARM_TIMEOUT_MS', { default: 60_000, min: 0, max: 600_000 }),
     },
     secretsKeys,
     auth: {

@@ -4,13 +4,21 @@ import {
   type ErrorResponse,
   type ExecuteRequestBody,
   type ExecuteResponseBody,
+  type PrewarmResponseBody,
   RUNNER_EXECUTE_PATH,
+  RUNNER_PREWARM_PATH,
 } from '@extplat/contracts';
 import { REQUEST_ID_HEADER, signRunnerRequest } from '@extplat/server-core';
 
 export type RunnerAnswer =
   | { kind: 'ok'; body: ExecuteResponseBody }
   | { kind: 'error'; status: number; error: ErrorResponse['error'] | undefined }
+  | { kind: 'timeout' }
+  | { kind: 'unavailable'; message: string };
+
+export type PrewarmAnswer =
+  | { kind: 'ok'; body: PrewarmResponseBody }
+  | { kind: 'error'; status: number; code: string | undefined; message: string }
   | { kind: 'timeout' }
   | { kind: 'unavailable'; message: string };
 
@@ -68,6 +76,60 @@ export class RunnerClient {
           if (res.statusCode === 200) finish({ kind: 'ok', body: parsed as ExecuteResponseBody });
           else
             finish({ kind: 'error', status: res.statusCode ?? 502, error: (parsed as Partial<ErrorResponse>).error });
+        });
+      });
+      const timer = setTimeout(() => {
+        finish({ kind: 'timeout' });
+        req.destroy();
+      }, timeoutMs);
+      req.on('error', (error) => finish({ kind: 'unavailable', message: error.message }));
+      req.end(body);
+    });
+  }
+
+  /**
+   * Asks the Runner that would execute `contentHash` to fetch, verify, transpile and compile it now, so the
+   * first call is warm (`POST /v1/prewarm`, signed like execute). Never rejects: every ending is an answer.
+   */
+  prewarm(contentHash: string, timeoutMs: number): Promise<PrewarmAnswer> {
+    const body = Buffer.from(JSON.stringify({ contentHash }));
+    const headers = {
+      ...signRunnerRequest(this.sharedSecret, body),
+      'content-type': 'application/json',
+      'content-length': String(body.length),
+    };
+    const url = new URL(RUNNER_PREWARM_PATH, this.url);
+    const send = url.protocol === 'https:' ? httpsRequest : request;
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (answer: PrewarmAnswer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      const req = send(url, { method: 'POST', headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error) => finish({ kind: 'unavailable', message: error.message }));
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            parsed = undefined;
+          }
+          if (res.statusCode === 200 && parsed) {
+            finish({ kind: 'ok', body: parsed as PrewarmResponseBody });
+            return;
+          }
+          const error = (parsed as Partial<ErrorResponse> | undefined)?.error;
+          finish({
+            kind: 'error',
+            status: res.statusCode ?? 502,
+            code: error?.code,
+            message: error?.message ?? `the Runner answered ${res.statusCode}`,
+          });
         });
       });
       const timer = setTimeout(() => {

@@ -44,7 +44,10 @@ const ORPHAN_BATCH = 500;
 /**
  * Garbage collection of the upload area (ARCHITECTURE §5): expires abandoned upload sessions (aborting their
  * multipart upload and deleting their staging objects) and deletes staging objects that no live session
- * owns. Only staging keys are ever touched ({@link assertStagingKey}); published canonical objects never.
+ * owns. Only staging keys are ever touched ({@link assertStagingKey}); published canonical objects never,
+ * nor the Runners' precompiled artifacts, which sit under the same `sha256/<hex>/` prefix as their bundle
+ * (`KeyPolicy.bundlePrefix`): whatever removes a bundle by that prefix removes its artifacts with it, so
+ * none can be left orphaned.
  *
  * Objects of an orphaned multipart upload that never completed are invisible to object listings; a bucket
  * lifecycle rule (AbortIncompleteMultipartUpload) is the backstop for uploads without a session row.

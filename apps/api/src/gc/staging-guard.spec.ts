@@ -22,6 +22,12 @@ describe('the staging guard of the sweeper', () => {
     expect(() => assertStagingKey(keys, 'sha256/not-a-digest/bundle.tar.zst')).toThrow(/canonical/);
   });
 
+  it("refuses a bundle's precompiled artifacts: they live and go with the bundle's prefix", () => {
+    const key = keys.precompiled(hex, 'jco-transpile-0.15.0.f1', 'artifact.tar');
+    expect(keys.parse(key)?.kind).toBe('precompiled');
+    expect(() => assertStagingKey(keys, key)).toThrow(/canonical/);
+  });
+
   it('refuses keys outside the staging layout', () => {
     expect(() => assertStagingKey(keys, 'staging/upload-0001/nested/file')).toThrow(/not a staging key/);
     expect(() => assertStagingKey(keys, 'elsewhere/upload-0001/bundle.tar.zst')).toThrow(/not a staging key/);

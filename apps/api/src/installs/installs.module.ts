@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RegistryModule } from '../registry/registry.module.js';
+import { InstallPrewarmer } from './install-prewarm.js';
 import { InstallSecretsService } from './install-secrets.service.js';
 import { InstallsController } from './installs.controller.js';
 import { InstallsRepository } from './installs.repository.js';
@@ -7,12 +8,13 @@ import { InstallsService } from './installs.service.js';
 
 /**
  * Installs of extensions in tenants, with their grants, config and sealed secrets. Exports InstallsService
- * for the gateway (`resolveForGateway`, `onChange`) and InstallSecretsService for key rotation.
+ * for the gateway (`resolveForGateway`, `onChange`), InstallSecretsService for key rotation, and
+ * InstallPrewarmer, which asks the Runner to warm a bundle when an install change will bring calls.
  */
 @Module({
   imports: [RegistryModule],
   controllers: [InstallsController],
-  providers: [InstallsRepository, InstallsService, InstallSecretsService],
-  exports: [InstallsService, InstallSecretsService],
+  providers: [InstallsRepository, InstallsService, InstallSecretsService, InstallPrewarmer],
+  exports: [InstallsService, InstallSecretsService, InstallPrewarmer],
 })
 export class InstallsModule {}

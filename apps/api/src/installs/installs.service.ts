@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { ManifestEndpoint } from '@extplat/bundle';
 import { CommonErrors, DomainError } from '@extplat/server-core';
 import type { EntityManager } from 'typeorm';
@@ -17,6 +17,7 @@ import {
   samePermissions,
   type VersionDiff,
 } from './install-grants.js';
+import { InstallPrewarmer } from './install-prewarm.js';
 import { InstallSecretsService } from './install-secrets.service.js';
 import type { InstallEntity } from './install.entities.js';
 import {
@@ -77,6 +78,8 @@ export class InstallsService {
     private readonly registry: RegistryRepository,
     private readonly secrets: InstallSecretsService,
     private readonly audit: AuditService,
+    /** Absent where the service is built without a Runner to warm (tests, CLIs). */
+    @Optional() private readonly prewarmer?: InstallPrewarmer,
   ) {}
 
   async create(principal: Principal, request: CreateInstallDto): Promise<CreatedInstallResponseDto> {
@@ -132,6 +135,7 @@ export class InstallsService {
       return id;
     });
     this.notify(tenantId, extension.name);
+    if (enabled) this.prewarmer?.request(version.contentHash, 'install.create');
     return { ...(await this.view(installId)), grantReport: toGrantReport(resolution) };
   }
 
@@ -148,8 +152,10 @@ export class InstallsService {
 
   /** Puts the install in the given state; the same state again changes (and records) nothing. */
   async setEnabled(principal: Principal, installId: string, enabled: boolean): Promise<InstallResponseDto> {
+    let warm: string | undefined;
     await this.change(principal, installId, async (install, manager) => {
       if (install.enabled === enabled) return false;
+      if (enabled) warm = versionOf(install).contentHash;
       await this.repository.update(install.id, { enabled }, manager);
       await this.recordChange(
         principal,
@@ -160,6 +166,8 @@ export class InstallsService {
       );
       return true;
     });
+    // Only after the commit: a change that rolled back warms nothing.
+    if (warm) this.prewarmer?.request(warm, 'install.enable');
     return this.view(installId);
   }
 
@@ -183,6 +191,7 @@ export class InstallsService {
     request: SwitchVersionDto,
   ): Promise<SwitchVersionResponseDto> {
     let diff: VersionDiff | undefined;
+    let warm: string | undefined;
     await this.change(principal, installId, async (install, manager) => {
       const current = versionOf(install);
       const target =
@@ -208,6 +217,7 @@ export class InstallsService {
         samePermissions(granted, currentOf(install).granted) &&
         sameJson(config, install.config);
       if (unchanged) return false;
+      if (install.enabled && target.id !== install.versionId) warm = target.contentHash;
       await this.repository.update(
         install.id,
         { versionId: target.id, capabilities: granted.capabilities, egress: granted.egress, config },
@@ -231,6 +241,7 @@ export class InstallsService {
       return true;
     });
     if (!diff) throw new Error('version switch finished without a diff');
+    if (warm) this.prewarmer?.request(warm, 'install.version-change');
     return { install: await this.view(installId), diff };
   }
 

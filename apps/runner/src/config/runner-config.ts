@@ -40,6 +40,12 @@ export interface RunnerConfig {
     maxRedirects: number;
   };
   sharedSecret: string;
+  /**
+   * RUNNER_ARTIFACT_KEY: the HMAC key of precompiled artifacts shared through the bundle store, held by
+   * Runners only (never the API). Unset: shared artifacts are neither written nor trusted, only the local
+   * disk cache is used.
+   */
+  artifactKey: string | undefined;
   /** This Runner's public origin+path for extension UIs. */
   publicBase: string;
   /** The console's origin: the only page allowed to frame extension UIs. */
@@ -118,6 +124,11 @@ export function loadRunnerConfig(source: Env): RunnerConfig {
     signing: readSigning(env),
     egress: readEgress(env),
     sharedSecret: readRunnerSharedSecret(env),
+    artifactKey: env.string('RUNNER_ARTIFACT_KEY', {
+      rule: 'at least 32 characters shared by the Runners only (e.g. openssl rand -base64 48), or unset',
+      minLength: 32,
+      secret: true,
+    }),
     publicBase,
     consoleOrigin,
     cache: {
@@ -129,6 +140,14 @@ export function loadRunnerConfig(source: Env): RunnerConfig {
     },
     sandbox: readSandbox(env),
   };
+  if (config.artifactKey !== undefined && config.artifactKey === config.sharedSecret) {
+    env.problem(
+      'RUNNER_ARTIFACT_KEY',
+      'must differ from RUNNER_SHARED_SECRET: the API holds that one, and must not be able to make artifacts',
+      undefined,
+      true,
+    );
+  }
   env.finish();
   return config;
 }

@@ -83,7 +83,7 @@ export class ExecuteService {
     return outcome;
   }
 
-  private async load(contentHash: ContentHash): Promise<Record<string, number | boolean | null>> {
+  private async load(contentHash: ContentHash): Promise<Record<string, number | boolean | string | null>> {
     let lease: BundleLease;
     try {
       lease = await this.cache.acquire(contentHash);
@@ -103,6 +103,7 @@ export class ExecuteService {
         unpackMs: lease.timings ? round(lease.timings.unpackMs) : null,
         transpileMs: round(loaded.transpileMs),
         transpileCached: loaded.transpileCached,
+        transpileSource: loaded.source,
         compileMs: round(loaded.compileMs),
       };
     } catch (error) {

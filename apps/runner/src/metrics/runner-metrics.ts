@@ -93,6 +93,18 @@ export class RunnerMetrics {
     labelNames: ['tenant', 'reason'] as const,
     registers: [this.registry],
   });
+  private readonly prewarms = new Counter({
+    name: 'extplat_runner_prewarms_total',
+    help: 'Prewarm requests (POST /v1/prewarm) by outcome and, when ok, where the transpile output came from.',
+    labelNames: ['outcome', 'source'] as const,
+    registers: [this.registry],
+  });
+  private readonly artifacts = new Counter({
+    name: 'extplat_runner_precompiled_artifacts_total',
+    help: 'Shared precompiled artifacts: fetch verdicts (loaded, missing, rejected, failed) and publications.',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
   private readonly tenantLabels = new Set<string>();
   private sandboxStats: (() => SandboxLoad) | undefined;
 
@@ -180,6 +192,16 @@ export class RunnerMetrics {
     denied: (reason: string): void => this.egressDenials.inc({ reason }),
     fetched: (): void => this.egressRequests.inc(),
   };
+
+  /** One prewarm request: `ok` with the source of its transpile output, or the error code that ended it. */
+  prewarm(outcome: string, source = ''): void {
+    this.prewarms.inc({ outcome, source });
+  }
+
+  /** A shared-artifact event (see PrecompiledArtifacts). */
+  artifact(event: string): void {
+    this.artifacts.inc({ event });
+  }
 
   render(): Promise<string> {
     return this.registry.metrics();

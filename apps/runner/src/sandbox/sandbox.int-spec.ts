@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { buildTestComponent } from '@extplat/testing';
 import { SandboxError } from './errors.js';
 import { Sandbox } from './sandbox.js';
+import { TOOLCHAIN_KEY } from './toolchain.js';
 import {
   SandboxCapability,
   type ExecuteJob,
@@ -453,19 +454,26 @@ describe('Sandbox: loading', () => {
     }
   });
 
-  it('keeps the transpile cache on disk bounded, least recently used out first', async () => {
+  it('keeps the transpile cache on disk bounded, least recently used out first, per toolchain', async () => {
     const dir = join(workDir, 'bounded');
+    // Output of another toolchain, and of the layout before toolchain keys: never loaded, so removed.
+    const stale = [join(dir, 'jco-transpile-0.0.1.f1', 'a'.repeat(64)), join(dir, 'd'.repeat(64))];
+    for (const path of stale) mkdirSync(path, { recursive: true });
+    mkdirSync(join(dir, 'unrelated'));
     const bounded = Sandbox.create(sandboxOptions(dir, { workers: 1, compiledModulesMax: 1, transpiledMax: 2 }));
     const hashes = ['a', 'b', 'c'].map((digit) => `sha256:${digit.repeat(64)}`);
     try {
       for (const hash of hashes) await bounded.load(hash, probePath);
-      const kept = readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name));
+      expect(readdirSync(dir).sort()).toEqual([TOOLCHAIN_KEY, 'unrelated']);
+      expect(stale.filter((path) => existsSync(path))).toEqual([]);
+      const kept = readdirSync(join(dir, TOOLCHAIN_KEY)).filter((name) => /^[0-9a-f]{64}$/.test(name));
       expect(kept.sort()).toEqual(['b'.repeat(64), 'c'.repeat(64)]);
       expect(bounded.stats()).toMatchObject({ transpiles: 3, loadedComponents: 1 });
     } finally {
       await bounded.close();
     }
-  });
+    // Three transpiles: on a loaded machine each can take well over the default 60 s share.
+  }, 240_000);
 
   it('rejects work after close', async () => {
     const closing = Sandbox.create(sandboxOptions(join(workDir, 'shared'), { workers: 1 }));

@@ -66,8 +66,8 @@ const HOSTCALL_GRACE_MS = 1000;
 const STARTUP_FAILURES_BEFORE_BACKOFF = 3;
 const RESPAWN_BACKOFF_MAX_MS = 5000;
 
-type Settings = Required<Omit<SandboxOptions, 'queueTimeoutMs' | 'observer'>> &
-  Pick<SandboxOptions, 'queueTimeoutMs' | 'observer'>;
+type Settings = Required<Omit<SandboxOptions, 'queueTimeoutMs' | 'observer' | 'sharedTranspiles'>> &
+  Pick<SandboxOptions, 'queueTimeoutMs' | 'observer' | 'sharedTranspiles'>;
 
 interface Slot {
   index: number;
@@ -172,6 +172,7 @@ export class Sandbox {
       memoryMaxPages: (settings.memoryMaxMiB * MiB) / WASM_PAGE_BYTES,
       logger: this.logger,
       onEvict: (contentHash) => this.forget(contentHash),
+      shared: settings.sharedTranspiles,
     });
     for (let index = 0; index < settings.workers; index++) this.slots.push(this.spawn(index));
   }
@@ -184,6 +185,11 @@ export class Sandbox {
   load(contentHash: string, componentPath: string): Promise<LoadResult> {
     if (this.closed) return Promise.reject(new SandboxError('SANDBOX_CLOSED', 'the sandbox is closed'));
     return this.store.load(contentHash, componentPath);
+  }
+
+  /** Resolves when this process has finished sharing the precompiled artifact of `contentHash` (if it is). */
+  sharing(contentHash: string): Promise<void> {
+    return this.store.sharing(contentHash);
   }
 
   /**
@@ -258,6 +264,7 @@ export class Sandbox {
       return slot.worker.terminate().catch(() => undefined);
     });
     await Promise.all(terminations);
+    await this.store.drain();
   }
 
   private spawn(index: number): Slot {

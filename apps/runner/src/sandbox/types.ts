@@ -1,4 +1,5 @@
-import type { ExecuteClaims } from '@extplat/contracts';
+import type { ExecuteClaims, PrewarmSource } from '@extplat/contracts';
+import type { SharedTranspiles } from './component-store.js';
 import type { Logger } from 'pino';
 
 /** The host imports a job may be granted, by capability name (the manifest's vocabulary). */
@@ -31,8 +32,13 @@ export interface SandboxOptions {
   observer?: SandboxObserver;
   /** Linear-memory cap of one instance; the core module's memory maximum is set to it before compiling. */
   memoryMaxMiB: number;
-  /** Transpile output cache: `<transpileDir>/<hex>/`, shared by processes and kept across restarts. */
+  /**
+   * Transpile output cache: `<transpileDir>/<toolchain key>/<hex>/` (toolchain.ts), shared by processes and
+   * kept across restarts; entries of another toolchain are removed.
+   */
   transpileDir: string;
+  /** Precompiled artifacts shared with other Runners; without it, only the local disk cache is used. */
+  sharedTranspiles?: SharedTranspiles;
   /** Components whose compiled modules stay in memory (least recently used ones are dropped). */
   compiledModulesMax: number;
   /** Transpile outputs kept on disk; default max(16, 4 × compiledModulesMax). */
@@ -71,6 +77,8 @@ export interface LoadResult {
   transpileCached: boolean;
   /** The compiled modules were already in memory (nothing was read or compiled). */
   moduleCached: boolean;
+  /** Where the transpile output came from (see PrewarmSource). */
+  source: PrewarmSource;
 }
 
 export interface SandboxRequest {
