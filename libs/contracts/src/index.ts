@@ -4,3 +4,4 @@ export * from './runner.js';
 export * from './part-math.js';
 export * from './semver.js';
 export * from './roles.js';
+export * from './error-codes.js';
