@@ -73,6 +73,7 @@ export class RegistryRepository {
     return this.dataSource.getRepository(ExtensionEntity).findOneBy({ name });
   }
 
+  /** The publication history, newest first (the cursor is a publication time); not SemVer order. */
   listVersions(extensionId: string, limit: number, before?: Date): Promise<ExtensionVersionEntity[]> {
     const query = this.dataSource
       .getRepository(ExtensionVersionEntity)
