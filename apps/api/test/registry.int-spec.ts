@@ -92,4 +92,16 @@ describe('registry endpoints', () => {
       expect.arrayContaining(['version.yank', 'version.unyank']),
     );
   });
+
+  it('takes the highest version by SemVer precedence as the latest, whatever the publication order', async () => {
+    // A pre-release's numeric identifiers compare as numbers: alpha.10 outranks alpha.2, published later.
+    for (const version of ['1.0.0-alpha.10', '1.0.0-alpha.2', '0.9.0']) {
+      await publish({ name: 'com.example.delta', version });
+    }
+    const summary = await api.request<Summary>('GET', '/api/extensions/com.example.delta');
+    expect(summary.body).toMatchObject({ versionCount: 3, latestVersion: { version: '1.0.0-alpha.10' } });
+    // The version list stays the publication history, newest first.
+    const versions = await api.request<Page<{ version: string }>>('GET', '/api/extensions/com.example.delta/versions');
+    expect(versions.body.items.map((item) => item.version)).toEqual(['0.9.0', '1.0.0-alpha.2', '1.0.0-alpha.10']);
+  });
 });

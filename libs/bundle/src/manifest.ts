@@ -1,3 +1,4 @@
+import { isSemver } from '@extplat/contracts';
 import { compileConfigSchema } from './config-schema.js';
 import { BundleError } from './errors.js';
 import { MANIFEST_PATH } from './limits.js';
@@ -77,9 +78,6 @@ const MAX_CONFIG_DEPTH = 32;
 
 const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 const PUBLISHER_PATTERN = /^[a-z0-9-]{2,64}$/;
-// The grammar published on semver.org (SemVer 2.0.0), without capture groups.
-const SEMVER_PATTERN =
-  /^(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)(?:-(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/;
 const HANDLER_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 const DNS_HOST = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const IPV6_HOST = /^\[[0-9a-f:.]+\]$/;
@@ -280,7 +278,7 @@ function publisherProblem(publisher: string): string | undefined {
 function versionProblem(version: string): string | undefined {
   return (
     lengthProblem(version, MAX_VERSION_LENGTH) ??
-    (SEMVER_PATTERN.test(version)
+    (isSemver(version)
       ? undefined
       : `must be a SemVer 2.0.0 version such as "1.4.0" or "2.0.0-rc.1" (numbers without leading zeros), got ${quote(version)}`)
   );

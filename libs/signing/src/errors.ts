@@ -1,22 +1,11 @@
-/** Machine-readable codes; the API maps them to error responses and the audit log records them. */
-export const SIGNING_ERROR_CODES = [
-  'SIGNATURE_REQUIRED',
-  'SIGNATURE_MALFORMED',
-  'SIGNATURE_INVALID',
-  'UNSUPPORTED_ALGORITHM',
-  'SIGNER_UNTRUSTED',
-  'CERT_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'KEY_USAGE_INVALID',
-  'PUBLISHER_MISMATCH',
-  'DIGEST_MISMATCH',
-  'TRUST_BUNDLE_INVALID',
-  'KEY_CERT_MISMATCH',
-  'PRIVATE_KEY_INVALID',
-  'CERTIFICATE_INVALID',
-] as const;
-export type SigningErrorCode = (typeof SIGNING_ERROR_CODES)[number];
+import { SIGNING_ERROR_CODES, type SigningErrorCode } from '@extplat/contracts';
+
+/**
+ * Machine-readable codes; the API maps them to error responses and the audit log records them. They live in
+ * the error catalog of libs/contracts, next to their status and the console's words.
+ */
+
+export { SIGNING_ERROR_CODES, type SigningErrorCode };
 
 export class SigningError extends Error {
   override readonly name = 'SigningError';

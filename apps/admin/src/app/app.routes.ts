@@ -1,5 +1,6 @@
 import type { Routes } from '@angular/router';
-import { roleGuard, signedInGuard } from './auth/guards';
+import { Permission } from '@extplat/contracts';
+import { permissionGuard, signedInGuard } from './auth/guards';
 
 export const routes: Routes = [
   { path: 'sign-in', title: 'Sign in', loadComponent: () => import('./auth/sign-in').then((m) => m.SignIn) },
@@ -21,13 +22,13 @@ export const routes: Routes = [
       {
         path: 'install',
         title: 'Install an extension',
-        canActivate: [roleGuard('platform-admin')],
+        canActivate: [permissionGuard(Permission.BundleUpload)],
         loadComponent: () => import('./install/install-wizard').then((m) => m.InstallWizard),
       },
       {
         path: 'api-keys',
         title: 'API keys',
-        canActivate: [roleGuard('platform-admin', 'tenant-admin')],
+        canActivate: [permissionGuard(Permission.ApiKeyManage)],
         loadComponent: () => import('./api-keys/api-keys-page').then((m) => m.ApiKeysPage),
       },
       {

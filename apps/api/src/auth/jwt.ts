@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { ROLES, type Role } from './principal.js';
+import { isRole, type Role } from '@extplat/contracts';
 
 /**
  * Session tokens: compact JWS, HS256 only. Small enough to write here with node:crypto, and a fixed algorithm
@@ -76,7 +76,7 @@ function isClaims(value: unknown): value is SessionClaims {
     typeof claims['sub'] === 'string' &&
     (claims['tid'] === null || typeof claims['tid'] === 'string') &&
     typeof claims['role'] === 'string' &&
-    (ROLES as readonly string[]).includes(claims['role']) &&
+    isRole(claims['role']) &&
     Number.isSafeInteger(claims['iat']) &&
     Number.isSafeInteger(claims['exp']) &&
     typeof claims['jti'] === 'string' &&

@@ -1,9 +1,7 @@
 import { CommonErrors, DomainError } from '@extplat/server-core';
 import { AuthErrors } from './auth.errors.js';
+import { TENANT_GRANTABLE_ROLES } from '@extplat/contracts';
 import type { Principal, Role } from './principal.js';
-
-/** Roles a tenant admin may hand out: never more than its own. */
-export const TENANT_GRANTABLE_ROLES: readonly Role[] = ['tenant-admin', 'member'];
 
 /**
  * Who a principal may create (a user or an API key) with `role` in `tenantId`. Platform admins: anyone,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { TENANT_GRANTABLE_ROLES } from '@extplat/contracts';
 import { CommonErrors, DomainError } from '@extplat/server-core';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuditEventType } from '../audit/audit-event.js';
@@ -9,7 +10,7 @@ import { AuthErrors } from './auth.errors.js';
 import { normalizeEmail } from './email.js';
 import { hashPassword } from './password.js';
 import type { Principal, Role } from './principal.js';
-import { canSeeTenant, resolveGrant, resolveListScope, TENANT_GRANTABLE_ROLES } from './tenant-scope.js';
+import { canSeeTenant, resolveGrant, resolveListScope } from './tenant-scope.js';
 import { TenantsRepository } from './tenants.repository.js';
 import type { UserEntity } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';

@@ -1,4 +1,5 @@
 import { KNOWN_CAPABILITIES } from '@extplat/bundle';
+import { compareSemver } from '@extplat/contracts';
 import { DomainError } from '@extplat/server-core';
 import { InstallErrors } from './installs.errors.js';
 
@@ -106,42 +107,6 @@ export function diffVersions(
     egress,
     requiresApproval: capabilities.added.length > 0 || egress.added.length > 0,
   };
-}
-
-/**
- * SemVer 2.0 precedence (§11): numeric major.minor.patch, then a pre-release sorts before its release and
- * pre-release identifiers compare numerically when both are numbers, else as ASCII; build metadata is
- * ignored. The registry accepts only strict semver, so the inputs are well-formed.
- */
-export function compareSemver(a: string, b: string): number {
-  const parse = (version: string) => {
-    const withoutBuild = version.split('+')[0] ?? '';
-    const dash = withoutBuild.indexOf('-');
-    const core = dash < 0 ? withoutBuild : withoutBuild.slice(0, dash);
-    const pre = dash < 0 ? [] : withoutBuild.slice(dash + 1).split('.');
-    return { core: core.split('.').map(Number), pre };
-  };
-  const left = parse(a);
-  const right = parse(b);
-  for (let index = 0; index < 3; index++) {
-    const difference = (left.core[index] ?? 0) - (right.core[index] ?? 0);
-    if (difference !== 0) return Math.sign(difference);
-  }
-  if (left.pre.length === 0 || right.pre.length === 0) return Math.sign(right.pre.length - left.pre.length);
-  for (let index = 0; index < Math.max(left.pre.length, right.pre.length); index++) {
-    const x = left.pre[index];
-    const y = right.pre[index];
-    if (x === undefined) return -1;
-    if (y === undefined) return 1;
-    if (x === y) continue;
-    const xNumeric = /^\d+$/.test(x);
-    const yNumeric = /^\d+$/.test(y);
-    if (xNumeric && yNumeric) return Math.sign(Number(x) - Number(y));
-    // Numeric identifiers always have lower precedence than alphanumeric ones.
-    if (xNumeric !== yNumeric) return xNumeric ? -1 : 1;
-    return x < y ? -1 : 1;
-  }
-  return 0;
 }
 
 /** Whether two permission sets hold the same items, order aside. */

@@ -1,7 +1,3 @@
 import { defineErrorCodes } from '@extplat/server-core';
 
-export const RegistryErrors = defineErrorCodes({
-  EXTENSION_NOT_FOUND: 404,
-  VERSION_NOT_FOUND: 404,
-  INVALID_CURSOR: 400,
-});
+export const RegistryErrors = defineErrorCodes(['EXTENSION_NOT_FOUND', 'VERSION_NOT_FOUND', 'INVALID_CURSOR']);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { maxSemver } from '@extplat/contracts';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { ExtensionEntity, ExtensionVersionEntity } from './registry.entities.js';
 
 export interface ExtensionListFilter {
@@ -42,28 +43,29 @@ export class RegistryRepository {
   async summarize(extensions: ExtensionEntity[]): Promise<ExtensionSummaryRow[]> {
     if (extensions.length === 0) return [];
     const ids = extensions.map((extension) => extension.id);
-    // Latest published (not yanked) version per extension, else the latest of any status.
-    const latest = await this.dataSource
+    // The latest version is the highest by SemVer precedence among the published (not yanked) ones, else
+    // among all: publication order is not version order (a 1.4.2 fix may ship after 2.0.0). SQL cannot
+    // order pre-releases as SemVer does, so the light rows are ranked here by the shared comparison.
+    const heads = await this.dataSource
       .getRepository(ExtensionVersionEntity)
       .createQueryBuilder('v')
-      .distinctOn(['v.extension_id'])
+      .select(['v.id', 'v.extensionId', 'v.version', 'v.status'])
       .where('v.extension_id IN (:...ids)', { ids })
-      .orderBy('v.extension_id')
-      .addOrderBy(`CASE WHEN v.status = 'published' THEN 0 ELSE 1 END`)
-      .addOrderBy('v.published_at', 'DESC')
       .getMany();
-    const counts = await this.dataSource
-      .getRepository(ExtensionVersionEntity)
-      .createQueryBuilder('v')
-      .select('v.extension_id', 'extensionId')
-      .addSelect('count(*)::int', 'count')
-      .where('v.extension_id IN (:...ids)', { ids })
-      .groupBy('v.extension_id')
-      .getRawMany<{ extensionId: string; count: number }>();
+    const latestIds = extensions.flatMap((extension) => {
+      const own = heads.filter((version) => version.extensionId === extension.id);
+      const published = own.filter((version) => version.status === 'published');
+      const pick = maxSemver(published.length > 0 ? published : own, (version) => version.version);
+      return pick ? [pick.id] : [];
+    });
+    const latest =
+      latestIds.length === 0
+        ? []
+        : await this.dataSource.getRepository(ExtensionVersionEntity).findBy({ id: In(latestIds) });
     return extensions.map((extension) => ({
       extension,
       latest: latest.find((version) => version.extensionId === extension.id) ?? null,
-      versionCount: counts.find((row) => row.extensionId === extension.id)?.count ?? 0,
+      versionCount: heads.filter((version) => version.extensionId === extension.id).length,
     }));
   }
 
@@ -71,6 +73,7 @@ export class RegistryRepository {
     return this.dataSource.getRepository(ExtensionEntity).findOneBy({ name });
   }
 
+  /** The publication history, newest first (the cursor is a publication time); not SemVer order. */
   listVersions(extensionId: string, limit: number, before?: Date): Promise<ExtensionVersionEntity[]> {
     const query = this.dataSource
       .getRepository(ExtensionVersionEntity)

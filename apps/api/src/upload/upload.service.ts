@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { inspectBundle, isBundleError, ZSTD_MAGIC, type BundleInspection } from '@extplat/bundle';
+import { isPartNumber, partCountFor, partLength } from '@extplat/contracts';
 import { BUNDLE_STORE, DomainError } from '@extplat/server-core';
 import {
   BodyLengthError,
@@ -100,7 +101,7 @@ export class UploadService {
       declaredSize: request.size,
       declaredSha256: request.sha256 ?? null,
       partSize,
-      partCount: Math.max(1, Math.ceil(request.size / partSize)),
+      partCount: partCountFor(request.size, partSize),
       stagingKey,
       s3UploadId,
       createdBy: actorOf(principal),
@@ -663,7 +664,7 @@ async function* checkedPart(
 }
 
 function expectedPartSize(session: UploadSessionEntity, partNumber: number): number {
-  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > session.partCount) {
+  if (!isPartNumber(partNumber, session.partCount)) {
     throw new DomainError(
       UploadErrors.INVALID_PART_NUMBER,
       `Part numbers of this upload are 1 to ${session.partCount}`,
@@ -673,9 +674,7 @@ function expectedPartSize(session: UploadSessionEntity, partNumber: number): num
       },
     );
   }
-  return partNumber < session.partCount
-    ? session.partSize
-    : session.declaredSize - session.partSize * (session.partCount - 1);
+  return partLength(partNumber, session.partSize, session.declaredSize);
 }
 
 function isExpired(session: UploadSessionEntity): boolean {

@@ -14,7 +14,7 @@ import { abortReason, DEFAULT_RETRY, isAbortError, sleep, type RetryPolicy } fro
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, type Output } from '../output.js';
-import { bytesOfParts, missingParts, partRange } from '../publish/part-math.js';
+import { bytesOfParts, missingParts, partRange } from '@extplat/contracts';
 import { uploadParts } from '../publish/part-uploader.js';
 import { formatDuration, formatSpeed, TransferMeter } from '../publish/transfer-meter.js';
 import { readUploadState, statePathFor, UploadStateFile, type UploadState } from '../publish/upload-state.js';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { CliError, ExitCode } from '../exit-codes.js';
-import type { PartRange } from './part-math.js';
+import type { PartRange } from '@extplat/contracts';
 
 export interface PutTarget {
   url: string;

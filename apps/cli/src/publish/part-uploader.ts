@@ -17,7 +17,7 @@ import {
   type RetryPolicy,
 } from '../api/retry.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { partRange } from './part-math.js';
+import { partRange } from '@extplat/contracts';
 import { putFileRange, type PutTarget } from './part-transfer.js';
 import type { TransferMeter } from './transfer-meter.js';
 

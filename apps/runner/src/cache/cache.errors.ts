@@ -6,15 +6,14 @@ import { DomainError, defineErrorCodes } from '@extplat/server-core';
  * signature this Runner does not accept) is a 502; a missing object is a 404 (ext-ui answers it as such;
  * the execute path reports it as a 502, since the API only sends hashes it registered).
  */
-export const BundleCacheErrors = defineErrorCodes({
-  BUNDLE_NOT_FOUND: 404,
-  BUNDLE_INTEGRITY: 502,
-  BUNDLE_INVALID: 502,
-  SIGNATURE_REJECTED: 502,
-  STORAGE_UNAVAILABLE: 503,
-  /** The cache volume is full (ENOSPC, or the user's quota): nothing was kept; retry once space is freed. */
-  CACHE_FULL: 503,
-});
+export const BundleCacheErrors = defineErrorCodes([
+  'BUNDLE_NOT_FOUND',
+  'BUNDLE_INTEGRITY',
+  'BUNDLE_INVALID',
+  'SIGNATURE_REJECTED',
+  'STORAGE_UNAVAILABLE',
+  'CACHE_FULL',
+]);
 
 export type BundleCacheErrorCode = keyof typeof BundleCacheErrors;
 

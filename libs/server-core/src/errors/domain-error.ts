@@ -1,24 +1,36 @@
-/**
- * Statuses by error code. Feature modules declare their codes with {@link defineErrorCodes}; the
- * exception filter turns a {@link DomainError} into the standard error body with the declared status.
- */
-const statusByCode = new Map<string, number>();
+import { ERROR_CATALOG, type ErrorCode, isErrorCode } from '@extplat/contracts';
 
-export function defineErrorCodes<const T extends Record<string, number>>(codes: T): { [K in keyof T]: K } {
-  const names = {} as { [K in keyof T]: K };
-  for (const [code, status] of Object.entries(codes)) {
-    const known = statusByCode.get(code);
-    if (known !== undefined && known !== status) {
-      throw new Error(`error code ${code} is declared twice with different statuses (${known}, ${status})`);
+/**
+ * The codes this process answers with. Feature modules declare theirs with {@link defineErrorCodes}; the
+ * status of each comes from the error catalog in libs/contracts (which also holds the console's words for
+ * it), and the exception filter turns a {@link DomainError} into the standard error body with that status.
+ */
+const registered = new Set<ErrorCode>();
+
+/**
+ * Declares the codes a module throws and returns them as a typed object (`AuthErrors.EMAIL_TAKEN`). A code
+ * missing from the catalog is a type error, and an error at module load for callers that bypass the types.
+ */
+export function defineErrorCodes<const C extends ErrorCode>(codes: readonly C[]): { readonly [K in C]: K } {
+  const names = {} as Record<string, string>;
+  for (const code of codes) {
+    if (!isErrorCode(code)) {
+      throw new Error(`error code ${String(code)} is not in the error catalog (libs/contracts/src/error-codes.ts)`);
     }
-    statusByCode.set(code, status);
-    (names as Record<string, string>)[code] = code;
+    registered.add(code);
+    names[code] = code;
   }
-  return names;
+  return names as { readonly [K in C]: K };
 }
 
+/** The status of a code this process declared, or undefined for any other string. */
 export function statusForCode(code: string): number | undefined {
-  return statusByCode.get(code);
+  return isErrorCode(code) && registered.has(code) ? ERROR_CATALOG[code].status : undefined;
+}
+
+/** Every code declared in this process, sorted: the `code` enum of the API's ErrorResponse. */
+export function registeredErrorCodes(): ErrorCode[] {
+  return [...registered].sort();
 }
 
 /** An expected failure with a stable code; services throw these, never HTTP exceptions. */
@@ -34,21 +46,19 @@ export class DomainError extends Error {
   }
 }
 
-export const CommonErrors = defineErrorCodes({
-  VALIDATION_FAILED: 400,
-  BAD_REQUEST: 400,
-  /** A string of the request (body, key, query) holds a NUL or a lone UTF-16 surrogate. */
-  INVALID_TEXT: 400,
-  /** The request body nests objects and arrays deeper than MAX_JSON_DEPTH. */
-  JSON_TOO_DEEP: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  RATE_LIMITED: 429,
-  INTERNAL_ERROR: 500,
-  SERVICE_UNAVAILABLE: 503,
-});
+export const CommonErrors = defineErrorCodes([
+  'VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'INVALID_TEXT',
+  'JSON_TOO_DEEP',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'INTERNAL_ERROR',
+  'SERVICE_UNAVAILABLE',
+]);

@@ -5,9 +5,11 @@ import { Type } from 'class-transformer';
 import { StorageError } from '@extplat/storage';
 import { createHttpApp, listen } from '../bootstrap.js';
 import { createRootLogger } from '../logging/index.js';
-import { DomainError, defineErrorCodes } from './domain-error.js';
+import { ERROR_CATALOG } from '@extplat/contracts';
+import { DomainError, defineErrorCodes, registeredErrorCodes, statusForCode } from './domain-error.js';
 
-const TestErrors = defineErrorCodes({ WIDGET_EXISTS: 409, WIDGET_TOO_BIG: 413 });
+// Two codes of the catalog, standing in for a feature module's own.
+const TestErrors = defineErrorCodes(['TENANT_SLUG_TAKEN', 'BUNDLE_TOO_LARGE']);
 
 class SizeDto {
   @IsInt()
@@ -28,7 +30,7 @@ class CreateWidgetDto {
 class WidgetController {
   @Get('taken')
   taken(): never {
-    throw new DomainError(TestErrors.WIDGET_EXISTS, 'A widget with that name exists', { name: 'w1' });
+    throw new DomainError(TestErrors.TENANT_SLUG_TAKEN, 'A widget with that name exists', { name: 'w1' });
   }
 
   @Get('store-down')
@@ -75,7 +77,7 @@ describe('errors over HTTP', () => {
       status: 409,
       cache: 'no-store',
       body: {
-        error: { code: 'WIDGET_EXISTS', message: 'A widget with that name exists', details: { name: 'w1' } },
+        error: { code: 'TENANT_SLUG_TAKEN', message: 'A widget with that name exists', details: { name: 'w1' } },
         requestId: 'r-1',
       },
     });
@@ -117,7 +119,12 @@ describe('errors over HTTP', () => {
     expect(result.body).toMatchObject({ error: { code: 'BAD_REQUEST' }, requestId: 'r-1' });
   });
 
-  it('refuses to declare one code with two statuses', () => {
-    expect(() => defineErrorCodes({ WIDGET_EXISTS: 400 })).toThrow(/declared twice/);
+  it('refuses a code missing from the catalog, and takes statuses from it', () => {
+    // The types refuse it too; a caller that casts its way past them still fails at module load.
+    expect(() => defineErrorCodes(['WIDGET_EXISTS' as 'CONFLICT'])).toThrow(/not in the error catalog/);
+    expect(statusForCode('WIDGET_EXISTS')).toBeUndefined();
+    expect(statusForCode(TestErrors.BUNDLE_TOO_LARGE)).toBe(ERROR_CATALOG.BUNDLE_TOO_LARGE.status);
+    expect(registeredErrorCodes()).toEqual(expect.arrayContaining(['BAD_REQUEST', 'TENANT_SLUG_TAKEN']));
+    expect(registeredErrorCodes()).not.toContain('WIDGET_EXISTS');
   });
 });

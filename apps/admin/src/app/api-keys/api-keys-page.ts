@@ -2,6 +2,7 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { DatePipe } from '@angular/common';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { grantableRoles, roleBelongsToTenant } from '@extplat/contracts';
 import { explain, type Explanation } from '../core/api-error';
 import type { ApiKey, CreatedApiKey, Role } from '../core/api.types';
 import { TenantContext } from '../core/tenant-context.service';
@@ -101,9 +102,10 @@ export class ApiKeysPage {
   protected readonly busy = signal(false);
   protected readonly error = signal<Explanation | null>(null);
   /** Tenant admins may create tenant-admin and member keys only. */
-  protected readonly roles = computed<Role[]>(() =>
-    this.session.isPlatformAdmin() ? ['platform-admin', 'tenant-admin', 'member'] : ['tenant-admin', 'member'],
-  );
+  protected readonly roles = computed<readonly Role[]>(() => {
+    const role = this.session.role();
+    return role ? grantableRoles(role) : [];
+  });
 
   constructor() {
     void this.load();
@@ -111,7 +113,7 @@ export class ApiKeysPage {
 
   protected async create(): Promise<void> {
     const { name, role, expires } = this.form.getRawValue();
-    const tenantId = role === 'platform-admin' ? undefined : (this.tenants.tenantId() ?? undefined);
+    const tenantId = roleBelongsToTenant(role) ? (this.tenants.tenantId() ?? undefined) : undefined;
     this.busy.set(true);
     this.error.set(null);
     this.copied.set(false);

@@ -2,6 +2,7 @@ import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core'
 import { HttpClient } from '@angular/common/http';
 import { Router } from '@angular/router';
 import { firstValueFrom } from 'rxjs';
+import { Permission, roleBelongsToTenant, roleHasPermission } from '@extplat/contracts';
 import type { LoginResponse, Principal, Role } from '../core/api.types';
 
 interface StoredSession {
@@ -27,9 +28,13 @@ export class SessionService {
   readonly principal = computed(() => this.session()?.principal ?? null);
   readonly role = computed<Role | null>(() => this.principal()?.role ?? null);
   readonly signedIn = computed(() => this.session() !== null);
-  readonly isPlatformAdmin = computed(() => this.role() === 'platform-admin');
+  /** Acts across tenants (picks one to work in) rather than belonging to one. */
+  readonly isPlatformAdmin = computed(() => {
+    const role = this.role();
+    return role !== null && !roleBelongsToTenant(role);
+  });
   /** May install, enable, configure (tenant admins, and platform admins for a chosen tenant). */
-  readonly canManageInstalls = computed(() => this.role() === 'platform-admin' || this.role() === 'tenant-admin');
+  readonly canManageInstalls = computed(() => this.may(Permission.InstallManage));
 
   constructor() {
     this.scheduleExpiry();
@@ -42,9 +47,10 @@ export class SessionService {
     return Date.parse(session.expiresAt) > Date.now() ? session.accessToken : null;
   }
 
-  hasRole(...roles: Role[]): boolean {
+  /** Whether the signed-in role is granted `permission`, by the table the API enforces. */
+  may(permission: Permission): boolean {
     const role = this.role();
-    return role !== null && roles.includes(role);
+    return role !== null && roleHasPermission(role, permission);
   }
 
   async signIn(email: string, password: string): Promise<Principal> {

@@ -4,7 +4,8 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { provideRouter, Router } from '@angular/router';
 import { firstValueFrom } from 'rxjs';
 import { authInterceptor } from './auth.interceptor';
-import { roleGuard } from './guards';
+import { Permission } from '@extplat/contracts';
+import { permissionGuard } from './guards';
 import { SessionService } from './session.service';
 
 const principal = { kind: 'user', id: 'u1', tenantId: 't1', role: 'member', name: 'm@acme.test' } as const;
@@ -79,14 +80,16 @@ describe('session and auth interceptor', () => {
     }
   });
 
-  it('lets only the named roles through the role guard', async () => {
+  it('lets only the roles granted the permission through the guard', async () => {
     await signIn();
-    const guard = roleGuard('platform-admin');
+    const guard = permissionGuard(Permission.BundleUpload);
     const result = TestBed.runInInjectionContext(() => guard({} as never, { url: '/install' } as never));
     expect(TestBed.inject(Router).serializeUrl(result as never)).toBe(
       '/forbidden?page=%2Finstall&needs=platform-admin',
     );
-    const allowed = TestBed.runInInjectionContext(() => roleGuard('member')({} as never, { url: '/x' } as never));
+    const allowed = TestBed.runInInjectionContext(() =>
+      permissionGuard(Permission.RegistryRead)({} as never, { url: '/x' } as never),
+    );
     expect(allowed).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { HttpErrorResponse, HttpHeaders } from '@angular/common/http';
+import { ERROR_CATALOG } from '@extplat/contracts';
 import { ApiError, explain } from './api-error';
 
 const httpError = (status: number, code: string, message: string, details?: Record<string, unknown>) =>
@@ -68,6 +69,22 @@ describe('explain', () => {
     const explanation = explain(httpError(status, code, 'server message'));
     expect(explanation.title).toBe(title);
     expect(explanation.action).toMatch(action);
+  });
+
+  it("shows the error catalog's title and action for every code the servers answer with", () => {
+    for (const [code, info] of Object.entries(ERROR_CATALOG)) {
+      const explanation = explain(httpError(info.status, code, 'server message'));
+      expect({ code, title: explanation.title, action: explanation.action }).toEqual({
+        code,
+        title: info.title,
+        action: info.action,
+      });
+    }
+  });
+
+  it('falls back to the status for a code outside the catalog', () => {
+    expect(explain(httpError(502, 'SOMETHING_NEW', 'm')).title).toBe('Server error');
+    expect(explain(httpError(400, 'SOMETHING_NEW', 'm')).action).toBe('Check what you entered and try again.');
   });
 
   it('treats no answer as a lost connection that uploads recover from', () => {

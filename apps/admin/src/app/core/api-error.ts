@@ -1,4 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
+import { ERROR_CATALOG, errorCodeInfo, isSigningErrorCode, type SigningErrorCode } from '@extplat/contracts';
 import type { ErrorResponse, SignatureCheck } from './api.types';
 import { formatBytes } from '../shared/format';
 
@@ -82,26 +83,28 @@ function parseErrorBody(body: unknown): ErrorResponse | null {
   return null;
 }
 
-const SIGNATURE_CODES = new Set([
-  'SIGNATURE_REQUIRED',
-  'SIGNATURE_MALFORMED',
-  'SIGNATURE_INVALID',
-  'UNSUPPORTED_ALGORITHM',
-  'SIGNER_UNTRUSTED',
-  'CERT_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'KEY_USAGE_INVALID',
-  'PUBLISHER_MISMATCH',
-  'DIGEST_MISMATCH',
-]);
-
-/** Turns any failure into the words the console shows: what happened and what to do about it. */
+/**
+ * Turns any failure into the words the console shows: what happened and what to do about it. The title
+ * and the action of every server error code come from the error catalog the servers use (libs/contracts);
+ * the cases below only add what the failure's details say (sizes, the issues by path, the failed check).
+ */
 export function explain(failure: unknown): Explanation {
   const error = ApiError.from(failure);
-  const base = { code: error.code, message: error.message, requestId: error.requestId };
-  if (SIGNATURE_CODES.has(error.code)) return explainSignature(error);
+  if (isSigningErrorCode(error.code)) return explainSignature(error);
+  const known = errorCodeInfo(error.code);
+  const base = {
+    code: error.code,
+    message: error.message,
+    requestId: error.requestId,
+    title: known?.title ?? (error.status >= 500 ? 'Server error' : 'Request failed'),
+    action:
+      known?.action ??
+      (error.status >= 500
+        ? 'Try again in a moment; if it persists, give the request id to an operator.'
+        : 'Check what you entered and try again.'),
+  };
   switch (error.code) {
+    // Not a server code: the console's own name for a request that got no answer.
     case 'NETWORK':
       return {
         ...base,
@@ -109,115 +112,37 @@ export function explain(failure: unknown): Explanation {
         message: 'The server could not be reached.',
         action: 'Check your network. Uploads resume by themselves when the connection is back.',
       };
-    case 'UNAUTHENTICATED':
-      return {
-        ...base,
-        title: 'Session expired',
-        action: 'Sign in again; you will come back to this page.',
-      };
     case 'SESSION_REVOKED':
       return {
         ...base,
-        title: 'Session ended',
         message: 'This session was ended: the password was changed or reset, or the account was disabled.',
-        action: 'Sign in again with the current password.',
-      };
-    case 'FORBIDDEN':
-      return {
-        ...base,
-        title: 'Not allowed',
-        action: 'Ask a platform admin (or your tenant admin) to do this, or to give you a role that may.',
       };
     case 'BUNDLE_TOO_LARGE': {
       const limit = Number(error.details['limit']);
       const size = Number(error.details['size']);
       return {
         ...base,
-        title: 'Bundle too large',
         message: Number.isFinite(size)
           ? `The bundle is ${formatBytes(size)}; the platform accepts at most ${formatBytes(limit)}.`
           : error.message,
-        action: 'Make the bundle smaller (leave out unneeded UI assets), or ask an operator to raise BUNDLE_MAX_BYTES.',
       };
     }
     case 'INVALID_MANIFEST':
       return {
         ...base,
-        title: 'Invalid manifest',
         message: 'manifest.json in the bundle breaks these rules:',
-        action: 'Fix manifest.json, pack and sign the bundle again, then upload the new files.',
         issues: issuesOf(error.details['issues']),
       };
     case 'INVALID_TEXT':
       return {
         ...base,
-        title: 'Unusable characters',
-        action: 'Remove control characters (such as NUL) or broken characters from the field named here.',
         issues:
           typeof error.details['path'] === 'string' ? [{ path: error.details['path'], message: error.message }] : [],
       };
     case 'INVALID_CONFIG':
-      return {
-        ...base,
-        title: 'Invalid configuration',
-        action: 'Correct the configuration fields listed below and try again.',
-        issues: issuesOf(error.details['issues']),
-      };
-    case 'VERSION_EXISTS':
-      return {
-        ...base,
-        title: 'Version already exists',
-        action: 'Bump "version" in manifest.json, pack and sign again, then upload the new bundle.',
-      };
-    case 'INVALID_BUNDLE':
-    case 'NOT_ZSTD':
-      return {
-        ...base,
-        title: 'Not a valid bundle',
-        action: 'Upload the bundle.tar.zst that `extctl pack` wrote, unchanged.',
-      };
-    case 'HASH_MISMATCH':
-      return {
-        ...base,
-        title: 'The file changed',
-        action: 'The bytes that arrived differ from the file you picked. Pick the file again and upload it anew.',
-      };
-    case 'UPLOAD_EXPIRED':
-    case 'UPLOAD_NOT_FOUND':
-      return { ...base, title: 'Upload no longer open', action: 'Start the upload again.' };
-    case 'UPLOAD_NOT_OWNED':
-      return {
-        ...base,
-        title: 'Upload started by someone else',
-        action: 'Only whoever started an upload can continue it. Start your own upload of the bundle.',
-      };
-    case 'APPROVAL_REQUIRED':
-      return {
-        ...base,
-        title: 'Approval required',
-        action: 'Review what the version adds and approve it to switch.',
-      };
-    case 'VERSION_YANKED':
-      return { ...base, title: 'Version yanked', action: 'Choose a version that is not yanked.' };
-    case 'ALREADY_INSTALLED':
-      return { ...base, title: 'Already installed', action: 'Open the extension to change its version or state.' };
-    case 'RATE_LIMITED':
-      return { ...base, title: 'Too many requests', action: 'Wait a minute and try again.' };
-    case 'RUNNER_BUSY':
-      return {
-        ...base,
-        title: 'Extension busy',
-        action: 'The extension runner is at capacity: try again in a few seconds.',
-      };
+      return { ...base, issues: issuesOf(error.details['issues']) };
     default:
-      return {
-        ...base,
-        title: error.status >= 500 ? 'Server error' : 'Request failed',
-        action:
-          error.status >= 500
-            ? 'Try again in a moment; if it persists, give the request id to an operator.'
-            : 'Check what you entered and try again.',
-      };
+      return base;
   }
 }
 
@@ -225,21 +150,13 @@ function explainSignature(error: ApiError): Explanation {
   const verdict = (error.details['verdict'] ?? {}) as { checks?: SignatureCheck[] };
   const checks = Array.isArray(verdict.checks) ? verdict.checks : [];
   const failed = checks.find((check) => check.status === 'fail');
-  const actions: Record<string, string> = {
-    SIGNATURE_REQUIRED: 'This platform only accepts signed bundles: sign it with `extctl sign` and pick the .sig too.',
-    PUBLISHER_MISMATCH:
-      'The certificate must be issued to the manifest\'s "publisher". Sign with that publisher\'s key and certificate.',
-    SIGNER_UNTRUSTED: "Sign with a certificate issued by a CA in the platform's trust bundle.",
-    CERT_EXPIRED: 'Renew the signing certificate and sign again.',
-    CERT_REVOKED: 'This certificate is revoked: sign with a new one.',
-    DIGEST_MISMATCH: 'The .sig belongs to other content: pick the .sig written for this bundle, or sign it again.',
-  };
+  const { title, action } = ERROR_CATALOG[error.code as SigningErrorCode];
   return {
     code: error.code,
     requestId: error.requestId,
-    title: 'Signature rejected',
+    title,
     message: failed ? `The "${failed.name}" check failed: ${failed.message ?? error.message}` : error.message,
-    action: actions[error.code] ?? 'Sign the bundle again with `extctl sign` and upload it with the new .sig.',
+    action,
     checks,
   };
 }

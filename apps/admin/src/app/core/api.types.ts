@@ -3,11 +3,9 @@
  * (schema names in the comments). libs/contracts holds only the transport-level types so far; these
  * belong there once the API's DTOs move into it.
  */
-import type { ErrorResponse } from '@extplat/contracts';
+import type { ErrorResponse, Role } from '@extplat/contracts';
 
-export type { ErrorResponse };
-
-export type Role = 'platform-admin' | 'tenant-admin' | 'member';
+export type { ErrorResponse, Role };
 
 /** PrincipalDto */
 export interface Principal {

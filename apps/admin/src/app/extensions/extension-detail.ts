@@ -1,6 +1,7 @@
 import { ChangeDetectionStrategy, Component, effect, inject, input, signal } from '@angular/core';
 import { DatePipe } from '@angular/common';
 import { RouterLink } from '@angular/router';
+import { compareSemver } from '@extplat/contracts';
 import { explain, type Explanation } from '../core/api-error';
 import type {
   AuditEvent,
@@ -320,22 +321,4 @@ export class ExtensionDetail {
 
 function withChanges(granted: string[], change: { added: string[]; removed: string[] }): string[] {
   return [...new Set([...granted, ...change.added])].filter((item) => !change.removed.includes(item));
-}
-
-/** Semver precedence on the numeric core, then release before pre-release. */
-export function compareSemver(a: string, b: string): number {
-  const parse = (value: string) => {
-    const [core = '', pre] = value.split('+')[0].split(/-(.*)/s);
-    return { parts: core.split('.').map(Number), pre };
-  };
-  const left = parse(a);
-  const right = parse(b);
-  for (let index = 0; index < 3; index++) {
-    const difference = (left.parts[index] ?? 0) - (right.parts[index] ?? 0);
-    if (difference !== 0) return Math.sign(difference);
-  }
-  if (left.pre === right.pre) return 0;
-  if (left.pre === undefined) return 1;
-  if (right.pre === undefined) return -1;
-  return left.pre < right.pre ? -1 : 1;
 }

@@ -1,4 +1,5 @@
 import { computed, signal } from '@angular/core';
+import { bytesOfParts, isPartNumber, missingParts, partLength, partRange } from '@extplat/contracts';
 import { ApiError } from '../../core/api-error';
 import type { FinalizeResponse, PresignedPart, UploadStatus, VersionDetail } from '../../core/api.types';
 import { type UploadRecord, uploadRecords } from './upload-record';
@@ -282,16 +283,22 @@ export class UploadController {
       throw new ApiError(410, 'UPLOAD_EXPIRED', `The upload ${status.state === 'expired' ? 'expired' : 'was aborted'}`);
     }
     this.completed = new Set(
-      status.parts.filter((part) => part.size === partSize(record, part.partNumber)).map((part) => part.partNumber),
+      status.parts
+        .filter(
+          (part) =>
+            isPartNumber(part.partNumber, record.partCount) &&
+            part.size === partLength(part.partNumber, record.partSize, record.file.size),
+        )
+        .map((part) => part.partNumber),
     );
-    this.completedBytes.set([...this.completed].reduce((sum, number) => sum + partSize(record, number), 0));
+    this.completedBytes.set(bytesOfParts(this.completed, record.partSize, record.file.size));
     this.samples = [{ at: this.options.now(), bytes: this.completedBytes() }];
     this.speed.set(0);
   }
 
   private async uploadParts(record: UploadRecord, signal: AbortSignal): Promise<void> {
     this.phase.set('uploading');
-    const pending = range(1, record.partCount).filter((number) => !this.completed.has(number));
+    const pending = missingParts(record.partCount, this.completed);
     const workers = Array.from({ length: Math.min(this.options.concurrency, pending.length) }, async () => {
       for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
         await this.sendPart(record, next, signal);
@@ -301,8 +308,8 @@ export class UploadController {
   }
 
   private async sendPart(record: UploadRecord, partNumber: number, signal: AbortSignal): Promise<void> {
-    const start = (partNumber - 1) * record.partSize;
-    const body = this.file!.slice(start, start + partSize(record, partNumber));
+    const { start, end } = partRange(partNumber, record.partSize, record.file.size);
+    const body = this.file!.slice(start, end + 1);
     for (let attempt = 1; ; attempt++) {
       signal.throwIfAborted();
       try {
@@ -448,10 +455,6 @@ export class UploadController {
   get resumable(): boolean {
     return this.record !== null && this.file !== null;
   }
-}
-
-function partSize(record: UploadRecord, partNumber: number): number {
-  return Math.max(0, Math.min(record.partSize, record.file.size - (partNumber - 1) * record.partSize));
 }
 
 function range(from: number, to: number): number[] {
