@@ -4,10 +4,10 @@ import { CommonErrors, DomainError } from '@extplat/server-core';
 import type { EntityManager } from 'typeorm';
 import type { AuditEventType } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
-import { canSeeTenant, resolveListScope } from '../auth/tenant-scope.js';
+import type { Principal } from '../access/principal.js';
+import { canSeeTenant, resolveListScope } from '../access/tenant-scope.js';
 import type { ExtensionVersionEntity } from '../registry/registry.entities.js';
-import { RegistryRepository } from '../registry/registry.repository.js';
+import { RegistryService } from '../registry/registry.service.js';
 import { InstallConfigValidator, sameJson } from './install-config.js';
 import {
   diffVersions,
@@ -74,7 +74,7 @@ export class InstallsService {
 
   constructor(
     private readonly repository: InstallsRepository,
-    private readonly registry: RegistryRepository,
+    private readonly registry: RegistryService,
     private readonly secrets: InstallSecretsService,
     private readonly audit: AuditService,
   ) {}

@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { ROLES, type Role } from './principal.js';
+import { ROLES, type Role } from '../access/principal.js';
 
 /**
  * Session tokens: compact JWS, HS256 only. Small enough to write here with node:crypto, and a fixed algorithm
