@@ -5,6 +5,7 @@ import { AuditEvents1764230400000 } from './migrations/1764230400000-audit-event
 import { RegistryAndUploads1764259200000 } from './migrations/1764259200000-registry-and-uploads.js';
 import { Installs1764288000000 } from './migrations/1764288000000-installs.js';
 import { IdentityLifecycle1764324000000 } from './migrations/1764324000000-identity-lifecycle.js';
+import { RunnerPublishedVersions1764410400000 } from './migrations/1764410400000-runner-published-versions.js';
 
 /**
  * The API's migrations, listed explicitly (no globs) in the order of their timestamps, so the same list
@@ -18,6 +19,7 @@ export const apiMigrations: (new () => MigrationInterface)[] = [
   RegistryAndUploads1764259200000,
   Installs1764288000000,
   IdentityLifecycle1764324000000,
+  RunnerPublishedVersions1764410400000,
 ];
 
 /** Names of the migrations in order, as TypeORM records them. */
