@@ -1,4 +1,4 @@
-/** Roles of ARCHITECTURE §8, from most to least powerful. */
+/** Roles of ARCHITECTURE §6, from most to least powerful. */
 export const ROLES = ['platform-admin', 'tenant-admin', 'member'] as const;
 export type Role = (typeof ROLES)[number];
 

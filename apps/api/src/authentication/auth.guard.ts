@@ -16,7 +16,7 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 const CHALLENGE = 'Bearer realm="extplat"';
 
 /**
- * The global guard (ARCHITECTURE §8): deny by default. `@Public()` routes pass; a route that declares
+ * The global guard (ARCHITECTURE §6): deny by default. `@Public()` routes pass; a route that declares
  * nothing is refused whoever calls; every other route needs a valid session token or API key whose role
  * grants the declared permission. The principal, and so the tenant, comes only from that credential.
  */

@@ -53,7 +53,7 @@ async function readBody(req: Request, limit: number): Promise<Buffer> {
 }
 
 /**
- * `ALL /api/ext/{extensionId}/{path}` (ARCHITECTURE §7): the caller's tenant → its enabled install →
+ * `ALL /api/ext/{extensionId}/{path}` (ARCHITECTURE §8): the caller's tenant → its enabled install →
  * the declared endpoint → rate limit → body cap → a signed call to the Runner → filtered response →
  * audit event.
  */

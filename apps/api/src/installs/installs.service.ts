@@ -59,7 +59,7 @@ export type InstallChangeListener = (tenantId: string, extensionName: string) =>
 const SECRETS_CAPABILITY = 'cap:secrets.get';
 
 /**
- * Installs of extensions in tenants (ARCHITECTURE §8, §9): who may install what, with which grants and
+ * Installs of extensions in tenants (ARCHITECTURE §6, §7): who may install what, with which grants and
  * config, and every later change. Each change locks the install row, applies, bumps `config_version` and
  * records its audit event in one transaction; listeners hear of it after the commit.
  *

@@ -36,7 +36,7 @@ import { UploadService } from './upload.service.js';
 
 const BINARY_TYPES = ['application/octet-stream', 'application/zstd', 'application/x-zstd'];
 
-/** Routes of ARCHITECTURE §5, for platform admins; they only translate HTTP to the upload service. */
+/** Routes of ARCHITECTURE §4, for platform admins; they only translate HTTP to the upload service. */
 @ApiTags('uploads')
 @ApiBearerAuth()
 @Controller('api/ext-bundles')

@@ -37,7 +37,7 @@ const STAGED_BUNDLE = 'bundle.tar.zst';
 const PART_URL_SECONDS = 15 * 60;
 
 /**
- * The upload pipeline of ARCHITECTURE §5: a session per upload, bytes staged under `staging/<uploadId>/`
+ * The upload pipeline of ARCHITECTURE §4: a session per upload, bytes staged under `staging/<uploadId>/`
  * (straight from the client with presigned part URLs, or streamed through the API), then one finalize
  * that verifies everything in a single streaming pass before anything becomes visible.
  */
