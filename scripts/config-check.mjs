@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Config parity (ARCHITECTURE §10): compares the settings the API and the Runner must share and names
+// Config parity (ARCHITECTURE §9.8): compares the settings the API and the Runner must share and names
 // every one that differs. Exit status: 0 in agreement, 1 drift, 2 a service could not be asked.
 //   npm run config:check -- [--api <url>] [--runner <url>] [--json]
 // Defaults: API_URL (http://127.0.0.1:8080) and RUNNER_BASE_URL (http://127.0.0.1:8081).

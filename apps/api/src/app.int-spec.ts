@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { readinessWhen } from '@extplat/testing';
 import { type ApiHarness, startApi } from '../test/api-harness.js';
-import { migrationNames } from './database/schema.js';
+import { migrationNames } from './database/migrations.js';
 
 describe('API on a real PostgreSQL and a real S3 bucket', () => {
   let api: ApiHarness;

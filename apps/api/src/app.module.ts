@@ -3,14 +3,14 @@ import { DatabaseModule, DatabaseReadiness, HealthModule, StorageModule, Storage
 import type { ApiConfig } from './config/api-config.js';
 import { ApiConfigModule } from './config/config.module.js';
 import { AuditModule } from './audit/audit.module.js';
-import { AuthModule } from './auth/auth.module.js';
-import { apiSchema } from './database/schema.js';
+import { AuthenticationModule } from './authentication/authentication.module.js';
 import { ConsoleConfigModule } from './console/console-config.controller.js';
 import { GatewayModule } from './gateway/gateway.module.js';
-import { GcModule } from './gc/gc.module.js';
+import { IdentityModule } from './identity/identity.module.js';
 import { RunnerParityCheck, RunnerParityModule } from './parity/runner-parity.js';
 import { InstallsModule } from './installs/installs.module.js';
 import { RegistryModule } from './registry/registry.module.js';
+import { apiSchema } from './schema.js';
 import { UploadModule } from './upload/upload.module.js';
 
 @Module({})
@@ -25,13 +25,13 @@ export class ApiModule {
         RunnerParityModule,
         HealthModule.register({ checks: [DatabaseReadiness, StorageReadiness, RunnerParityCheck] }),
         AuditModule,
-        AuthModule,
+        AuthenticationModule,
+        IdentityModule,
         RegistryModule,
         UploadModule,
         InstallsModule,
         GatewayModule,
         ConsoleConfigModule,
-        GcModule,
       ],
     };
   }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DomainError } from '@extplat/server-core';
 import pg from 'pg';
-import { AuthService } from '../src/auth/auth.service.js';
-import { LoginFailuresPruner } from '../src/auth/login-failures.pruner.js';
+import { AuthService } from '../src/authentication/auth.service.js';
+import { LoginFailuresPruner } from '../src/authentication/login-failures.pruner.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, type ApiHarness, type ApiResponse, startApi } from './api-harness.js';
 
 const PASSWORD = 'a sufficiently long pass';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { listRouteDeclarations, type RouteDeclaration } from '../src/auth/route-declarations.js';
-import { hasPermission, type Principal, type Role } from '../src/auth/principal.js';
+import { listRouteDeclarations, type RouteDeclaration } from '../src/access/route-declarations.js';
+import { hasPermission, type Principal, type Role } from '../src/access/principal.js';
 import { createPreviewApp } from '../src/preview-app.js';
 import { type ApiHarness, startApi } from './api-harness.js';
 

@@ -8,7 +8,7 @@ import { ExtUiModule } from './ext-ui/ext-ui.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PrewarmModule } from './prewarm/prewarm.module.js';
 
-/** The Runner (ARCHITECTURE §6): signed execution in the sandbox and extension UIs by content hash. */
+/** The Runner (ARCHITECTURE §9): signed execution in the sandbox and extension UIs by content hash. */
 @Module({})
 export class RunnerAppModule {
   static register(config: RunnerConfig, logger: Logger): DynamicModule {

@@ -9,7 +9,7 @@ const exactly = (version: string) => (candidate: string) => candidate === versio
 const wasiPreview2 = (candidate: string) => /^0\.2\.(0|[1-9]\d*)$/.test(candidate);
 
 /**
- * The interfaces a component may import (ARCHITECTURE §6), with the versions the host provides: the world's
+ * The interfaces a component may import (ARCHITECTURE §9.3), with the versions the host provides: the world's
  * own interfaces, and of WASI only what the Runner's sandbox provides (apps/runner/src/sandbox/wasi.ts):
  * clocks, random, and the io streams behind cli/stderr. Nothing that reaches the filesystem, the
  * environment, stdin/stdout, sockets or wasi:http.

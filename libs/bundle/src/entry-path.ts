@@ -3,7 +3,7 @@ import { bundlePathProblem } from './manifest-paths.js';
 import type { BundleLimits } from './limits.js';
 
 /**
- * Checks one archive path against the rules of ARCHITECTURE §2 (the same rules a manifest's paths follow)
+ * Checks one archive path against the rules of ARCHITECTURE §3 (the same rules a manifest's paths follow)
  * and returns it without a directory's trailing slash.
  */
 export function checkEntryPath(raw: string, limits: Pick<BundleLimits, 'maxPathBytes' | 'maxPathDepth'>): string {

@@ -59,9 +59,9 @@ class SourceFailure extends Error {
 
 /**
  * Reads a bundle in one streaming pass: SHA-256 and size of the compressed bytes, zstd decompression with a
- * bounded window, tar entries checked against every rule and limit of ARCHITECTURE §2, the manifest parsed
+ * bounded window, tar entries checked against every rule and limit of ARCHITECTURE §3, the manifest parsed
  * and validated against the files present, the entry checked to be a component that imports only what the
- * host provides (ARCHITECTURE §6), and optionally a safe extraction (temporary directory, renamed into place
+ * host provides (ARCHITECTURE §9.3), and optionally a safe extraction (temporary directory, renamed into place
  * at the end). Memory stays bounded by the limits whatever the input. Any violation throws a
  * {@link BundleError} with a stable code and, where it applies, the entry's name.
  */

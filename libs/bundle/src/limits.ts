@@ -2,7 +2,7 @@ import { MAX_BUNDLE_PATH_BYTES } from './manifest-paths.js';
 
 const MIB = 1024 * 1024;
 
-/** Limits of a bundle (ARCHITECTURE §2). The two byte limits can be changed by configuration. */
+/** Limits of a bundle (ARCHITECTURE §3). The two byte limits can be changed by configuration. */
 export interface BundleLimits {
   /** Compressed size: the bytes of bundle.tar.zst. */
   maxBytes: number;

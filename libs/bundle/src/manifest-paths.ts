@@ -6,7 +6,7 @@ const LITERAL_SEGMENT = /^[A-Za-z0-9._~-]+$/;
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Why `path` is not a safe relative path of a file inside a bundle (ARCHITECTURE §2), or undefined when
+ * Why `path` is not a safe relative path of a file inside a bundle (ARCHITECTURE §3), or undefined when
  * it is one. The same rules as safe unpack, so a manifest can only name files that unpack can produce.
  */
 export function bundlePathProblem(path: string): string | undefined {

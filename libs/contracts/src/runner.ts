@@ -1,5 +1,5 @@
 /**
- * The contract between the API's gateway and the Runner (ARCHITECTURE §6, §7). The gateway signs every
+ * The contract between the API's gateway and the Runner (ARCHITECTURE §9.1, §8). The gateway signs every
  * execute request with the shared secret; the Runner trusts nothing but these signed claims.
  */
 
@@ -106,7 +106,7 @@ export interface ExecuteResponseBody {
 }
 
 /**
- * Settings the API and the Runner must agree on (ARCHITECTURE §10), each as a digest: the endpoint is
+ * Settings the API and the Runner must agree on (ARCHITECTURE §9.8), each as a digest: the endpoint is
  * public (the Runner's serves extension UIs too), and digests name a difference without revealing values.
  * Every digest is an HMAC-SHA256 keyed with (a key derived from) RUNNER_SHARED_SECRET, so a guess of a
  * value cannot be confirmed offline.

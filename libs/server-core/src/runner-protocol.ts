@@ -120,7 +120,7 @@ function fingerprintKey(secret: string): Buffer {
 }
 
 /**
- * The settings the API and the Runner must agree on, and their fingerprint (ARCHITECTURE §10). The
+ * The settings the API and the Runner must agree on, and their fingerprint (ARCHITECTURE §9.8). The
  * endpoints that publish it are public, so every digest is keyed with the shared secret (HMAC-SHA256):
  * the same setting gives the same digest on both sides, while nobody without the secret can confirm a
  * guess (an empty allowlist, a known bucket name) offline. `sharedSecret` is a check value of the key

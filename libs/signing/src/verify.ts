@@ -341,7 +341,7 @@ function allSkipped(message: string): CheckResult[] {
 }
 
 /**
- * Verifies a bundle's detached signature and applies the signing policy (ARCHITECTURE §4):
+ * Verifies a bundle's detached signature and applies the signing policy (ARCHITECTURE §5):
  * - `off`: nothing is checked; status `not-checked`, accepted.
  * - no envelope: `enforce` rejects with SIGNATURE_REQUIRED; `warn` accepts with status `unsigned`.
  * - an envelope (under `enforce` or `warn`): the checks run in SIGNATURE_CHECKS order and stop at the

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../access/principal.js';
 
 /** Kinds of audit events; each names the action, not the route. */
 export const AUDIT_EVENT_TYPES = [

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../auth/authenticated.decorator.js';
-import { Permission, type Principal } from '../auth/principal.js';
+import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
+import { Permission, type Principal } from '../access/principal.js';
 import { AuditEventPageResponseDto, ListAuditEventsQueryDto } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
 

@@ -9,9 +9,9 @@ import { createRootLogger, DomainError, listen, postgresOptions } from '@extplat
 import { createTestDatabase, runToExit, type TestDatabase } from '@extplat/testing';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../app.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../access/principal.js';
 import { loadApiConfig } from '../config/api-config.js';
-import { apiSchema } from '../database/schema.js';
+import { apiSchema } from '../schema.js';
 import { auditEventHash, GENESIS_HASH } from './audit-chain.js';
 import { AuditEventEntity } from './audit-event.entity.js';
 import type { AuditEventInput } from './audit-event.js';

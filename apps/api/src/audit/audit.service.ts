@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Principal } from '../auth/principal.js';
-import { resolveListScope } from '../auth/tenant-scope.js';
+import type { Principal } from '../access/principal.js';
+import { resolveListScope } from '../access/tenant-scope.js';
 import {
   type AuditActorFields,
   auditEventHash,

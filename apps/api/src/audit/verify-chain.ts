@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { EnvReader, loadConfigOrExit, postgresOptions, readDatabase } from '@extplat/server-core';
 import { DataSource } from 'typeorm';
-import { apiSchema } from '../database/schema.js';
+import { apiSchema } from '../schema.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditService } from './audit.service.js';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Module } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/authenticated.decorator.js';
-import { Permission } from '../auth/principal.js';
+import { Authenticated } from '../access/authenticated.decorator.js';
+import { Permission } from '../access/principal.js';
 import { API_CONFIG } from '../config/config.module.js';
 import type { ApiConfig } from '../config/api-config.js';
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '@extplat/testing';
 import pg from 'pg';
-import { migrationNames } from './schema.js';
+import { migrationNames } from './migrations.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 async function typeorm(command: string, databaseUrl: string): Promise<string> {
   const { stdout } = await run(
     process.execPath,
-    ['node_modules/typeorm/cli.js', command, '-d', 'apps/api/dist/database/data-source.js'],
+    ['node_modules/typeorm/cli.js', command, '-d', 'apps/api/dist/data-source.js'],
     { cwd: root, env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: databaseUrl } },
   );
   return stdout;

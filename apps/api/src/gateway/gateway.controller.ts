@@ -1,8 +1,8 @@
 import { Controller, Delete, Get, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Authenticated, CurrentPrincipal } from '../auth/authenticated.decorator.js';
-import { Permission, type Principal } from '../auth/principal.js';
+import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
+import { Permission, type Principal } from '../access/principal.js';
 import { GatewayService } from './gateway.service.js';
 
 /** The part of the raw URL below `/api/ext/{extensionId}`, still percent-encoded, without the query. */

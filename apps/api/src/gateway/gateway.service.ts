@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Request } from 'express';
 import type { ExecuteRequestBody } from '@extplat/contracts';
 import { currentRequestContext, DomainError, RateLimiter, sealForRunner, statusForCode } from '@extplat/server-core';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../access/principal.js';
 import { API_CONFIG } from '../config/config.module.js';
 import type { ApiConfig } from '../config/api-config.js';
 import { type GatewayInstall, InstallsService } from '../installs/installs.service.js';
@@ -53,7 +53,7 @@ async function readBody(req: Request, limit: number): Promise<Buffer> {
 }
 
 /**
- * `ALL /api/ext/{extensionId}/{path}` (ARCHITECTURE §7): the caller's tenant → its enabled install →
+ * `ALL /api/ext/{extensionId}/{path}` (ARCHITECTURE §8): the caller's tenant → its enabled install →
  * the declared endpoint → rate limit → body cap → a signed call to the Runner → filtered response →
  * audit event.
  */

@@ -5,10 +5,11 @@ import { DataSource } from 'typeorm';
 import { type ApiHarness, makeBundle, startApi, uploadViaProxy } from '../../test/api-harness.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../access/principal.js';
 import type { SecretsKey } from '../config/api-config.js';
-import { apiSchema } from '../database/schema.js';
+import { apiSchema } from '../schema.js';
 import { RegistryRepository } from '../registry/registry.repository.js';
+import { RegistryService } from '../registry/registry.service.js';
 import { InstallSecretsService } from './install-secrets.service.js';
 import { InstallsRepository } from './installs.repository.js';
 import { InstallsService } from './installs.service.js';
@@ -44,7 +45,10 @@ describe('installs for the gateway, and secrets key rotation', () => {
     const repository = new InstallsRepository(db);
     const audit = new AuditService(new AuditRepository(db));
     const secrets = new InstallSecretsService(repository, { secretsKeys: keys }, audit);
-    return { installs: new InstallsService(repository, new RegistryRepository(db), secrets, audit), secrets };
+    return {
+      installs: new InstallsService(repository, new RegistryService(new RegistryRepository(db), audit), secrets, audit),
+      secrets,
+    };
   }
 
   async function publish(manifest: Record<string, unknown>): Promise<void> {

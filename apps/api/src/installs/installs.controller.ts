@@ -7,8 +7,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../auth/authenticated.decorator.js';
-import { Permission, type Principal } from '../auth/principal.js';
+import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
+import { Permission, type Principal } from '../access/principal.js';
 import {
   CreatedInstallResponseDto,
   CreateInstallDto,

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { postgresOptions } from '@extplat/server-core';
 import { DataSource } from 'typeorm';
 import { type ApiHarness, makeBundle, startApi, uploadViaProxy } from '../../test/api-harness.js';
-import type { Role } from '../auth/principal.js';
-import { apiSchema } from '../database/schema.js';
+import type { Role } from '../access/principal.js';
+import { apiSchema } from '../schema.js';
 
 interface InstallView {
   id: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
-import { TenantEntity } from '../auth/tenant.entity.js';
+import { TenantEntity } from '../identity/tenant.entity.js';
 import { InstallEntity, InstallSecretEntity } from './install.entities.js';
 import type { SealedSecret } from './secret-crypto.js';
 

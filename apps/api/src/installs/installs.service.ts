@@ -4,10 +4,10 @@ import { CommonErrors, DomainError } from '@extplat/server-core';
 import type { EntityManager } from 'typeorm';
 import type { AuditEventType } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
-import { canSeeTenant, resolveListScope } from '../auth/tenant-scope.js';
+import type { Principal } from '../access/principal.js';
+import { canSeeTenant, resolveListScope } from '../access/tenant-scope.js';
 import type { ExtensionVersionEntity } from '../registry/registry.entities.js';
-import { RegistryRepository } from '../registry/registry.repository.js';
+import { RegistryService } from '../registry/registry.service.js';
 import { InstallConfigValidator, sameJson } from './install-config.js';
 import {
   diffVersions,
@@ -60,7 +60,7 @@ export type InstallChangeListener = (tenantId: string, extensionName: string) =>
 const SECRETS_CAPABILITY = 'cap:secrets.get';
 
 /**
- * Installs of extensions in tenants (ARCHITECTURE §8, §9): who may install what, with which grants and
+ * Installs of extensions in tenants (ARCHITECTURE §6, §7): who may install what, with which grants and
  * config, and every later change. Each change locks the install row, applies, bumps `config_version` and
  * records its audit event in one transaction; listeners hear of it after the commit.
  *
@@ -75,7 +75,7 @@ export class InstallsService {
 
   constructor(
     private readonly repository: InstallsRepository,
-    private readonly registry: RegistryRepository,
+    private readonly registry: RegistryService,
     private readonly secrets: InstallSecretsService,
     private readonly audit: AuditService,
     /** Absent where the service is built without a Runner to warm (tests, CLIs). */

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { loadApiConfig } from '../config/api-config.js';
-import { apiSchema } from '../database/schema.js';
+import { apiSchema } from '../schema.js';
 import { InstallSecretsService } from './install-secrets.service.js';
 import { InstallsRepository } from './installs.repository.js';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '@extplat/server-core';
 import { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../access/principal.js';
 import {
   type ExtensionPageDto,
   type ExtensionSummaryDto,
@@ -10,7 +10,7 @@ import {
   type VersionDetailDto,
   type VersionPageDto,
 } from './registry.dto.js';
-import type { ExtensionEntity } from './registry.entities.js';
+import type { ExtensionEntity, ExtensionVersionEntity } from './registry.entities.js';
 import { RegistryErrors } from './registry.errors.js';
 import { RegistryRepository, type ExtensionSummaryRow } from './registry.repository.js';
 
@@ -97,6 +97,15 @@ export class RegistryService {
       );
     });
     return this.getVersion(name, version);
+  }
+
+  /** For modules that refer to extensions and versions (installs); null when there is none. */
+  findExtensionByName(name: string): Promise<ExtensionEntity | null> {
+    return this.repository.findExtensionByName(name);
+  }
+
+  findVersion(extensionId: string, version: string): Promise<ExtensionVersionEntity | null> {
+    return this.repository.findVersion(extensionId, version);
   }
 
   private async requireExtension(name: string): Promise<ExtensionEntity> {

@@ -15,8 +15,8 @@ import {
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CommonErrors, DomainError, RateLimiter } from '@extplat/server-core';
-import { Authenticated, CurrentPrincipal } from '../auth/authenticated.decorator.js';
-import { Permission, type Principal } from '../auth/principal.js';
+import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
+import { Permission, type Principal } from '../access/principal.js';
 import type { ApiConfig } from '../config/api-config.js';
 import { API_CONFIG } from '../config/config.module.js';
 import {
@@ -36,7 +36,7 @@ import { UploadService } from './upload.service.js';
 
 const BINARY_TYPES = ['application/octet-stream', 'application/zstd', 'application/x-zstd'];
 
-/** Routes of ARCHITECTURE §5, for platform admins; they only translate HTTP to the upload service. */
+/** Routes of ARCHITECTURE §4, for platform admins; they only translate HTTP to the upload service. */
 @ApiTags('uploads')
 @ApiBearerAuth()
 @Controller('api/ext-bundles')

@@ -43,4 +43,8 @@ export class UploadRepository {
   ): Promise<void> {
     await manager.getRepository(UploadSessionEntity).update({ id }, { ...values, updatedAt: new Date() });
   }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
 }

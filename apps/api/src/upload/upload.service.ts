@@ -14,12 +14,11 @@ import {
 } from '@extplat/storage';
 import type { SignatureVerdict } from '@extplat/signing';
 import { AuditService } from '../audit/audit.service.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../access/principal.js';
 import type { ApiConfig } from '../config/api-config.js';
 import { API_CONFIG } from '../config/config.module.js';
-import { toVersionDetail } from '../registry/registry.dto.js';
-import type { ExtensionVersionEntity } from '../registry/registry.entities.js';
-import { RegistryRepository } from '../registry/registry.repository.js';
+import type { VersionDetailDto } from '../registry/registry.dto.js';
+import { RegistryPublisher, type VerifiedBundle } from '../registry/registry-publisher.service.js';
 import { VerificationService } from '../verification/verification.service.js';
 import type {
   FinalizeResponseDto,
@@ -39,7 +38,7 @@ const STAGED_BUNDLE = 'bundle.tar.zst';
 const PART_URL_SECONDS = 15 * 60;
 
 /**
- * The upload pipeline of ARCHITECTURE §5: a session per upload, bytes staged under `staging/<uploadId>/`
+ * The upload pipeline of ARCHITECTURE §4: a session per upload, bytes staged under `staging/<uploadId>/`
  * (straight from the client with presigned part URLs, or streamed through the API), then one finalize
  * that verifies everything in a single streaming pass before anything becomes visible.
  */
@@ -52,7 +51,7 @@ export class UploadService {
     @Inject(BUNDLE_STORE) private readonly store: BundleStore,
     private readonly keys: KeyPolicy,
     private readonly uploads: UploadRepository,
-    private readonly registry: RegistryRepository,
+    private readonly registry: RegistryPublisher,
     private readonly verification: VerificationService,
     private readonly audit: AuditService,
   ) {}
@@ -71,8 +70,8 @@ export class UploadService {
       );
     }
     if (request.sha256) {
-      const existing = await this.registry.findVersionByContentHash(request.sha256);
-      if (existing?.extension) {
+      const existing = await this.registry.findByContentHash(request.sha256);
+      if (existing) {
         return {
           uploadId: null,
           strategy: 'exists',
@@ -80,7 +79,7 @@ export class UploadService {
           partCount: 0,
           expiresAt: null,
           maxBytes,
-          version: toVersionDetail(existing.extension, existing),
+          version: existing,
         };
       }
     }
@@ -277,11 +276,25 @@ export class UploadService {
     return { uploadId, state: 'aborted' };
   }
 
+  /** Finalize reads as its four steps; each refuses with the code the client sees. */
   private async verifyAndPublish(
     principal: Principal,
     session: UploadSessionEntity,
     request: FinalizeUploadDto,
   ): Promise<FinalizeResponseDto> {
+    const staged = await this.assemble(session, request);
+    const inspection = await this.inspect(session, request);
+    const verdict = this.verify(inspection, request);
+    return this.publish(principal, session, {
+      inspection,
+      verdict,
+      signature: request.signature ?? null,
+      staged: { key: session.stagingKey, etag: staged.etag },
+    });
+  }
+
+  /** Step 1: the parts become one staged object, of the declared size. */
+  private async assemble(session: UploadSessionEntity, request: FinalizeUploadDto): Promise<ObjectInfo> {
     await this.completeStaging(session, request);
     const staged = await this.store.head(session.stagingKey);
     if (!staged) throw new DomainError(UploadErrors.UPLOAD_INCOMPLETE, 'The staged bundle is missing; upload it again');
@@ -295,8 +308,11 @@ export class UploadService {
         },
       );
     }
+    return staged;
+  }
 
-    // One streaming pass: hash, size caps, safe unpack rules, the manifest and the component's imports.
+  /** Step 2, one streaming pass: hash, size caps, safe unpack rules, the manifest and the component's imports. */
+  private async inspect(session: UploadSessionEntity, request: FinalizeUploadDto): Promise<BundleInspection> {
     const { body } = await this.store.get(session.stagingKey);
     const inspection = await inspectBundle(body, {
       limits: { maxBytes: this.config.bundle.maxBytes, maxUnpackedBytes: this.config.bundle.maxUnpackedBytes },
@@ -319,6 +335,11 @@ export class UploadService {
         );
       }
     }
+    return inspection;
+  }
+
+  /** Step 3: the signature against the trust policy; a rejection answers with the failed check's code. */
+  private verify(inspection: BundleInspection, request: FinalizeUploadDto): SignatureVerdict {
     const verdict = this.verification.verify(
       inspection.contentHash,
       request.signature ?? null,
@@ -329,95 +350,39 @@ export class UploadService {
         verdict,
       });
     }
+    return verdict;
+  }
 
-    const existing = await this.registry.findVersionByContentHash(inspection.contentHash);
-    if (existing?.extension) return this.completeWithExisting(principal, session, existing);
-    const sameVersion = await this.findSameVersion(inspection);
-    if (sameVersion) {
-      throw new DomainError(
-        UploadErrors.VERSION_EXISTS,
-        `${inspection.manifest.name} ${inspection.manifest.version} is already published with other content (${sameVersion.contentHash}); bump the version`,
-        { name: inspection.manifest.name, version: inspection.manifest.version, contentHash: sameVersion.contentHash },
-      );
-    }
-
-    await this.writeCanonical(session, inspection, staged, request.signature ?? null);
-    const version = await this.registry
-      .transaction(async (manager) => {
-        const extension = await this.registry.upsertExtension(
-          {
-            name: inspection.manifest.name,
-            publisher: inspection.manifest.publisher,
-            displayName: inspection.manifest.displayName ?? null,
-            description: inspection.manifest.description ?? null,
-          },
-          manager,
-        );
-        if (extension.publisher !== inspection.manifest.publisher) {
-          throw new DomainError(
-            UploadErrors.EXTENSION_OWNED_BY_OTHER_PUBLISHER,
-            `${extension.name} belongs to publisher ${extension.publisher}, not ${inspection.manifest.publisher}`,
-            { name: extension.name, publisher: extension.publisher },
-          );
-        }
-        const row = await this.registry.insertVersion(
-          versionValues(extension.id, inspection, verdict, session.createdBy),
-          manager,
-        );
-        await this.uploads.update(
+  /** Step 4: the registry publishes the bundle; the session completes in the same transaction. */
+  private async publish(
+    principal: Principal,
+    session: UploadSessionEntity,
+    bundle: VerifiedBundle,
+  ): Promise<FinalizeResponseDto> {
+    const publication = await this.registry.publish({
+      bundle,
+      actor: principal,
+      publishedBy: session.createdBy,
+      audit: { type: 'upload.finalize', data: { uploadId: session.id } },
+      within: (manager, version) =>
+        this.uploads.update(
           session.id,
-          { state: 'completed', contentHash: inspection.contentHash, versionId: row.id, leaseUntil: null },
+          { state: 'completed', contentHash: version.contentHash, versionId: version.id, leaseUntil: null },
           manager,
-        );
-        await this.audit.record(
-          {
-            type: 'upload.finalize',
-            actor: principal,
-            subject: `extension:${extension.name}@${row.version}`,
-            outcome: 'success',
-            data: {
-              uploadId: session.id,
-              contentHash: inspection.contentHash,
-              size: inspection.size,
-              verdict: verdictSummary(verdict),
-            },
-          },
-          manager,
-        );
-        return { extension, row };
-      })
-      .catch(async (error: unknown) => {
-        // Someone registered the same content between our check and our insert: that is success.
-        const raced = isUniqueViolation(error)
-          ? await this.registry.findVersionByContentHash(inspection.contentHash)
-          : null;
-        if (raced?.extension) return { extension: raced.extension, row: raced, raced: true };
-        if (isUniqueViolation(error, 'extension_versions_version_key')) {
-          throw new DomainError(
-            UploadErrors.VERSION_EXISTS,
-            `${inspection.manifest.name} ${inspection.manifest.version} is already published`,
-            {
-              name: inspection.manifest.name,
-              version: inspection.manifest.version,
-            },
-          );
-        }
-        throw error;
-      });
-    if ('raced' in version) return this.completeWithExisting(principal, session, version.row);
+        ),
+    });
+    if (!publication.created) return this.completeWithExisting(principal, session, publication.version);
     await this.discardStaging(session);
-    return { created: true, version: toVersionDetail(version.extension, version.row) };
+    return { created: true, version: publication.version };
   }
 
   /** Identical content is already registered: the upload is done, nothing new is written. */
   private async completeWithExisting(
     principal: Principal,
     session: UploadSessionEntity,
-    existing: ExtensionVersionEntity,
+    existing: VersionDetailDto,
   ): Promise<FinalizeResponseDto> {
-    const extension = existing.extension;
-    if (!extension) throw new Error('version loaded without its extension');
-    await this.registry.transaction(async (manager) => {
+    await this.uploads.transaction(async (manager) => {
       await this.uploads.update(
         session.id,
         { state: 'completed', contentHash: existing.contentHash, versionId: existing.id, leaseUntil: null },
@@ -427,7 +392,7 @@ export class UploadService {
         {
           type: 'upload.finalize',
           actor: principal,
-          subject: `extension:${extension.name}@${existing.version}`,
+          subject: `extension:${existing.extension}@${existing.version}`,
           outcome: 'success',
           data: { uploadId: session.id, contentHash: existing.contentHash, existing: true },
         },
@@ -435,7 +400,7 @@ export class UploadService {
       );
     });
     await this.discardStaging(session);
-    return { created: false, version: toVersionDetail(extension, existing) };
+    return { created: false, version: existing };
   }
 
   /** A finalize that could not take the session: explain why, or answer again for a completed one. */
@@ -443,8 +408,8 @@ export class UploadService {
     const session = await this.uploads.find(uploadId);
     if (!session || session.state === 'aborted') throw notFound(uploadId, session?.errorCode);
     if (session.state === 'completed' && session.contentHash) {
-      const version = await this.registry.findVersionByContentHash(session.contentHash);
-      if (version?.extension) return { created: false, version: toVersionDetail(version.extension, version) };
+      const version = await this.registry.findByContentHash(session.contentHash);
+      if (version) return { created: false, version };
     }
     if (session.state === 'expired' || isExpired(session)) {
       throw new DomainError(
@@ -513,49 +478,6 @@ export class UploadService {
       .filter((part) => part.partNumber <= session.partCount)
       .sort((a, b) => a.partNumber - b.partNumber);
     await this.store.completeMultipartUpload(session.stagingKey, session.s3UploadId, ordered);
-  }
-
-  /**
-   * Write-once canonical objects. The bundle is copied inside the store from the staged object that was
-   * just verified (the API never streams it a second time); the copy is conditional on that object's ETag.
-   * An existing canonical object is kept: its key is its content hash, so its bytes are these bytes. The
-   * small manifest and signature go through a conditional create (If-None-Match: *).
-   */
-  private async writeCanonical(
-    session: UploadSessionEntity,
-    inspection: BundleInspection,
-    staged: ObjectInfo,
-    signature: string | null,
-  ): Promise<void> {
-    const bundleKey = this.keys.canonical(inspection.contentHash, 'bundle.tar.zst');
-    if (!(await this.store.head(bundleKey))) {
-      await this.store.copy(session.stagingKey, bundleKey, {
-        ifSourceEtag: staged.etag,
-        contentType: 'application/zstd',
-      });
-      this.logger.log({ event: 'upload.canonical', key: bundleKey });
-    }
-    await this.store.createIfAbsent(
-      this.keys.canonical(inspection.contentHash, 'manifest.json'),
-      Buffer.from(inspection.manifestText),
-      {
-        contentType: 'application/json',
-      },
-    );
-    if (signature) {
-      await this.store.createIfAbsent(
-        this.keys.canonical(inspection.contentHash, 'signature.json'),
-        Buffer.from(signature),
-        {
-          contentType: 'application/json',
-        },
-      );
-    }
-  }
-
-  private async findSameVersion(inspection: BundleInspection): Promise<ExtensionVersionEntity | null> {
-    const extension = await this.registry.findExtensionByName(inspection.manifest.name);
-    return extension ? this.registry.findVersion(extension.id, inspection.manifest.version) : null;
   }
 
   /**
@@ -723,54 +645,4 @@ function translateFailure(error: unknown): unknown {
     ...(error.details['imports'] !== undefined ? { imports: error.details['imports'] } : {}),
     ...(error.details['importCount'] !== undefined ? { importCount: error.details['importCount'] } : {}),
   });
-}
-
-function versionValues(
-  extensionId: string,
-  inspection: BundleInspection,
-  verdict: SignatureVerdict,
-  publishedBy: string,
-): Partial<ExtensionVersionEntity> {
-  const { manifest } = inspection;
-  return {
-    extensionId,
-    version: manifest.version,
-    contentHash: inspection.contentHash,
-    size: inspection.size,
-    unpackedSize: inspection.unpackedSize,
-    runtime: manifest.runtime,
-    entry: manifest.entry,
-    ui: manifest.ui ?? null,
-    apiEndpoints: manifest.api.endpoints,
-    capabilities: manifest.capabilities,
-    egress: manifest.egress,
-    manifest,
-    publisher: manifest.publisher,
-    signatureStatus: verdict.status === 'rejected' ? 'unsigned' : verdict.status,
-    signature: verdict as unknown as Record<string, unknown>,
-    signer: verdict.signer?.commonName ?? null,
-    signerFingerprint: verdict.signer?.fingerprint ?? null,
-    status: 'published',
-    publishedBy,
-  };
-}
-
-function verdictSummary(verdict: SignatureVerdict): Record<string, unknown> {
-  return {
-    status: verdict.status,
-    policy: verdict.policy,
-    signer: verdict.signer?.commonName ?? null,
-    checks: verdict.checks.map((check) => ({
-      name: check.name,
-      status: check.status,
-      ...(check.code ? { code: check.code } : {}),
-    })),
-  };
-}
-
-function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  const driverError =
-    (error as { driverError?: { code?: string; constraint?: string } }).driverError ??
-    (error as { code?: string; constraint?: string });
-  return driverError.code === '23505' && (constraint === undefined || driverError.constraint === constraint);
 }

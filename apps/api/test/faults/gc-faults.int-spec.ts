@@ -6,7 +6,7 @@ import { type ApiHarness, apiTestEnv, makeBundle, startApiProcess } from '../api
 import { publish } from '../stack-harness.js';
 import { assertNothingLost } from './fault-harness.js';
 
-const GC_ENTRY = fileURLToPath(new URL('../../dist/gc/gc-cli.js', import.meta.url));
+const GC_ENTRY = fileURLToPath(new URL('../../dist/upload/gc-cli.js', import.meta.url));
 const PUBLISHES = 20;
 
 describe('garbage collection against concurrent publishes', () => {

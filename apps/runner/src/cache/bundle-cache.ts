@@ -133,7 +133,7 @@ const TEMP_PREFIX = '.tmp-';
 const TRASH_PREFIX = '.trash-';
 
 /**
- * Guarantees a verified, unpacked bundle on local disk (ARCHITECTURE §6). A miss streams
+ * Guarantees a verified, unpacked bundle on local disk (ARCHITECTURE §9.2). A miss streams
  * `bundle.tar.zst` from the store through the safe reader into a temporary directory, requires the
  * computed hash to be the key's, verifies the signature under this Runner's own policy and trust, writes
  * an index (size and SHA-256 of every file) and renames the whole directory into place: nothing is used

@@ -53,7 +53,7 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
  * so it may connect nowhere. `sandbox` gives the document an opaque origin wherever it is opened: framed
  * by the console (whose iframe has the same flags) and also as a top-level page, where it would otherwise
  * run on the Runner origin that every extension's UI shares (and could read one another's storage). Module scripts of an opaque-origin (sandboxed) frame are fetched in CORS mode,
- * hence `Access-Control-Allow-Origin: *`, harmless for public, immutable static files (ARCHITECTURE §6).
+ * hence `Access-Control-Allow-Origin: *`, harmless for public, immutable static files (ARCHITECTURE §9.5).
  */
 export function staticHeaders(consoleOrigin: string): Readonly<Record<string, string>> {
   const csp = [

@@ -9,7 +9,7 @@ type Next = (error?: unknown) => void;
 
 /**
  * `GET|HEAD /ext-ui/{extensionId}/{contentHash}/{path}`: the static UI of a published version, framed by
- * the console in a sandboxed iframe (ARCHITECTURE §6). Public by design: the files are what every console
+ * the console in a sandboxed iframe (ARCHITECTURE §9.5). Public by design: the files are what every console
  * browser receives, and the content hash names them.
  *
  * A plain Express middleware mounted ahead of the global ones (see ExtUiModule), not a Nest route: Nest's

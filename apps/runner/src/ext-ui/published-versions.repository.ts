@@ -3,9 +3,14 @@ import type { ContentHash } from '@extplat/contracts';
 import { DataSource } from 'typeorm';
 
 /**
- * Read-only view of the registry. The Runner has no entities and never migrates (the API owns the
- * schema), so this is one parameterised query on the API's tables.
+ * The columns of the API's `runner_published_versions` view, the Runner's whole contract with the API's
+ * database (ARCHITECTURE §9.6). The Runner has no entities and never migrates; it selects from this view
+ * and from no table, and published-versions.int-spec.ts checks the view still has these columns.
  */
+export const PUBLISHED_VERSIONS_VIEW = 'runner_published_versions';
+export const PUBLISHED_VERSIONS_COLUMNS = ['extension_name', 'content_hash', 'status', 'published_at'] as const;
+
+/** Read-only view of the registry: parameterised queries on the API's view. */
 @Injectable()
 export class PublishedVersionsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -14,9 +19,8 @@ export class PublishedVersionsRepository {
   async isPublished(extensionId: string, contentHash: ContentHash): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `SELECT 1
-         FROM extension_versions v
-         JOIN extensions e ON e.id = v.extension_id
-        WHERE e.name = $1 AND v.content_hash = $2 AND v.status = 'published'
+         FROM ${PUBLISHED_VERSIONS_VIEW}
+        WHERE extension_name = $1 AND content_hash = $2 AND status = 'published'
         LIMIT 1`,
       [extensionId, contentHash],
     );
@@ -26,7 +30,7 @@ export class PublishedVersionsRepository {
   /** When the API registered `contentHash` (whatever its status now), or undefined when it never did. */
   async registeredAt(contentHash: ContentHash): Promise<Date | undefined> {
     const rows: { published_at: Date }[] = await this.dataSource.query(
-      'SELECT published_at FROM extension_versions WHERE content_hash = $1 LIMIT 1',
+      `SELECT published_at FROM ${PUBLISHED_VERSIONS_VIEW} WHERE content_hash = $1 LIMIT 1`,
       [contentHash],
     );
     return rows[0]?.published_at;

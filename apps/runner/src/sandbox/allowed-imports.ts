@@ -1,7 +1,7 @@
 import { ALLOWED_COMPONENT_INTERFACES } from '@extplat/bundle';
 
 /**
- * What a component may import (ARCHITECTURE §6): the world's own interfaces, plus the WASI interfaces a
+ * What a component may import (ARCHITECTURE §9.3): the world's own interfaces, plus the WASI interfaces a
  * component built with `disableFeatures: ['stdio', 'http', 'fetch-event']` needs, that is clocks and
  * random (so Date.now() and Math.random() are real) and the io streams behind cli/stderr. Nothing that
  * reaches the filesystem, the environment, stdin/stdout, sockets or wasi:http. The worker provides

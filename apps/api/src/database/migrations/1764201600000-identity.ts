@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Identity: console users and API keys (ARCHITECTURE §8). A platform admin is exactly a principal without a
+ * Identity: console users and API keys (ARCHITECTURE §6). A platform admin is exactly a principal without a
  * tenant, which the CHECKs enforce so no row can be a tenant-less tenant admin. Emails are stored lowercased,
  * which makes the plain unique index case-insensitive. API keys keep only the SHA-256 of their secret.
  */

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The audit log (ARCHITECTURE §9): append-only and hash-chained. Each row stores the hash of the row before
+ * The audit log (ARCHITECTURE §10): append-only and hash-chained. Each row stores the hash of the row before
  * it (`prev_hash`) and its own `hash` over its content and that link, so editing, removing or reordering a
  * past event breaks the chain (`npm run audit:verify`).
  *

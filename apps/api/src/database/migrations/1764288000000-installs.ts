@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Installs (ARCHITECTURE §9): one row per tenant and extension, pointing at the installed version, with the
+ * Installs (ARCHITECTURE §7): one row per tenant and extension, pointing at the installed version, with the
  * capabilities and egress origins the tenant's admin granted (always a subset of what that version requests),
  * the config and `config_version`, which every change of version, grants, config, secrets or enabled state
  * bumps so the Runner can reuse a warm instance exactly as long as nothing it depends on changed.

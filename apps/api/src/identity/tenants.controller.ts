@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from './authenticated.decorator.js';
-import { Permission, type Principal } from './principal.js';
+import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
+import { Permission, type Principal } from '../access/principal.js';
 import { CreateTenantDto, TenantResponseDto, toTenantResponse } from './tenants.dto.js';
 import { TenantsService } from './tenants.service.js';
 

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import type { Role } from './principal.js';
+import type { Role } from '../access/principal.js';
 
 @Entity({ name: 'api_keys' })
 export class ApiKeyEntity {

@@ -1,14 +1,9 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
-import { AuthController } from './auth.controller.js';
-import { AuthGuard } from './auth.guard.js';
-import { AuthService } from './auth.service.js';
 import { BootstrapAdmin } from './bootstrap-admin.js';
-import { LoginFailuresPruner } from './login-failures.pruner.js';
-import { LoginFailuresRepository } from './login-failures.repository.js';
+import { ApiKeyCredentials, UserCredentials } from './credentials.service.js';
 import { TenantsController } from './tenants.controller.js';
 import { TenantsRepository } from './tenants.repository.js';
 import { TenantsService } from './tenants.service.js';
@@ -17,23 +12,22 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 /**
- * Identity and access: logins, API keys, tenants and users, and the global guard that every route of the
- * API passes through. Other modules need nothing from here but the decorators and `Principal`.
+ * Identity: tenants, users and API keys, and the first platform admin. Authentication reads credentials
+ * through the two services it exports; the tables stay behind this module's repositories.
  */
 @Module({
-  controllers: [AuthController, ApiKeysController, TenantsController, UsersController],
+  controllers: [ApiKeysController, TenantsController, UsersController],
   providers: [
-    AuthService,
     ApiKeysService,
     TenantsService,
     UsersService,
     UsersRepository,
     ApiKeysRepository,
     TenantsRepository,
-    LoginFailuresRepository,
-    LoginFailuresPruner,
+    UserCredentials,
+    ApiKeyCredentials,
     BootstrapAdmin,
-    { provide: APP_GUARD, useClass: AuthGuard },
   ],
+  exports: [UserCredentials, ApiKeyCredentials],
 })
-export class AuthModule {}
+export class IdentityModule {}

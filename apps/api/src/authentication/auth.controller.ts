@@ -2,11 +2,11 @@ import { Body, Controller, Get, HttpCode, Ip, Post, Put, Res } from '@nestjs/com
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CommonErrors, DomainError, Public } from '@extplat/server-core';
 import type { Response } from 'express';
-import { Authenticated, CurrentPrincipal } from './authenticated.decorator.js';
+import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
 import { LoginDto, LoginResponseDto, PrincipalDto, toPrincipalDto } from './auth.dto.js';
 import { AuthService, type Session } from './auth.service.js';
-import { Permission, type Principal } from './principal.js';
-import { ChangeOwnPasswordDto } from './users.dto.js';
+import { Permission, type Principal } from '../access/principal.js';
+import { ChangeOwnPasswordDto } from '../identity/users.dto.js';
 
 @ApiTags('auth')
 @Controller('api/auth')

@@ -13,14 +13,14 @@ import { ApiModule } from '../app.module.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { loadApiConfig } from '../config/api-config.js';
-import { apiSchema } from '../database/schema.js';
+import { apiSchema } from '../schema.js';
 import { DEFAULT_GC_OPTIONS, GC_OPTIONS } from './gc-options.js';
 import { apiTestEnv } from '../../test/api-harness.js';
 import { GcRepository } from './gc.repository.js';
 import { type GcReport, GcService } from './gc.service.js';
 
 // The built CLI, run as the operator runs it (npm test builds before testing).
-const gcCli = fileURLToPath(new URL('../../dist/gc/gc-cli.js', import.meta.url));
+const gcCli = fileURLToPath(new URL('../../dist/upload/gc-cli.js', import.meta.url));
 
 const HOUR = 3600_000;
 

@@ -2,11 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { CommonErrors, DomainError, currentRequestContext, statusForCode } from '@extplat/server-core';
 import type { Request, Response } from 'express';
-import { looksLikeApiKey } from './api-key-token.js';
-import { AuthErrors } from './auth.errors.js';
+import { looksLikeApiKey } from '../identity/api-key-token.js';
+import { AuthErrors } from '../access/auth.errors.js';
 import { AuthService } from './auth.service.js';
-import { hasPermission, type Principal } from './principal.js';
-import { routeAccess } from './route-declarations.js';
+import { hasPermission, type Principal } from '../access/principal.js';
+import { routeAccess } from '../access/route-declarations.js';
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
@@ -16,7 +16,7 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 const CHALLENGE = 'Bearer realm="extplat"';
 
 /**
- * The global guard (ARCHITECTURE §8): deny by default. `@Public()` routes pass; a route that declares
+ * The global guard (ARCHITECTURE §6): deny by default. `@Public()` routes pass; a route that declares
  * nothing is refused whoever calls; every other route needs a valid session token or API key whose role
  * grants the declared permission. The principal, and so the tenant, comes only from that credential.
  */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
-import type { Role } from './principal.js';
+import type { Role } from '../access/principal.js';
 import { UserEntity } from './user.entity.js';
 
 export interface NewUser {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password.js';
-import { ROLES, type Role } from './principal.js';
+import { ROLES, type Role } from '../access/principal.js';
 import type { UserEntity } from './user.entity.js';
 
 export class CreateUserDto {

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { PASSWORD_MAX_LENGTH } from './password.js';
-import { ROLES, type Principal, type Role } from './principal.js';
+import { PASSWORD_MAX_LENGTH } from '../identity/password.js';
+import { ROLES, type Principal, type Role } from '../access/principal.js';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin@example.com', maxLength: 320 })

@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainError } from '@extplat/server-core';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { AuthErrors } from './auth.errors.js';
-import type { Principal } from './principal.js';
+import { AuthErrors } from '../access/auth.errors.js';
+import type { Principal } from '../access/principal.js';
 import type { TenantEntity } from './tenant.entity.js';
 import { TenantsRepository } from './tenants.repository.js';
 

@@ -6,19 +6,18 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { ApiConfig } from '../config/api-config.js';
 import { API_CONFIG } from '../config/config.module.js';
-import { apiKeySecretMatches, parseApiKey } from './api-key-token.js';
-import type { ApiKeyEntity } from './api-key.entity.js';
-import { ApiKeysRepository } from './api-keys.repository.js';
-import { AuthErrors } from './auth.errors.js';
-import { normalizeEmail } from './email.js';
+import { apiKeySecretMatches, parseApiKey } from '../identity/api-key-token.js';
+import type { ApiKeyEntity } from '../identity/api-key.entity.js';
+import { ApiKeyCredentials, UserCredentials } from '../identity/credentials.service.js';
+import { AuthErrors } from '../access/auth.errors.js';
+import { normalizeEmail } from '../identity/email.js';
 import { LoginThrottle } from './failed-login-limiter.js';
 import type { LoginFailureReason } from './login-failure.entity.js';
 import { LoginFailuresRepository } from './login-failures.repository.js';
 import { signSessionToken, verifySessionToken } from './jwt.js';
-import { hashPassword, verifyPassword } from './password.js';
-import type { Principal } from './principal.js';
-import type { UserEntity } from './user.entity.js';
-import { UsersRepository } from './users.repository.js';
+import { hashPassword, verifyPassword } from '../identity/password.js';
+import type { Principal } from '../access/principal.js';
+import type { UserEntity } from '../identity/user.entity.js';
 
 export interface Session {
   accessToken: string;
@@ -61,8 +60,8 @@ export class AuthService implements OnApplicationBootstrap {
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     // Only to open transactions, so a password change and its audit event are written together or not at all.
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly users: UsersRepository,
-    private readonly apiKeys: ApiKeysRepository,
+    private readonly users: UserCredentials,
+    private readonly apiKeys: ApiKeyCredentials,
     private readonly loginFailures: LoginFailuresRepository,
     private readonly audit: AuditService,
   ) {}

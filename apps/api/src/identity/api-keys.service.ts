@@ -6,9 +6,9 @@ import { AuditService } from '../audit/audit.service.js';
 import { generateApiKey } from './api-key-token.js';
 import type { ApiKeyEntity } from './api-key.entity.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
-import { AuthErrors } from './auth.errors.js';
-import type { Principal, Role } from './principal.js';
-import { canSeeTenant, resolveGrant, resolveListScope } from './tenant-scope.js';
+import { AuthErrors } from '../access/auth.errors.js';
+import type { Principal, Role } from '../access/principal.js';
+import { canSeeTenant, resolveGrant, resolveListScope } from '../access/tenant-scope.js';
 import { TenantsRepository } from './tenants.repository.js';
 
 export interface NewApiKeyRequest {

@@ -42,7 +42,7 @@ const FINISHED_STATES = new Set(['completed', 'aborted', 'expired']);
 const ORPHAN_BATCH = 500;
 
 /**
- * Garbage collection of the upload area (ARCHITECTURE §5): expires abandoned upload sessions (aborting their
+ * Garbage collection of the upload area (ARCHITECTURE §4): expires abandoned upload sessions (aborting their
  * multipart upload and deleting their staging objects) and deletes staging objects that no live session
  * owns. Only staging keys are ever touched ({@link assertStagingKey}); published canonical objects never,
  * nor the Runners' precompiled artifacts, which sit under the same `sha256/<hex>/` prefix as their bundle

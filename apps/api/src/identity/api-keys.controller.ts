@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from './authenticated.decorator.js';
+import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
 import {
   ApiKeyIdParamsDto,
   ApiKeyResponseDto,
@@ -10,7 +10,7 @@ import {
   toApiKeyResponse,
 } from './api-keys.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
-import { Permission, type Principal } from './principal.js';
+import { Permission, type Principal } from '../access/principal.js';
 
 @ApiTags('api-keys')
 @ApiBearerAuth()

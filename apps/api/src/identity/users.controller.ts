@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from './authenticated.decorator.js';
-import { Permission, type Principal } from './principal.js';
+import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
+import { Permission, type Principal } from '../access/principal.js';
 import {
   ChangeUserRoleDto,
   CreateUserDto,

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import type { ApiKeyEntity } from './api-key.entity.js';
-import { ROLES, type Role } from './principal.js';
+import { ROLES, type Role } from '../access/principal.js';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'ci-publish', minLength: 1, maxLength: 100 })

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity.js';
-import type { Role } from './principal.js';
+import type { Role } from '../access/principal.js';
 
 export interface NewApiKey {
   tenantId: string | null;

@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { createApiApp } from '../app.js';
 import { loadApiConfig } from '../config/api-config.js';
 import { signSessionToken } from './jwt.js';
-import { listRouteDeclarations } from './route-declarations.js';
+import { listRouteDeclarations } from '../access/route-declarations.js';
 
 const ADMIN_EMAIL = 'root@platform.test';
 const ADMIN_PASSWORD = 'bootstrap password 1';

@@ -8,13 +8,13 @@ import { DataSource } from 'typeorm';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { loadApiConfig } from '../config/api-config.js';
-import { apiSchema } from '../database/schema.js';
+import { apiSchema } from '../schema.js';
 import { DEFAULT_GC_OPTIONS } from './gc-options.js';
 import { GcRepository } from './gc.repository.js';
 import { GcService } from './gc.service.js';
 
 /**
- * `node apps/api/dist/gc/gc-cli.js [--dry-run] [--grace-seconds N]`: one sweep of the upload area with the
+ * `node apps/api/dist/upload/gc-cli.js [--dry-run] [--grace-seconds N]`: one sweep of the upload area with the
  * API's configuration; the report goes to stdout as JSON, logs to stderr.
  * Exit status: 0 swept, 1 the sweep failed or left failures, 64 bad arguments, 78 bad configuration.
  */
