@@ -255,6 +255,15 @@ export const ERROR_CATALOG = {
   EXECUTE_REPLAYED: { status: 401, title: 'Runner refused the call', action: 'Send a fresh request.' },
   INVALID_EXECUTE_REQUEST: { status: 400, title: 'Runner refused the call', action: RETRY },
   EXECUTE_BODY_TOO_LARGE: { status: 413, title: 'Request too large', action: 'Send a smaller body.' },
+  // Runner prewarm (POST /v1/prewarm): the API only logs these; an install never fails because of them.
+  PREWARM_UNAUTHORIZED: {
+    status: 401,
+    title: 'Runner refused the prewarm',
+    action: 'Check that the API and the Runner share one RUNNER_SHARED_SECRET.',
+  },
+  PREWARM_REPLAYED: { status: 401, title: 'Runner refused the prewarm', action: 'Send a fresh request.' },
+  INVALID_PREWARM_REQUEST: { status: 400, title: 'Runner refused the prewarm', action: RETRY },
+  PREWARM_BODY_TOO_LARGE: { status: 413, title: 'Request too large', action: 'Send only {contentHash}.' },
   EXECUTION_TIMEOUT: {
     status: 504,
     title: 'Extension timed out',
