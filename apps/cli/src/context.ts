@@ -1,4 +1,4 @@
-import type { UploadedPart } from './api/api-types.js';
+import type { UploadedPart } from './publish/upload-state.js';
 
 /**
  * What a command may take from its surroundings besides argv and the output streams. main() fills it

@@ -26,7 +26,9 @@ export type ErrorCode = ErrorFields extends { code: infer Code extends string } 
  */
 export type TransportErrorCode = 'NETWORK' | `HTTP_${number}`;
 
-export type ApiErrorCode = ErrorCode | TransportErrorCode;
+/** What `ApiError.code` can be: a documented code or a transport one (all of `string` until the document lists codes). */
+export type ApiErrorCode = string extends ErrorCode ? string : WithTransportCodes<ErrorCode>;
+type WithTransportCodes<Code extends string> = Code | TransportErrorCode;
 
 /** A failed call: the API's code, message and details, the HTTP status (0: no answer) and the request id. */
 export class ApiError extends Error {
@@ -52,10 +54,9 @@ export class ApiError extends Error {
       const text = typeof body === 'string' ? body.trim().slice(0, 200) : '';
       return new ApiError(status, `HTTP_${status}`, text || `HTTP ${status}`, {}, requestId);
     }
-    // The API answers only documented codes (its tests validate every answer against the document).
     return new ApiError(
       status,
-      parsed.error.code as ErrorCode,
+      parsed.error.code,
       parsed.error.message,
       parsed.error.details ?? {},
       parsed.requestId ?? requestId,
@@ -70,13 +71,27 @@ export class ApiError extends Error {
   }
 }
 
+/** The parts of an error body a caller reads, `code` typed by the document. */
+export interface ParsedErrorResponse {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+  requestId: string | null;
+}
+
+/**
+ * Any string: the API answers only documented codes (its tests check every answer against the document),
+ * so a string in the `code` field is taken as one of them.
+ */
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string';
+}
+
 /** Whether `error` is an ApiError, optionally one with a given code. */
 export function isApiError(error: unknown, code?: ApiErrorCode): error is ApiError {
   return error instanceof ApiError && (code === undefined || error.code === code);
 }
 
 /** The API's error body in `body` (parsed JSON or its text), or null when it is something else. */
-export function parseErrorBody(body: unknown): UndocumentedErrorResponse | null {
+export function parseErrorBody(body: unknown): ParsedErrorResponse | null {
   let value = body;
   if (typeof body === 'string') {
     try {
@@ -89,7 +104,7 @@ export function parseErrorBody(body: unknown): UndocumentedErrorResponse | null 
   const error = (value as { error?: unknown }).error;
   if (typeof error !== 'object' || error === null) return null;
   const { code, message, details } = error as Record<string, unknown>;
-  if (typeof code !== 'string' || typeof message !== 'string') return null;
+  if (!isErrorCode(code) || typeof message !== 'string') return null;
   const requestId = (value as { requestId?: unknown }).requestId;
   return {
     error: {

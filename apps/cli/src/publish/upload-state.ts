@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { Schema } from '@extplat/api-client';
 import { CliError, ExitCode } from '../exit-codes.js';
-import type { UploadedPart, UploadStrategy } from '../api/api-types.js';
+
+/** A part the store acknowledged (the shape the API reports it in). */
+export type UploadedPart = Schema<'UploadedPartDto'>;
+export type UploadStrategy = Schema<'UploadStatusDto'>['strategy'];
 
 /**
  * What `extctl publish --resume` needs to continue an upload after a lost connection or Ctrl-C: kept
