@@ -1,16 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ApiClient, resolveConnection, withApiOptions, type ApiOptions } from '../api/api-client.js';
-import type { Schema } from '@extplat/api-client';
+import type { CreatedInstall, Grant, Install, VersionDiff, VersionSummary } from '@extplat/api-client';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
-
-type Grant = Schema<'GrantDto'>;
-type Install = Schema<'InstallResponseDto'>;
-type CreatedInstall = Schema<'CreatedInstallResponseDto'>;
-type VersionDiff = Schema<'VersionDiffDto'>;
-type VersionSummary = Schema<'VersionSummaryDto'>;
 
 interface TenantOption extends ApiOptions {
   tenant?: string;

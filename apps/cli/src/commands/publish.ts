@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ApiClient, resolveConnection, withApiOptions, type ApiOptions } from '../api/api-client.js';
-import type { Schema } from '@extplat/api-client';
+import type {
+  FinalizeRequest,
+  FinalizeResponse,
+  UploadStatus,
+  UploadStrategy,
+  VersionDetail,
+} from '@extplat/api-client';
 import { abortReason, DEFAULT_RETRY, isAbortError, sleep, type RetryPolicy } from '../api/retry.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -22,12 +28,6 @@ interface PublishOptions extends ApiOptions {
   resume?: boolean;
   abort?: boolean;
 }
-
-type FinalizeRequest = Schema<'FinalizeUploadDto'>;
-type FinalizeResponse = Schema<'FinalizeResponseDto'>;
-type UploadStatus = Schema<'UploadStatusDto'>;
-type UploadStrategy = Schema<'UploadStatusDto'>['strategy'];
-type VersionDetail = Schema<'VersionDetailDto'>;
 
 const STRATEGIES: readonly UploadStrategy[] = ['presigned-multipart', 'proxy'];
 const MAX_PARALLEL = 16;

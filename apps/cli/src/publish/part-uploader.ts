@@ -1,4 +1,4 @@
-import type { paths, Schema } from '@extplat/api-client';
+import type { paths, PresignedPart, UploadedPart, UploadStrategy } from '@extplat/api-client';
 import { apiFailure } from '../api/api-errors.js';
 import type { ApiClient } from '../api/api-client.js';
 import {
@@ -15,9 +15,6 @@ import { partRange } from './part-math.js';
 
 import { putFileRange, type PutTarget } from './part-transfer.js';
 import type { TransferMeter } from './transfer-meter.js';
-import type { UploadedPart, UploadStrategy } from './upload-state.js';
-
-type PresignedPart = Schema<'PresignedPartDto'>;
 
 /**
  * Parts go through the API by a streamed PUT (node:http, for progress and backpressure), not through the

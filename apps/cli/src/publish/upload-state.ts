@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import type { Schema } from '@extplat/api-client';
+import type { UploadedPart, UploadStrategy } from '@extplat/api-client';
 import { CliError, ExitCode } from '../exit-codes.js';
-
-/** A part the store acknowledged (the shape the API reports it in). */
-export type UploadedPart = Schema<'UploadedPartDto'>;
-export type UploadStrategy = Schema<'UploadStatusDto'>['strategy'];
 
 /**
  * What `extctl publish --resume` needs to continue an upload after a lost connection or Ctrl-C: kept
