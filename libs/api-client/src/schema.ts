@@ -37,3 +37,26 @@ export type OrPending<Documented, Fallback> = [Documented] extends [never]
   : unknown extends Documented
     ? Fallback
     : Documented;
+
+export type HttpMethod = 'get' | 'put' | 'post' | 'delete';
+
+/** The paths that have an operation for `Method`, e.g. `PathsWith<'post'>`. */
+export type PathsWith<Method extends HttpMethod> = {
+  [Path in keyof paths]: paths[Path][Method] extends undefined ? never : Path;
+}[keyof paths];
+
+/** The `{name}` parameters of an operation's path. */
+export type PathParams<Path extends keyof paths, Method extends keyof paths[Path]> =
+  Operation<Path, Method> extends { parameters: { path?: infer Params } } ? NonNullable<Params> : never;
+
+/**
+ * A documented path with its `{name}` parameters filled in, each URL-encoded:
+ * `fillPath('/api/installs/{installId}', { installId })`.
+ */
+export function fillPath(path: keyof paths, params: Record<string, string> = {}): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`${path} needs the parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+}

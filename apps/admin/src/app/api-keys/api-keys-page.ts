@@ -3,7 +3,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { DatePipe } from '@angular/common';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { explain, type Explanation } from '../core/api-error';
-import type { ApiKey, CreatedApiKey, Role } from '../core/api.types';
+import type { ApiKey, CreatedApiKey, Role } from '@extplat/api-client';
 import { TenantContext } from '../core/tenant-context.service';
 import { SessionService } from '../auth/session.service';
 import { ErrorPanel } from '../shared/error-panel';

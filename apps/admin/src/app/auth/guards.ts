@@ -1,6 +1,6 @@
 import { inject } from '@angular/core';
 import { type CanActivateFn, Router } from '@angular/router';
-import type { Role } from '../core/api.types';
+import type { Role } from '@extplat/api-client';
 import { SessionService } from './session.service';
 
 /** Signed-in users only; others go to sign-in and come back here afterwards. */

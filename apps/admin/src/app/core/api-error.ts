@@ -1,5 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import type { ErrorResponse, SignatureCheck } from './api.types';
+import type { ErrorResponse, SignatureCheck } from '@extplat/api-client';
 import { formatBytes } from '../shared/format';
 
 /** One problem the server found, located by a path into what was sent (e.g. `api.endpoints[2].path`). */
