@@ -17,8 +17,9 @@ const header = [
   '// Regenerate with `npm run client:generate`; `npm run client:check` fails when this file is stale.',
   '',
 ].join('\n');
-// Types only: no enums or runtime values, so the file adds nothing to a bundle.
-const ast = await openapiTS(documentUrl, { alphabetize: false, exportType: false });
+// Types only: no enums or runtime values, so the file adds nothing to a bundle. A property with a
+// default stays optional (defaultNonNullable: false): in a request body the server fills it in.
+const ast = await openapiTS(documentUrl, { alphabetize: false, exportType: false, defaultNonNullable: false });
 const options = { ...(await prettier.resolveConfig(target)), filepath: target };
 const contents = await prettier.format(`${header}${astToString(ast)}`, options);
 

@@ -53,6 +53,7 @@ describe('the API client against the API', () => {
     api = await startService(apiEntry, {
       DATABASE_URL: database.url,
       ...s3StorageEnv(bucket),
+      SIGNING_POLICY: 'off',
       RUNNER_SHARED_SECRET: 'r'.repeat(32),
       EXT_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
       AUTH_JWT_SECRET: randomBytes(32).toString('base64'),

@@ -98,7 +98,7 @@ export function registerInstallCommands(program: Command, output: Output, contex
               grant,
               ...(options.tenant ? { tenantId: options.tenant } : {}),
               ...(config ? { config } : {}),
-              enabled: options.enable === true,
+              ...(options.enable ? { enabled: true } : {}),
             },
           }),
         { retry: false },

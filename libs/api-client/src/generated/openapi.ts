@@ -965,7 +965,7 @@ export interface components {
         [key: string]: unknown;
       };
       /** @default false */
-      enabled: boolean;
+      enabled?: boolean;
     };
     InstallExtensionDto: {
       /** Format: uuid */

@@ -55,7 +55,8 @@ export class ApiHttp {
     return this.send('DELETE', path, request);
   }
 
-  private send<Body>(
+  // async: a path missing a parameter rejects like any other failure instead of throwing.
+  private async send<Body>(
     method: string,
     path: PathsWith<HttpMethod>,
     request: { path?: object; query?: object; body?: unknown },
