@@ -55,18 +55,19 @@ export class ApiHttp {
     return this.send('DELETE', path, request);
   }
 
-  // async: a path missing a parameter rejects like any other failure instead of throwing.
-  private async send<Body>(
+  private send<Body>(
     method: string,
     path: PathsWith<HttpMethod>,
     request: { path?: object; query?: object; body?: unknown },
   ): Promise<Body> {
-    return firstValueFrom(
-      this.http.request<Body>(method, fillPath(path, request.path as Record<string, string> | undefined), {
-        params: queryOf(request.query),
-        body: request.body,
-      }),
-    );
+    let url: string;
+    try {
+      url = fillPath(path, request.path as Record<string, string> | undefined);
+    } catch (error) {
+      // A path missing a parameter rejects like any other failure instead of throwing.
+      return Promise.reject(error as Error);
+    }
+    return firstValueFrom(this.http.request<Body>(method, url, { params: queryOf(request.query), body: request.body }));
   }
 }
 
