@@ -65,7 +65,7 @@ export class ApiHttp {
       url = fillPath(path, request.path as Record<string, string> | undefined);
     } catch (error) {
       // A path missing a parameter rejects like any other failure instead of throwing.
-      return Promise.reject(error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return firstValueFrom(this.http.request<Body>(method, url, { params: queryOf(request.query), body: request.body }));
   }
