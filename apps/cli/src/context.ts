@@ -1,4 +1,4 @@
-import type { UploadedPart } from './api/api-types.js';
+import type { UploadedPart } from '@extplat/api-client';
 
 /**
  * What a command may take from its surroundings besides argv and the output streams. main() fills it

@@ -18,7 +18,7 @@ import {
   type TestDatabase,
   s3StorageEnv,
 } from '@extplat/testing';
-import type { UploadedPart } from './api/api-types.js';
+import type { UploadedPart } from '@extplat/api-client';
 import type { CliContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import { main } from './main.js';

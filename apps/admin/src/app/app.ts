@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, effect, inject, signal } from '@angular/core';
 import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { filter } from 'rxjs';
-import type { Install } from './core/api.types';
+import type { Install } from '@extplat/api-client';
 import { TenantContext } from './core/tenant-context.service';
 import { ThemeService } from './core/theme.service';
 import { SessionService } from './auth/session.service';

@@ -1,7 +1,13 @@
+import {
+  createApiClient,
+  parseErrorBody,
+  REQUEST_ID_HEADER,
+  type ClientResult,
+  type ExtplatClient,
+} from '@extplat/api-client';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { apiFailure } from './api-errors.js';
-import { API_ROUTES, routePath, type RouteName } from './api-types.js';
 import {
   abortReason,
   backoffDelay,
@@ -68,26 +74,35 @@ export function normaliseBaseUrl(api: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-export interface CallOptions {
-  params?: Record<string, string>;
-  query?: Record<string, string | undefined>;
-  json?: unknown;
-  /**
-   * Whether a network error or a transient status may be answered by sending again. Off for requests
-   * that create something (initiate-upload, install): a lost answer would make a second one.
-   */
-  retry?: boolean;
-  /** Names the call in error messages ("finalize", "install"...). */
-  what?: string;
+/** What `ApiClient.call` hands the generated client's method: the abort signal and the retrying fetch. */
+export interface CallInit {
+  signal?: AbortSignal;
+  fetch: (request: Request) => Promise<Response>;
 }
 
-/** JSON calls to the API's routes, with the key, retries of transient failures and readable errors. */
+export interface CallOptions {
+  /**
+   * Whether a network error or a transient status may be answered by sending again; by default GET and
+   * PUT only. Off for requests that create something (initiate-upload, install): a lost answer would make
+   * a second one.
+   */
+  retry?: boolean;
+}
+
+/**
+ * Calls to the API through the client generated from its OpenAPI document (`@extplat/api-client`), with
+ * the key, retries of transient failures and errors mapped to extctl's exit codes.
+ */
 export class ApiClient {
+  private readonly client: ExtplatClient;
+
   constructor(
     readonly connection: ApiConnection,
     private readonly signal?: AbortSignal,
     private readonly policy: RetryPolicy = DEFAULT_RETRY,
-  ) {}
+  ) {
+    this.client = createApiClient({ baseUrl: connection.baseUrl, token: connection.apiKey });
+  }
 
   url(path: string, query: Record<string, string | undefined> = {}): string {
     const url = new URL(`${this.connection.baseUrl}${path}`);
@@ -99,39 +114,46 @@ export class ApiClient {
     return `Bearer ${this.connection.apiKey}`;
   }
 
-  async call<T>(route: RouteName, options: CallOptions = {}): Promise<T> {
-    const { method } = API_ROUTES[route];
-    const url = this.url(routePath(route, options.params), options.query);
-    const what = options.what ?? route;
-    const retry = options.retry ?? (method === 'GET' || method === 'PUT');
+  /**
+   * One call, typed by the document; `what` names it in error messages ("finalize", "install"...):
+   *
+   *   await api.call('finalize', (client, init) => client.POST('/api/ext-bundles/finalize', { ...init, body }));
+   */
+  async call<Data>(
+    what: string,
+    send: (client: ExtplatClient, init: CallInit) => Promise<ClientResult<Data>>,
+    options: CallOptions = {},
+  ): Promise<Data> {
+    const init: CallInit = {
+      ...(this.signal ? { signal: this.signal } : {}),
+      fetch: (request) => this.fetchWithRetries(request, options.retry),
+    };
+    const { data, error, response } = await send(this.client, init);
+    if (!response.ok) throw apiFailure(response.status, error, what, response.headers.get(REQUEST_ID_HEADER));
+    return data as Data;
+  }
+
+  private async fetchWithRetries(request: Request, retry?: boolean): Promise<Response> {
+    const retries = retry ?? (request.method === 'GET' || request.method === 'PUT');
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
-        response = await fetch(url, {
-          method,
-          headers: {
-            authorization: this.authorization,
-            accept: 'application/json',
-            ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          body: options.json !== undefined ? JSON.stringify(options.json) : undefined,
-          signal: this.signal,
-        });
+        // Every try sends a copy: a body can be read only once.
+        response = await fetch(request.clone());
       } catch (error) {
         if (isAbortError(error) || this.signal?.aborted) throw abortReason(this.signal);
-        if (retry && isNetworkError(error) && attempt < this.policy.retries) {
+        if (retries && isNetworkError(error) && attempt < this.policy.retries) {
           await sleep(backoffDelay(attempt + 1, this.policy), this.signal);
           continue;
         }
         throw unreachable(this.connection.baseUrl, error);
       }
-      const body = await readBody(response);
-      if (response.ok) return body as T;
-      if (retry && isRetryableStatus(response.status) && attempt < this.policy.retries) {
-        await sleep(retryAfterMs(response, body) ?? backoffDelay(attempt + 1, this.policy), this.signal);
+      if (retries && isRetryableStatus(response.status) && attempt < this.policy.retries) {
+        const wait = retryAfterMs(response, await readBody(response));
+        await sleep(wait ?? backoffDelay(attempt + 1, this.policy), this.signal);
         continue;
       }
-      throw apiFailure(response.status, body, what);
+      return response;
     }
   }
 }
@@ -145,8 +167,6 @@ export function unreachable(baseUrl: string, error: unknown): CliError {
 
 async function readBody(response: Response): Promise<unknown> {
   const text = await response.text();
-  if (text === '') return undefined;
-  if (!(response.headers.get('content-type') ?? '').includes('json')) return text;
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -158,7 +178,6 @@ async function readBody(response: Response): Promise<unknown> {
 function retryAfterMs(response: Response, body: unknown): number | undefined {
   const header = Number(response.headers.get('retry-after'));
   if (Number.isFinite(header) && header > 0) return Math.min(header, 60) * 1000;
-  const details = (body as { error?: { details?: { retryAfterSeconds?: unknown } } } | undefined)?.error?.details;
-  const seconds = details?.retryAfterSeconds;
+  const seconds = parseErrorBody(body)?.error.details?.['retryAfterSeconds'];
   return typeof seconds === 'number' && seconds > 0 ? Math.min(seconds, 60) * 1000 : undefined;
 }

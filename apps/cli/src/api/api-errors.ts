@@ -1,16 +1,11 @@
+import { parseErrorBody, type ErrorCode } from '@extplat/api-client';
 import { SIGNING_ERROR_CODES } from '@extplat/signing';
 import { CliError, ExitCode } from '../exit-codes.js';
 
-/** The error body of every API response (`{error: {code, message, details?}, requestId}`). */
-export interface ApiErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
-  requestId?: string | null;
-}
-
 const SIGNATURE_CODES: ReadonlySet<string> = new Set(SIGNING_ERROR_CODES);
 
-/** Codes whose exit status does not follow from the HTTP status alone. */
-const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
+/** Codes whose exit status does not follow from the HTTP status alone (typed: a code the API drops fails to compile). */
+const EXIT_BY_CODE: Readonly<Partial<Record<ErrorCode, ExitCode>>> = {
   INVALID_MANIFEST: ExitCode.INVALID_MANIFEST,
   INVALID_BUNDLE: ExitCode.INVALID_BUNDLE,
   HASH_MISMATCH: ExitCode.INVALID_BUNDLE,
@@ -24,7 +19,7 @@ const EXIT_BY_CODE: Readonly<Record<string, ExitCode>> = {
 
 /** The exit status for an API error: by its code where that says more than the HTTP status. */
 export function exitCodeForApiError(status: number, code: string): ExitCode {
-  const byCode = EXIT_BY_CODE[code];
+  const byCode = (EXIT_BY_CODE as Readonly<Record<string, ExitCode | undefined>>)[code];
   if (byCode !== undefined) return byCode;
   if (SIGNATURE_CODES.has(code)) return ExitCode.SIGNATURE;
   if (status === 401 || status === 403) return ExitCode.AUTH;
@@ -40,17 +35,15 @@ export function exitCodeForApiError(status: number, code: string): ExitCode {
  * names in its details (the failed signature check, the request id to quote). Manifest and validation
  * issues stay in `details.issues`; main prints them one per line.
  */
-export function apiFailure(status: number, body: unknown, what: string): CliError {
-  const parsed = asErrorBody(body);
+export function apiFailure(status: number, body: unknown, what: string, requestId: string | null = null): CliError {
+  const parsed = parseErrorBody(body);
   if (!parsed) {
     const text = typeof body === 'string' && body.trim() !== '' ? `: ${body.trim().slice(0, 200)}` : '';
     return new CliError(
       exitCodeForApiError(status, ''),
       `${what} failed with HTTP ${status}${text}`,
       `HTTP_${status}`,
-      {
-        status,
-      },
+      { status, ...(requestId ? { requestId } : {}) },
     );
   }
   const { code, message, details } = parsed.error;
@@ -65,7 +58,7 @@ export function apiFailure(status: number, body: unknown, what: string): CliErro
   return new CliError(exitCodeForApiError(status, code), lines.join('\n'), code, {
     status,
     ...(details ?? {}),
-    ...(parsed.requestId ? { requestId: parsed.requestId } : {}),
+    ...((parsed.requestId ?? requestId) ? { requestId: parsed.requestId ?? requestId } : {}),
   });
 }
 
@@ -82,20 +75,4 @@ export function failedSignatureCheck(details: Record<string, unknown> | undefine
   return typeof failed.message === 'string' && failed.message !== ''
     ? `${failed.name}: ${failed.message}`
     : failed.name;
-}
-
-function asErrorBody(body: unknown): ApiErrorBody | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const error = (body as { error?: unknown }).error;
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, message, details } = error as Record<string, unknown>;
-  if (typeof code !== 'string' || typeof message !== 'string') return undefined;
-  return {
-    error: {
-      code,
-      message,
-      ...(typeof details === 'object' && details !== null ? { details: details as Record<string, unknown> } : {}),
-    },
-    requestId: (body as { requestId?: string | null }).requestId ?? null,
-  };
 }

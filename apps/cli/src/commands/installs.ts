@@ -1,16 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ApiClient, resolveConnection, withApiOptions, type ApiOptions } from '../api/api-client.js';
-import type {
-  CreatedInstall,
-  Grant,
-  Install,
-  SwitchVersionResponse,
-  VersionDetail,
-  VersionDiff,
-  VersionPage,
-  VersionSummary,
-} from '../api/api-types.js';
+import type { CreatedInstall, Grant, Install, VersionDiff, VersionSummary } from '@extplat/api-client';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -87,25 +78,31 @@ export function registerInstallCommands(program: Command, output: Output, contex
       const config = await readConfig(options);
       const grant: Grant = { capabilities: [...options.grantCapability], egress: [...options.grantEgress] };
       if (options.grantAll) {
-        const detail = await api.call<VersionDetail>('version', {
-          params: { name: extensionId, version },
-          what: `reading ${extensionId} ${version}`,
-        });
+        const detail = await api.call(`reading ${extensionId} ${version}`, (client, init) =>
+          client.GET('/api/extensions/{name}/versions/{version}', {
+            ...init,
+            params: { path: { name: extensionId, version } },
+          }),
+        );
         grant.capabilities = unique([...grant.capabilities, ...detail.capabilities]);
         grant.egress = unique([...grant.egress, ...detail.egress]);
       }
-      const install = await api.call<CreatedInstall>('createInstall', {
-        json: {
-          extensionId,
-          version,
-          grant,
-          ...(options.tenant ? { tenantId: options.tenant } : {}),
-          ...(config ? { config } : {}),
-          ...(options.enable ? { enabled: true } : {}),
-        },
-        retry: false,
-        what: 'install',
-      });
+      const install = await api.call(
+        'install',
+        (client, init) =>
+          client.POST('/api/installs', {
+            ...init,
+            body: {
+              extensionId,
+              version,
+              grant,
+              ...(options.tenant ? { tenantId: options.tenant } : {}),
+              ...(config ? { config } : {}),
+              ...(options.enable ? { enabled: true } : {}),
+            },
+          }),
+        { retry: false },
+      );
       output.result({ ...install }, installLines(install).join('\n'));
     });
 
@@ -119,11 +116,13 @@ export function registerInstallCommands(program: Command, output: Output, contex
     ).action(async (extensionId: string, options: TenantOption) => {
       const api = client(options);
       const found = await findInstall(api, extensionId, options.tenant);
-      const install = await api.call<Install>('installState', {
-        params: { installId: found.id },
-        json: { enabled },
-        what: enabled ? 'enable' : 'disable',
-      });
+      const install = await api.call(enabled ? 'enable' : 'disable', (client, init) =>
+        client.PUT('/api/installs/{installId}/state', {
+          ...init,
+          params: { path: { installId: found.id } },
+          body: { enabled },
+        }),
+      );
       output.result(
         {
           installId: install.id,
@@ -149,11 +148,12 @@ export function registerInstallCommands(program: Command, output: Output, contex
   ).action(async (extensionId: string, version: string, options: UpgradeOptions) => {
     const api = client(options);
     const install = await findInstall(api, extensionId, options.tenant);
-    const diff = await api.call<VersionDiff>('versionDiff', {
-      params: { installId: install.id },
-      query: { version },
-      what: 'comparing versions',
-    });
+    const diff = await api.call('comparing versions', (client, init) =>
+      client.GET('/api/installs/{installId}/version-diff', {
+        ...init,
+        params: { path: { installId: install.id }, query: { version } },
+      }),
+    );
     const described = diffLines(extensionId, diff);
     if (diff.requiresApproval && !options.approve) {
       output.note(described.join('\n'));
@@ -171,11 +171,13 @@ export function registerInstallCommands(program: Command, output: Output, contex
           egress: unique([...install.egress.granted, ...diff.egress.added]),
         }
       : undefined;
-    const switched = await api.call<SwitchVersionResponse>('switchVersion', {
-      params: { installId: install.id },
-      json: { version, ...(grant ? { grant } : {}) },
-      what: 'upgrade',
-    });
+    const switched = await api.call('upgrade', (client, init) =>
+      client.PUT('/api/installs/{installId}/version', {
+        ...init,
+        params: { path: { installId: install.id } },
+        body: { version, ...(grant ? { grant } : {}) },
+      }),
+    );
     const after = switched.install;
     output.result(
       { installId: after.id, diff: switched.diff, install: after },
@@ -201,11 +203,13 @@ export function registerInstallCommands(program: Command, output: Output, contex
     const install = await findInstall(api, extensionId, options.tenant);
     if (context.stdin.isTTY) output.note(`value of ${name} (then Enter and Ctrl-D):`);
     const value = await readSecretValue(context.stdin);
-    await api.call<void>('setSecret', {
-      params: { installId: install.id, name },
-      json: { value },
-      what: 'setting the secret',
-    });
+    await api.call('setting the secret', (client, init) =>
+      client.PUT('/api/installs/{installId}/secrets/{name}', {
+        ...init,
+        params: { path: { installId: install.id, name } },
+        body: { value },
+      }),
+    );
     output.result(
       { installId: install.id, extension: extensionId, secret: name, set: true },
       `secret ${name} of ${extensionId} is set (${Buffer.byteLength(value)} bytes)`,
@@ -217,11 +221,12 @@ async function listVersions(api: ApiClient, extensionId: string): Promise<Versio
   const versions: VersionSummary[] = [];
   let cursor: string | undefined;
   do {
-    const page = await api.call<VersionPage>('versions', {
-      params: { name: extensionId },
-      query: { limit: '100', cursor },
-      what: `listing versions of ${extensionId}`,
-    });
+    const page = await api.call(`listing versions of ${extensionId}`, (client, init) =>
+      client.GET('/api/extensions/{name}/versions', {
+        ...init,
+        params: { path: { name: extensionId }, query: { limit: 100, ...(cursor ? { cursor } : {}) } },
+      }),
+    );
     versions.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -233,10 +238,9 @@ async function listVersions(api: ApiClient, extensionId: string): Promise<Versio
  * so with more than one match it must say which tenant it means.
  */
 export async function findInstall(api: ApiClient, extensionId: string, tenant: string | undefined): Promise<Install> {
-  const installs = await api.call<Install[]>('installs', {
-    query: { tenantId: tenant },
-    what: 'listing installs',
-  });
+  const installs = await api.call('listing installs', (client, init) =>
+    client.GET('/api/installs', { ...init, params: { query: tenant ? { tenantId: tenant } : {} } }),
+  );
   const matches = installs.filter(
     (install) => install.extension.name === extensionId && (tenant === undefined || install.tenantId === tenant),
   );

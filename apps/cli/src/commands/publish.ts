@@ -5,11 +5,10 @@ import { ApiClient, resolveConnection, withApiOptions, type ApiOptions } from '.
 import type {
   FinalizeRequest,
   FinalizeResponse,
-  InitiateUploadResponse,
   UploadStatus,
   UploadStrategy,
   VersionDetail,
-} from '../api/api-types.js';
+} from '@extplat/api-client';
 import { abortReason, DEFAULT_RETRY, isAbortError, sleep, type RetryPolicy } from '../api/retry.js';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -105,17 +104,21 @@ class Publish {
     const signature = await this.signature();
     const client = new ApiClient(resolveConnection(this.options, this.context.env), signal, this.retry);
     const { contentHash, size } = await this.digest();
-    const initiated = await client.call<InitiateUploadResponse>('initiateUpload', {
-      json: {
-        filename: uploadFilename(this.bundle),
-        size,
-        sha256: contentHash,
-        ...(this.options.strategy ? { preferredStrategy: this.options.strategy as UploadStrategy } : {}),
-      },
-      retry: false,
-      what: 'starting the upload',
-    });
-    if (initiated.strategy === 'exists' || initiated.uploadId === null) {
+    const initiated = await client.call(
+      'starting the upload',
+      (api, init) =>
+        api.POST('/api/ext-bundles/initiate-upload', {
+          ...init,
+          body: {
+            filename: uploadFilename(this.bundle),
+            size,
+            sha256: contentHash,
+            ...(this.options.strategy ? { preferredStrategy: this.options.strategy as UploadStrategy } : {}),
+          },
+        }),
+      { retry: false },
+    );
+    if (initiated.strategy === 'exists' || !initiated.uploadId) {
       this.printExists(initiated.version, contentHash, size);
       return;
     }
@@ -154,10 +157,9 @@ class Publish {
     const state = new UploadStateFile(this.statePath, recorded);
     let status: UploadStatus;
     try {
-      status = await client.call<UploadStatus>('uploadStatus', {
-        params: { uploadId: recorded.uploadId },
-        what: 'reading the upload',
-      });
+      status = await client.call('reading the upload', (api, init) =>
+        api.GET('/api/ext-bundles/uploads/{uploadId}', { ...init, params: { path: { uploadId: recorded.uploadId } } }),
+      );
     } catch (error) {
       if (error instanceof CliError && error.exitCode === ExitCode.NOT_FOUND) await state.remove();
       throw error;
@@ -197,11 +199,11 @@ class Publish {
     const client = new ApiClient(this.connectionFor(recorded), signal, this.retry);
     let serverState = 'aborted';
     try {
-      const answer = await client.call<{ state: string }>('abort', {
-        json: { uploadId: recorded.uploadId },
-        retry: true,
-        what: 'aborting the upload',
-      });
+      const answer = await client.call(
+        'aborting the upload',
+        (api, init) => api.POST('/api/ext-bundles/abort', { ...init, body: { uploadId: recorded.uploadId } }),
+        { retry: true },
+      );
       serverState = answer.state;
     } catch (error) {
       // Gone already (swept, or aborted by someone else): forgetting it is all that is left to do.
@@ -424,7 +426,11 @@ async function finalizeUpload(
   const deadline = Date.now() + FINALIZE_WAIT_MS;
   for (;;) {
     try {
-      return await client.call<FinalizeResponse>('finalize', { json: request, retry: true, what: 'finalize' });
+      return await client.call(
+        'finalize',
+        (api, init) => api.POST('/api/ext-bundles/finalize', { ...init, body: request }),
+        { retry: true },
+      );
     } catch (error) {
       if (!(error instanceof CliError && error.code === 'UPLOAD_IN_PROGRESS') || Date.now() > deadline) throw error;
       const seconds = error.details?.['retryAfterSeconds'];

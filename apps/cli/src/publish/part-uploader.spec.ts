@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiClient } from '../api/api-client.js';
-import type { UploadedPart } from '../api/api-types.js';
+import type { UploadedPart } from '@extplat/api-client';
 import { ExitCode } from '../exit-codes.js';
 import { uploadParts, type PartUploadOptions } from './part-uploader.js';
 import { TransferMeter } from './transfer-meter.js';

@@ -1,12 +1,6 @@
+import type { paths, PresignedPart, UploadedPart, UploadStrategy } from '@extplat/api-client';
 import { apiFailure } from '../api/api-errors.js';
 import type { ApiClient } from '../api/api-client.js';
-import {
-  routePath,
-  type PresignedPart,
-  type PresignPartsResponse,
-  type UploadedPart,
-  type UploadStrategy,
-} from '../api/api-types.js';
 import {
   abortReason,
   backoffDelay,
@@ -20,6 +14,12 @@ import { CliError, ExitCode } from '../exit-codes.js';
 import { partRange } from '@extplat/contracts';
 import { putFileRange, type PutTarget } from './part-transfer.js';
 import type { TransferMeter } from './transfer-meter.js';
+
+/**
+ * Parts go through the API by a streamed PUT (node:http, for progress and backpressure), not through the
+ * generated client, which would need the whole part as its body; the path is still checked against it.
+ */
+const PROXY_PART_PATH = '/api/ext-bundles/upload-proxy' satisfies keyof paths;
 
 /** The API presigns at most this many parts per call. */
 export const MAX_PRESIGN_BATCH = 100;
@@ -63,12 +63,16 @@ export class PresignedUrlPool {
     const start = this.order.indexOf(partNumber);
     const following = start < 0 ? [] : this.order.slice(start + 1).filter((number) => !this.entries.has(number));
     const batch = [partNumber, ...following].slice(0, Math.min(this.batchSize, MAX_PRESIGN_BATCH));
-    const response = this.client.call<PresignPartsResponse>('presignParts', {
-      params: { uploadId: this.uploadId },
-      json: { partNumbers: batch },
-      retry: true,
-      what: 'presigning part URLs',
-    });
+    const response = this.client.call(
+      'presigning part URLs',
+      (client, init) =>
+        client.POST('/api/ext-bundles/uploads/{uploadId}/parts', {
+          ...init,
+          params: { path: { uploadId: this.uploadId } },
+          body: { partNumbers: batch },
+        }),
+      { retry: true },
+    );
     for (const number of batch) {
       const entry = response.then((body) => {
         const part = body.parts.find((candidate) => candidate.partNumber === number);
@@ -205,7 +209,7 @@ async function sendPart(
 
 function proxyTarget(options: PartUploadOptions, partNumber: number): PutTarget {
   return {
-    url: options.client.url(routePath('proxyPart'), {
+    url: options.client.url(PROXY_PART_PATH, {
       uploadId: options.uploadId,
       partNumber: String(partNumber),
     }),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { UploadedPart, UploadStrategy } from '@extplat/api-client';
 import { CliError, ExitCode } from '../exit-codes.js';
-import type { UploadedPart, UploadStrategy } from '../api/api-types.js';
 
 /**
  * What `extctl publish --resume` needs to continue an upload after a lost connection or Ctrl-C: kept

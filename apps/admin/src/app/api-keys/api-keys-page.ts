@@ -4,7 +4,7 @@ import { DatePipe } from '@angular/common';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { grantableRoles, roleBelongsToTenant } from '@extplat/contracts';
 import { explain, type Explanation } from '../core/api-error';
-import type { ApiKey, CreatedApiKey, Role } from '../core/api.types';
+import type { ApiKey, CreatedApiKey, Role } from '@extplat/api-client';
 import { TenantContext } from '../core/tenant-context.service';
 import { SessionService } from '../auth/session.service';
 import { ErrorPanel } from '../shared/error-panel';

@@ -1,22 +1,22 @@
 import { inject, Injectable } from '@angular/core';
-import { HttpClient } from '@angular/common/http';
-import { firstValueFrom } from 'rxjs';
-import type { ApiKey, CreatedApiKey, Role } from '../core/api.types';
+import type { ApiKey, CreatedApiKey, Role } from '@extplat/api-client';
+import { ApiHttp } from '../core/api-http';
 
 /** API keys (`/api/api-keys`): the whole key comes back once, at creation. */
 @Injectable({ providedIn: 'root' })
 export class ApiKeysService {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(ApiHttp);
 
+  // Typed by the declared return types while the document does not describe these answers (pending.ts).
   list(): Promise<ApiKey[]> {
-    return firstValueFrom(this.http.get<ApiKey[]>('/api/api-keys'));
+    return this.api.get('/api/api-keys');
   }
 
   create(request: { name: string; role: Role; tenantId?: string; expiresAt?: string }): Promise<CreatedApiKey> {
-    return firstValueFrom(this.http.post<CreatedApiKey>('/api/api-keys', request));
+    return this.api.post('/api/api-keys', { body: request });
   }
 
   revoke(id: string): Promise<ApiKey> {
-    return firstValueFrom(this.http.delete<ApiKey>(`/api/api-keys/${id}`));
+    return this.api.delete('/api/api-keys/{id}', { path: { id } });
   }
 }

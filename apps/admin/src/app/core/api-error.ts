@@ -1,6 +1,6 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { ERROR_CATALOG, errorCodeInfo, isSigningErrorCode, type SigningErrorCode } from '@extplat/contracts';
-import type { ErrorResponse, SignatureCheck } from './api.types';
+import type { ErrorResponse, SignatureCheck } from '@extplat/api-client';
 import { formatBytes } from '../shared/format';
 
 /** One problem the server found, located by a path into what was sent (e.g. `api.endpoints[2].path`). */

@@ -1,8 +1,7 @@
 import { computed, effect, inject, Injectable, signal } from '@angular/core';
-import { HttpClient } from '@angular/common/http';
-import { firstValueFrom } from 'rxjs';
+import type { Tenant, TenantList } from '@extplat/api-client';
 import { SessionService } from '../auth/session.service';
-import type { Tenant } from './api.types';
+import { ApiHttp } from './api-http';
 
 const STORAGE_KEY = 'extplat.tenant';
 
@@ -12,7 +11,7 @@ const STORAGE_KEY = 'extplat.tenant';
  */
 @Injectable({ providedIn: 'root' })
 export class TenantContext {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(ApiHttp);
   private readonly session = inject(SessionService);
   private readonly chosen = signal<string | null>(localStorage.getItem(STORAGE_KEY));
 
@@ -38,7 +37,8 @@ export class TenantContext {
 
   async loadTenants(): Promise<void> {
     try {
-      const tenants = await firstValueFrom(this.http.get<Tenant[]>('/api/tenants'));
+      // The document does not describe this answer yet: the cast goes once it does (see pending.ts).
+      const tenants = (await this.api.get('/api/tenants')) as TenantList;
       this.tenants.set(tenants);
       if (!tenants.some((tenant) => tenant.id === this.chosen())) this.choose(tenants[0]?.id ?? null);
     } catch {

@@ -10,7 +10,7 @@ import type {
   VersionDetail,
   VersionDiff,
   VersionSummary,
-} from '../core/api.types';
+} from '@extplat/api-client';
 import { TenantContext } from '../core/tenant-context.service';
 import { SessionService } from '../auth/session.service';
 import { InstallForm } from '../installs/install-form';

@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { explain, type Explanation } from '../core/api-error';
-import type { ExtensionSummary, Install } from '../core/api.types';
+import type { ExtensionSummary, Install } from '@extplat/api-client';
 import { TenantContext } from '../core/tenant-context.service';
 import { SessionService } from '../auth/session.service';
 import { InstallsService } from '../installs/installs.service';

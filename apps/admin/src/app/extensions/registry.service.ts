@@ -1,22 +1,24 @@
 import { inject, Injectable } from '@angular/core';
-import { HttpClient, HttpParams } from '@angular/common/http';
-import { firstValueFrom } from 'rxjs';
-import type { AuditEvent, ExtensionSummary, Page, VersionDetail, VersionSummary } from '../core/api.types';
+import type { AuditEvent, ExtensionSummary, VersionDetail, VersionSummary } from '@extplat/api-client';
+import { ApiHttp } from '../core/api-http';
 
 /** The registry (`/api/extensions`) and the audit log (`/api/audit`). */
 @Injectable({ providedIn: 'root' })
 export class RegistryService {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(ApiHttp);
 
   async listExtensions(filter: { q?: string; publisher?: string } = {}): Promise<ExtensionSummary[]> {
     const items: ExtensionSummary[] = [];
     let cursor: string | null | undefined;
     do {
-      let params = new HttpParams().set('limit', 100);
-      if (filter.q) params = params.set('q', filter.q);
-      if (filter.publisher) params = params.set('publisher', filter.publisher);
-      if (cursor) params = params.set('cursor', cursor);
-      const page = await firstValueFrom(this.http.get<Page<ExtensionSummary>>('/api/extensions', { params }));
+      const page = await this.api.get('/api/extensions', {
+        query: {
+          limit: 100,
+          ...(filter.q ? { q: filter.q } : {}),
+          ...(filter.publisher ? { publisher: filter.publisher } : {}),
+          ...(cursor ? { cursor } : {}),
+        },
+      });
       items.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor && items.length < 1000);
@@ -24,49 +26,32 @@ export class RegistryService {
   }
 
   getExtension(name: string): Promise<ExtensionSummary> {
-    return firstValueFrom(this.http.get<ExtensionSummary>(`/api/extensions/${encodeURIComponent(name)}`));
+    return this.api.get('/api/extensions/{name}', { path: { name } });
   }
 
   async listVersions(name: string): Promise<VersionSummary[]> {
-    const page = await firstValueFrom(
-      this.http.get<Page<VersionSummary>>(`/api/extensions/${encodeURIComponent(name)}/versions`, {
-        params: { limit: 100 },
-      }),
-    );
+    const page = await this.api.get('/api/extensions/{name}/versions', { path: { name }, query: { limit: 100 } });
     return page.items;
   }
 
   getVersion(name: string, version: string): Promise<VersionDetail> {
-    return firstValueFrom(
-      this.http.get<VersionDetail>(
-        `/api/extensions/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`,
-      ),
-    );
+    return this.api.get('/api/extensions/{name}/versions/{version}', { path: { name, version } });
   }
 
   yank(name: string, version: string, reason: string): Promise<VersionDetail> {
-    return firstValueFrom(
-      this.http.post<VersionDetail>(
-        `/api/extensions/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/yank`,
-        reason ? { reason } : {},
-      ),
-    );
+    return this.api.post('/api/extensions/{name}/versions/{version}/yank', {
+      path: { name, version },
+      body: reason ? { reason } : {},
+    });
   }
 
   unyank(name: string, version: string): Promise<VersionDetail> {
-    return firstValueFrom(
-      this.http.post<VersionDetail>(
-        `/api/extensions/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/unyank`,
-        {},
-      ),
-    );
+    return this.api.post('/api/extensions/{name}/versions/{version}/unyank', { path: { name, version } });
   }
 
   /** Events whose subject starts with `subjectPrefix`, newest first as the API lists them. */
   async audit(subjectPrefix: string, limit = 50): Promise<AuditEvent[]> {
-    const page = await firstValueFrom(
-      this.http.get<Page<AuditEvent>>('/api/audit', { params: { subject: subjectPrefix, limit } }),
-    );
+    const page = await this.api.get('/api/audit', { query: { subject: subjectPrefix, limit } });
     return page.items;
   }
 }

@@ -5,7 +5,7 @@ import { provideRouter } from '@angular/router';
 
 /** Lets the component's awaited calls resolve and its signals update. */
 const settled = () => new Promise((resolve) => setTimeout(resolve));
-import type { Install } from '../core/api.types';
+import type { Install } from '@extplat/api-client';
 import { ExtensionHost, uiUrl } from './extension-host';
 
 const install = {

@@ -16,7 +16,7 @@ import { DomSanitizer, type SafeResourceUrl } from '@angular/platform-browser';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { firstValueFrom } from 'rxjs';
 import { explain, type Explanation } from '../core/api-error';
-import type { Install } from '../core/api.types';
+import type { Install } from '@extplat/api-client';
 import { ConsoleConfigService } from '../core/console-config.service';
 import { ThemeService } from '../core/theme.service';
 import { SessionService } from '../auth/session.service';

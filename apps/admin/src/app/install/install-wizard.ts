@@ -11,7 +11,7 @@ import {
 } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { explain } from '../core/api-error';
-import type { Install } from '../core/api.types';
+import type { Install } from '@extplat/api-client';
 import { InstallForm } from '../installs/install-form';
 import { ErrorPanel } from '../shared/error-panel';
 import { formatBytes, formatDuration } from '../shared/format';

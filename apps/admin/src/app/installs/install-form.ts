@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, effect, inject, input, output, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { explain, type Explanation } from '../core/api-error';
-import type { Install, VersionDetail } from '../core/api.types';
+import type { Install, VersionDetail } from '@extplat/api-client';
 import { TenantContext } from '../core/tenant-context.service';
 import { SessionService } from '../auth/session.service';
 import { ErrorPanel } from '../shared/error-panel';

@@ -1,47 +1,42 @@
 import { inject, Injectable } from '@angular/core';
-import { HttpClient } from '@angular/common/http';
-import { firstValueFrom } from 'rxjs';
-import type { CreateInstallRequest, Grant, Install, VersionDiff } from '../core/api.types';
+import type { CreateInstallRequest, Grant, Install, SwitchVersionResponse, VersionDiff } from '@extplat/api-client';
+import { ApiHttp } from '../core/api-http';
 
 /** A tenant's installs (`/api/installs`). */
 @Injectable({ providedIn: 'root' })
 export class InstallsService {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(ApiHttp);
 
   /** The principal's tenant's installs; platform admins name the tenant. */
   list(tenantId?: string | null): Promise<Install[]> {
-    return firstValueFrom(this.http.get<Install[]>('/api/installs', { params: tenantId ? { tenantId } : {} }));
+    return this.api.get('/api/installs', { query: tenantId ? { tenantId } : {} });
   }
 
   get(installId: string): Promise<Install> {
-    return firstValueFrom(this.http.get<Install>(`/api/installs/${installId}`));
+    return this.api.get('/api/installs/{installId}', { path: { installId } });
   }
 
   create(request: CreateInstallRequest): Promise<Install> {
-    return firstValueFrom(this.http.post<Install>('/api/installs', request));
+    return this.api.post('/api/installs', { body: request });
   }
 
   /** Sets an explicit state (not a toggle): repeating it changes nothing. */
   setEnabled(installId: string, enabled: boolean): Promise<Install> {
-    return firstValueFrom(this.http.put<Install>(`/api/installs/${installId}/state`, { enabled }));
+    return this.api.put('/api/installs/{installId}/state', { path: { installId }, body: { enabled } });
   }
 
   versionDiff(installId: string, version: string): Promise<VersionDiff> {
-    return firstValueFrom(
-      this.http.get<VersionDiff>(`/api/installs/${installId}/version-diff`, { params: { version } }),
-    );
+    return this.api.get('/api/installs/{installId}/version-diff', { path: { installId }, query: { version } });
   }
 
-  switchVersion(installId: string, version: string, grant?: Grant): Promise<{ install: Install; diff: VersionDiff }> {
-    return firstValueFrom(
-      this.http.put<{ install: Install; diff: VersionDiff }>(`/api/installs/${installId}/version`, {
-        version,
-        ...(grant ? { grant } : {}),
-      }),
-    );
+  switchVersion(installId: string, version: string, grant?: Grant): Promise<SwitchVersionResponse> {
+    return this.api.put('/api/installs/{installId}/version', {
+      path: { installId },
+      body: { version, ...(grant ? { grant } : {}) },
+    });
   }
 
   updateConfig(installId: string, config: Record<string, unknown>): Promise<Install> {
-    return firstValueFrom(this.http.put<Install>(`/api/installs/${installId}/config`, { config }));
+    return this.api.put('/api/installs/{installId}/config', { path: { installId }, body: { config } });
   }
 }

@@ -6,7 +6,7 @@ import type {
   PresignedPart,
   UploadStatus,
   VersionDetail,
-} from '../../core/api.types';
+} from '@extplat/api-client';
 import { UploadController } from './upload-controller';
 import { uploadRecords } from './upload-record';
 import type { UploadTransport } from './upload-transport';

@@ -1,7 +1,7 @@
 import { computed, signal } from '@angular/core';
 import { bytesOfParts, isPartNumber, missingParts, partLength, partRange } from '@extplat/contracts';
 import { ApiError } from '../../core/api-error';
-import type { FinalizeResponse, PresignedPart, UploadStatus, VersionDetail } from '../../core/api.types';
+import type { FinalizeResponse, PresignedPart, UploadStatus, VersionDetail } from '@extplat/api-client';
 import { type UploadRecord, uploadRecords } from './upload-record';
 import type { UploadTransport } from './upload-transport';
 

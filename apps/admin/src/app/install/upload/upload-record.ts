@@ -1,4 +1,4 @@
-import type { UploadStrategy } from '../../core/api.types';
+import type { UploadStrategy } from '@extplat/api-client';
 
 /** Which file an upload carries: enough to recognise it when the user picks it again after a reload. */
 export interface FileIdentity {

@@ -1,7 +1,14 @@
 import { inject, Injectable } from '@angular/core';
 import { HttpClient, HttpEventType, type HttpEvent } from '@angular/common/http';
-import { firstValueFrom, type Observable } from 'rxjs';
-import type { FinalizeResponse, InitiateUploadResponse, PresignedPart, UploadStatus } from '../../core/api.types';
+import { type Observable } from 'rxjs';
+import {
+  fillPath,
+  type FinalizeResponse,
+  type InitiateUploadResponse,
+  type PresignedPart,
+  type UploadStatus,
+} from '@extplat/api-client';
+import { ApiHttp } from '../../core/api-http';
 
 /** Request headers a browser sets itself and refuses from scripts (the body fixes Content-Length). */
 const BROWSER_MANAGED_HEADERS = new Set(['content-length', 'host']);
@@ -31,24 +38,21 @@ export interface UploadTransport {
 @Injectable({ providedIn: 'root' })
 export class HttpUploadTransport implements UploadTransport {
   private readonly http = inject(HttpClient);
+  private readonly api = inject(ApiHttp);
 
   initiate(request: { filename: string; size: number; sha256: string }): Promise<InitiateUploadResponse> {
-    return firstValueFrom(
-      this.http.post<InitiateUploadResponse>('/api/ext-bundles/initiate-upload', {
-        ...request,
-        contentType: 'application/zstd',
-      }),
-    );
+    return this.api.post('/api/ext-bundles/initiate-upload', { body: { ...request, contentType: 'application/zstd' } });
   }
 
   status(uploadId: string): Promise<UploadStatus> {
-    return firstValueFrom(this.http.get<UploadStatus>(`/api/ext-bundles/uploads/${uploadId}`));
+    return this.api.get('/api/ext-bundles/uploads/{uploadId}', { path: { uploadId } });
   }
 
   async presign(uploadId: string, partNumbers: number[]): Promise<PresignedPart[]> {
-    const response = await firstValueFrom(
-      this.http.post<{ parts: PresignedPart[] }>(`/api/ext-bundles/uploads/${uploadId}/parts`, { partNumbers }),
-    );
+    const response = await this.api.post('/api/ext-bundles/uploads/{uploadId}/parts', {
+      path: { uploadId },
+      body: { partNumbers },
+    });
     return response.parts;
   }
 
@@ -82,7 +86,8 @@ export class HttpUploadTransport implements UploadTransport {
     signal: AbortSignal,
   ): Promise<void> {
     return track(
-      this.http.request('PUT', '/api/ext-bundles/upload-proxy', {
+      // Sent by HttpClient itself, not ApiHttp: only it reports upload progress events.
+      this.http.request('PUT', fillPath('/api/ext-bundles/upload-proxy'), {
         body,
         params: { uploadId, partNumber },
         headers: { 'content-type': 'application/octet-stream' },
@@ -96,11 +101,11 @@ export class HttpUploadTransport implements UploadTransport {
   }
 
   finalize(request: { uploadId: string; sha256: string; signature?: string }): Promise<FinalizeResponse> {
-    return firstValueFrom(this.http.post<FinalizeResponse>('/api/ext-bundles/finalize', request));
+    return this.api.post('/api/ext-bundles/finalize', { body: request });
   }
 
   async abort(uploadId: string): Promise<void> {
-    await firstValueFrom(this.http.post('/api/ext-bundles/abort', { uploadId }));
+    await this.api.post('/api/ext-bundles/abort', { body: { uploadId } });
   }
 }
 

@@ -1,0 +1,5 @@
+export * from './client.js';
+export * from './errors.js';
+export * from './models.js';
+export * from './pending.js';
+export * from './schema.js';

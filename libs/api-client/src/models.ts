@@ -1,0 +1,30 @@
+import type { Schema } from './schema.js';
+
+/*
+ * Short names for the schemas callers use most, so code reads `Install` rather than
+ * `Schema<'InstallResponseDto'>`. Aliases only: every shape comes from the generated document.
+ */
+
+export type AuditEvent = Schema<'AuditEventResponseDto'>;
+export type AuditEventPage = Schema<'AuditEventPageResponseDto'>;
+export type ConsoleConfig = Schema<'ConsoleConfigResponseDto'>;
+export type CreateInstallRequest = Schema<'CreateInstallDto'>;
+export type CreatedInstall = Schema<'CreatedInstallResponseDto'>;
+export type ExtensionPage = Schema<'ExtensionPageDto'>;
+export type ExtensionSummary = Schema<'ExtensionSummaryDto'>;
+export type FinalizeRequest = Schema<'FinalizeUploadDto'>;
+export type FinalizeResponse = Schema<'FinalizeResponseDto'>;
+export type Grant = Schema<'GrantDto'>;
+export type InitiateUploadRequest = Schema<'InitiateUploadDto'>;
+export type InitiateUploadResponse = Schema<'InitiateUploadResponseDto'>;
+export type Install = Schema<'InstallResponseDto'>;
+export type PresignedPart = Schema<'PresignedPartDto'>;
+export type SignatureCheck = Schema<'SignatureCheckDto'>;
+export type SwitchVersionResponse = Schema<'SwitchVersionResponseDto'>;
+export type UploadedPart = Schema<'UploadedPartDto'>;
+export type UploadStatus = Schema<'UploadStatusDto'>;
+export type UploadStrategy = UploadStatus['strategy'];
+export type VersionDetail = Schema<'VersionDetailDto'>;
+export type VersionDiff = Schema<'VersionDiffDto'>;
+export type VersionPage = Schema<'VersionPageDto'>;
+export type VersionSummary = Schema<'VersionSummaryDto'>;
