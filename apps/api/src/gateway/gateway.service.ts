@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Request } from 'express';
 import type { ExecuteRequestBody } from '@extplat/contracts';
 import { currentRequestContext, DomainError, RateLimiter, sealForRunner, statusForCode } from '@extplat/server-core';
@@ -12,7 +12,7 @@ import { GatewayAudit } from './gateway-audit.js';
 import { GatewayErrors } from './gateway.errors.js';
 import { checkForwardedRequest } from './request-limits.js';
 import { extensionResponse, forwardedRequestHeaders } from './response-headers.js';
-import { RunnerClient } from './runner-client.js';
+import { RunnerPool } from './runner-pool.js';
 
 export interface GatewayResponse {
   status: number;
@@ -58,8 +58,8 @@ async function readBody(req: Request, limit: number): Promise<Buffer> {
  * audit event.
  */
 @Injectable()
-export class GatewayService implements OnApplicationShutdown {
-  private readonly runner: RunnerClient;
+export class GatewayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly runners: RunnerPool;
   private readonly limiter: RateLimiter;
   private readonly resolutions = new Map<string, { install: GatewayInstall | null; expires: number }>();
 
@@ -68,7 +68,7 @@ export class GatewayService implements OnApplicationShutdown {
     private readonly installs: InstallsService,
     private readonly audit: GatewayAudit,
   ) {
-    this.runner = new RunnerClient(config.runner.baseUrl, config.runner.sharedSecret);
+    this.runners = new RunnerPool(config.runner.discovery, config.runner.sharedSecret, config.runner.healthIntervalMs);
     const perMinute = config.runner.gatewayRateLimitPerMinute;
     this.limiter = new RateLimiter(perMinute, perMinute / 60);
     installs.onChange((tenantId, extensionName) => this.resolutions.delete(`${tenantId}\n${extensionName}`));
@@ -178,7 +178,7 @@ export class GatewayService implements OnApplicationShutdown {
       },
     };
     // The Runner's own deadline is the gateway's timeout; the extra second lets its 504 arrive first.
-    const answer = await this.runner.execute(payload, this.config.runner.gatewayTimeoutMs + 1000);
+    const answer = await this.runners.execute(payload, this.config.runner.gatewayTimeoutMs + 1000);
     switch (answer.kind) {
       case 'ok':
         return extensionResponse(extensionId, answer.body);
@@ -189,6 +189,7 @@ export class GatewayService implements OnApplicationShutdown {
           { timeoutMs: this.config.runner.gatewayTimeoutMs },
         );
       case 'unavailable':
+      case 'unreachable':
         throw new DomainError(
           GatewayErrors.RUNNER_UNAVAILABLE,
           `The extension runner could not be reached: ${answer.message}`,
@@ -245,7 +246,12 @@ export class GatewayService implements OnApplicationShutdown {
     return install;
   }
 
+  /** Not awaited: the API serves everything else while the first probes (or DNS answers) are pending. */
+  onApplicationBootstrap(): void {
+    void this.runners.start();
+  }
+
   onApplicationShutdown(): void {
-    this.runner.close();
+    this.runners.close();
   }
 }

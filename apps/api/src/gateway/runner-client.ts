@@ -12,10 +12,12 @@ export type RunnerAnswer =
   | { kind: 'ok'; body: ExecuteResponseBody }
   | { kind: 'error'; status: number; error: ErrorResponse['error'] | undefined }
   | { kind: 'timeout' }
-  | { kind: 'unavailable'; message: string };
+  | { kind: 'unavailable'; message: string }
+  /** No connection was made, so the Runner never saw the call: another Runner may take it. */
+  | { kind: 'unreachable'; message: string };
 
 /**
- * Calls the Runner's execute endpoint: signs the exact bytes it sends, keeps connections alive (the
+ * Calls one Runner's execute endpoint: signs the exact bytes it sends, keeps connections alive (the
  * gateway's latency budget is a few milliseconds), and turns every way the call can end into one answer.
  */
 export class RunnerClient {
@@ -23,7 +25,7 @@ export class RunnerClient {
   private readonly agent: Agent;
 
   constructor(
-    baseUrl: string,
+    readonly baseUrl: string,
     private readonly sharedSecret: string,
   ) {
     this.url = new URL(RUNNER_EXECUTE_PATH, `${baseUrl}/`);
@@ -44,6 +46,8 @@ export class RunnerClient {
     const send = this.url.protocol === 'https:' ? httpsRequest : request;
     return new Promise((resolve) => {
       let settled = false;
+      // Until a socket is connected nothing was sent; after that the Runner may have started the call.
+      let connected = false;
       const finish = (answer: RunnerAnswer) => {
         if (settled) return;
         settled = true;
@@ -74,7 +78,13 @@ export class RunnerClient {
         finish({ kind: 'timeout' });
         req.destroy();
       }, timeoutMs);
-      req.on('error', (error) => finish({ kind: 'unavailable', message: error.message }));
+      req.on('socket', (socket) => {
+        if (req.reusedSocket || !socket.connecting) connected = true;
+        else socket.once('connect', () => (connected = true));
+      });
+      req.on('error', (error) =>
+        finish({ kind: connected ? 'unavailable' : 'unreachable', message: `${this.baseUrl}: ${error.message}` }),
+      );
       req.end(body);
     });
   }

@@ -14,7 +14,9 @@ import {
   readLogLevel,
   readRunnerSharedSecret,
   readSigning,
+  readRedis,
   readStorage,
+  type RedisConfig,
   type SigningConfig,
   type StorageConfig,
 } from '@extplat/server-core';
@@ -40,6 +42,8 @@ export interface RunnerConfig {
     maxRedirects: number;
   };
   sharedSecret: string;
+  /** Where the execute replay cache lives when several Runners serve one API (in-process when absent). */
+  redis?: RedisConfig;
   /** This Runner's public origin+path for extension UIs. */
   publicBase: string;
   /** The console's origin: the only page allowed to frame extension UIs. */
@@ -118,6 +122,7 @@ export function loadRunnerConfig(source: Env): RunnerConfig {
     signing: readSigning(env),
     egress: readEgress(env),
     sharedSecret: readRunnerSharedSecret(env),
+    redis: readRedis(env),
     publicBase,
     consoleOrigin,
     cache: {
