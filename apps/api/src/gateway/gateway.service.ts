@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Request } from 'express';
 import type { ExecuteRequestBody } from '@extplat/contracts';
-import { currentRequestContext, DomainError, RateLimiter, sealForRunner, statusForCode } from '@extplat/server-core';
+import {
+  type CallLimiter,
+  currentRequestContext,
+  DomainError,
+  sealForRunner,
+  SharedState,
+  statusForCode,
+} from '@extplat/server-core';
 import type { Principal } from '../auth/principal.js';
 import { API_CONFIG } from '../config/config.module.js';
 import type { ApiConfig } from '../config/api-config.js';
@@ -60,17 +67,18 @@ async function readBody(req: Request, limit: number): Promise<Buffer> {
 @Injectable()
 export class GatewayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly runners: RunnerPool;
-  private readonly limiter: RateLimiter;
+  private readonly limiter: CallLimiter;
   private readonly resolutions = new Map<string, { install: GatewayInstall | null; expires: number }>();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly installs: InstallsService,
     private readonly audit: GatewayAudit,
+    sharedState: SharedState,
   ) {
     this.runners = new RunnerPool(config.runner.discovery, config.runner.sharedSecret, config.runner.healthIntervalMs);
     const perMinute = config.runner.gatewayRateLimitPerMinute;
-    this.limiter = new RateLimiter(perMinute, perMinute / 60);
+    this.limiter = sharedState.callLimiter('gateway', perMinute);
     installs.onChange((tenantId, extensionName) => this.resolutions.delete(`${tenantId}\n${extensionName}`));
   }
 
@@ -148,7 +156,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         { method: req.method, path: subPath },
       );
     }
-    this.limiter.consume(`${tenantId}\n${extensionId}`);
+    await this.limiter.consume(`${tenantId}\n${extensionId}`);
     const body = await readBody(req, this.config.runner.gatewayMaxBodyBytes);
     const payload: ExecuteRequestBody = {
       claims: {

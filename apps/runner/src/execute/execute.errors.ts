@@ -14,6 +14,8 @@ export const ExecuteErrors = defineErrorCodes({
   EXECUTION_TIMEOUT: 504,
   /** No worker came free within the queue budget, or the tenant has too many calls waiting; retry later. */
   RUNNER_BUSY: 503,
+  /** REDIS_URL is set and Redis cannot be reached: a nonce cannot be checked, so no call is accepted. */
+  REPLAY_CACHE_UNAVAILABLE: 503,
   EXTENSION_OUT_OF_MEMORY: 502,
   EXTENSION_FAILED: 502,
   CAPABILITY_NOT_GRANTED: 502,
