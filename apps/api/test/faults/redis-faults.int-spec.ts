@@ -16,9 +16,8 @@ const REDIS = 'redis://127.0.0.1:6379';
 const opened: SharedState[] = [];
 const proxies: TcpProxy[] = [];
 async function replica(url = REDIS, keyPrefix = `test:${randomUUID()}:`): Promise<SharedState> {
-  const state = new SharedState({ url, keyPrefix });
+  const state = await SharedState.open({ url, keyPrefix });
   opened.push(state);
-  await state.ready();
   return state;
 }
 
@@ -122,7 +121,7 @@ describe('shared state in Redis', () => {
   });
 
   it('keeps everything in the process without a Redis URL', async () => {
-    const state = new SharedState(undefined);
+    const state = await SharedState.open(undefined);
     const nonce = randomUUID();
     expect(await state.replayGuard().remember(nonce)).toBe(true);
     expect(await state.replayGuard().remember(nonce)).toBe(true); // each guard is its own process-local cache

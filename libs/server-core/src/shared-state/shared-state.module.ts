@@ -58,11 +58,7 @@ export class SharedStateModule {
         { provide: SHARED_STATE_OPTIONS, useValue: options },
         {
           provide: SharedState,
-          useFactory: async () => {
-            const state = new SharedState(options.redis);
-            await state.ready();
-            return state;
-          },
+          useFactory: () => SharedState.open(options.redis),
         },
         SharedStateLifecycle,
         SharedStateReadiness,

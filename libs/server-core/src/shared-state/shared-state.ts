@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
 import type { RedisConfig } from '../config/index.js';
 import { CommonErrors, DomainError } from '../errors/index.js';
 import { RateLimiter } from '../rate-limiter.js';
@@ -62,26 +61,39 @@ function rateLimited(retryAfterSeconds: number): DomainError {
  *   replayed signed request is exactly what another Runner could not detect.
  */
 export class SharedState {
-  readonly redis: Redis | undefined;
   private readonly logger = new Logger('SharedState');
   private lastWarning = 0;
 
-  constructor(readonly config: RedisConfig | undefined) {
-    this.redis = config
-      ? new Redis(config.url, {
-          // Fail at once while disconnected instead of queueing behind a dead connection.
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 0,
-          commandTimeout: COMMAND_TIMEOUT_MS,
-          connectTimeout: CONNECT_WAIT_MS,
-          retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-        })
-      : undefined;
+  private constructor(
+    readonly config: RedisConfig | undefined,
+    readonly redis: Redis | undefined,
+    private readonly limiters: typeof import('rate-limiter-flexible') | undefined,
+  ) {
     this.redis?.on('error', (error: Error) => this.warn('Redis is unreachable', error));
   }
 
-  /** Waits (briefly) for the first connection, so the first requests after boot use Redis. */
-  async ready(): Promise<void> {
+  /**
+   * State in this process without a config; otherwise a Redis client, waiting (briefly) for its first
+   * connection so the first requests after boot use Redis. The Redis libraries are loaded only then: the
+   * embedded default starts as before.
+   */
+  static async open(config: RedisConfig | undefined): Promise<SharedState> {
+    if (!config) return new SharedState(undefined, undefined, undefined);
+    const [{ Redis }, limiters] = await Promise.all([import('ioredis'), import('rate-limiter-flexible')]);
+    const redis = new Redis(config.url, {
+      // Fail at once while disconnected instead of queueing behind a dead connection.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      connectTimeout: CONNECT_WAIT_MS,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    });
+    const state = new SharedState(config, redis, limiters);
+    await state.ready();
+    return state;
+  }
+
+  private async ready(): Promise<void> {
     const redis = this.redis;
     if (!redis || redis.status === 'ready') return;
     // Not events.once: it rejects on the 'error' events a refused connection emits, and boot goes on anyway.
@@ -104,8 +116,8 @@ export class SharedState {
   /** `perMinute` calls per key: a token bucket in the process, a one-minute fixed window in Redis. */
   callLimiter(name: string, perMinute: number): CallLimiter {
     const local = new RateLimiter(perMinute, perMinute / 60);
-    const redis = this.redis;
-    if (!redis || !this.config) {
+    const { redis, config, limiters } = this;
+    if (!redis || !config || !limiters) {
       return {
         consume: (key) => {
           local.consume(key);
@@ -113,9 +125,9 @@ export class SharedState {
         },
       };
     }
-    const shared = new RateLimiterRedis({
+    const shared = new limiters.RateLimiterRedis({
       storeClient: redis,
-      keyPrefix: `${this.config.keyPrefix}limit:${name}`,
+      keyPrefix: `${config.keyPrefix}limit:${name}`,
       points: perMinute,
       duration: 60,
       rejectIfRedisNotReady: true,
@@ -125,7 +137,7 @@ export class SharedState {
         try {
           await shared.consume(key);
         } catch (error) {
-          if (error instanceof RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+          if (error instanceof limiters.RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
           this.warn(`Redis is unreachable; the ${name} limit is per process until it is back`, error);
           local.consume(key);
         }
@@ -142,17 +154,17 @@ export class SharedState {
     limits: { maxFailures: number; windowMs: number },
     local: LocalFailureCounter,
   ): FailureCounter {
-    const redis = this.redis;
-    if (!redis || !this.config) {
+    const { redis, config, limiters } = this;
+    if (!redis || !config || !limiters) {
       return {
         retryAfterSeconds: (key, now) => Promise.resolve(local.retryAfterSeconds(key, now)),
         recordFailure: (key, now) => Promise.resolve(local.recordFailure(key, now)),
         reset: (key) => Promise.resolve(local.reset(key)),
       };
     }
-    const shared = new RateLimiterRedis({
+    const shared = new limiters.RateLimiterRedis({
       storeClient: redis,
-      keyPrefix: `${this.config.keyPrefix}failures:${name}`,
+      keyPrefix: `${config.keyPrefix}failures:${name}`,
       points: limits.maxFailures,
       duration: Math.max(1, Math.ceil(limits.windowMs / 1000)),
       rejectIfRedisNotReady: true,
