@@ -137,7 +137,8 @@ export class SharedState {
         try {
           await shared.consume(key);
         } catch (error) {
-          if (error instanceof limiters.RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+          if (error instanceof limiters.RateLimiterRes)
+            throw rateLimited(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
           this.warn(`Redis is unreachable; the ${name} limit is per process until it is back`, error);
           local.consume(key);
         }
