@@ -66,7 +66,7 @@ describe('a fleet of 2 APIs and 3 Runners sharing PostgreSQL, S3 and Redis', () 
   const call = (api: ApiHarness, extension: string) =>
     fetch(`${api.base}/api/ext/${extension}/ping`, {
       headers: { authorization: `Bearer ${tenant.token}` },
-      signal: AbortSignal.timeout(20_000),
+      signal: AbortSignal.timeout(90_000),
     });
   const outcome = async (response: Response) => {
     const body = (await response.json()) as { error?: { code?: string } };
@@ -118,7 +118,7 @@ describe('a fleet of 2 APIs and 3 Runners sharing PostgreSQL, S3 and Redis', () 
       LOG_LEVEL: 'info',
       RUNNER_URLS: runners.map((runner) => runner.url).join(','),
       RUNNER_PUBLIC_BASE: runners[0]?.url.replace('//127.0.0.1:', '//localhost:') ?? '',
-      RUNNER_HEALTH_INTERVAL_MS: '300',
+      RUNNER_HEALTH_INTERVAL_MS: '1000',
       EXT_GATEWAY_RATE_LIMIT_PER_MINUTE: String(GATEWAY_LIMIT),
       EXT_GATEWAY_TIMEOUT_MS: '60000',
       ...redis,
@@ -175,7 +175,7 @@ describe('a fleet of 2 APIs and 3 Runners sharing PostgreSQL, S3 and Redis', () 
     expect(fetched).toEqual(owned);
     const total = [...bundleBytes.values()].reduce((sum, bytes) => sum + bytes, 0);
     expect(fetched.reduce((sum, bytes) => sum + bytes, 0)).toBe(total);
-  }, 180_000);
+  }, 400_000);
 
   it('holds the gateway rate limit across both API replicas', async () => {
     const extension = EXTENSIONS[0] ?? '';
@@ -189,7 +189,7 @@ describe('a fleet of 2 APIs and 3 Runners sharing PostgreSQL, S3 and Redis', () 
       expect(await outcome(refused)).toEqual({ status: 429, code: 'RATE_LIMITED' });
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     }
-  }, 120_000);
+  }, 300_000);
 
   it('refuses on another Runner a signed execute that one Runner already accepted', async () => {
     const body = Buffer.from(JSON.stringify({ replayed: true }));
@@ -233,5 +233,5 @@ describe('a fleet of 2 APIs and 3 Runners sharing PostgreSQL, S3 and Redis', () 
     expect(results.filter((result) => result.afterKill && result.status !== 200)).toEqual([]);
     await waitUntil('the victim to be gone', () => Promise.resolve(victim?.exited() !== undefined));
     for (const extension of extensions) expect((await call(a, extension)).status).toBe(200);
-  }, 180_000);
+  }, 400_000);
 });
