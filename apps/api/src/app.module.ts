@@ -1,5 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { DatabaseModule, DatabaseReadiness, HealthModule, StorageModule, StorageReadiness } from '@extplat/server-core';
+import {
+  DatabaseModule,
+  DatabaseReadiness,
+  HealthModule,
+  SharedStateModule,
+  SharedStateReadiness,
+  StorageModule,
+  StorageReadiness,
+} from '@extplat/server-core';
 import type { ApiConfig } from './config/api-config.js';
 import { ApiConfigModule } from './config/config.module.js';
 import { AuditModule } from './audit/audit.module.js';
@@ -22,8 +30,12 @@ export class ApiModule {
         ApiConfigModule.register(config),
         DatabaseModule.register(config.database, apiSchema),
         StorageModule.register(config.storage),
+        // The API degrades without Redis (per-process limits), so an outage does not make it unready.
+        SharedStateModule.register({ redis: config.redis, required: false }),
         RunnerParityModule,
-        HealthModule.register({ checks: [DatabaseReadiness, StorageReadiness, RunnerParityCheck] }),
+        HealthModule.register({
+          checks: [DatabaseReadiness, StorageReadiness, RunnerParityCheck, SharedStateReadiness],
+        }),
         AuditModule,
         AuthenticationModule,
         IdentityModule,

@@ -157,7 +157,7 @@ async function provision(storage: 's3' | 'fs'): Promise<{ database: TestDatabase
 }
 
 /** A harness on an API listening at `base`: typed requests, and the bootstrap admin's token. */
-async function signedIn(
+export async function signedIn(
   base: string,
   database: TestDatabase,
   bucket: TestBucket | undefined,

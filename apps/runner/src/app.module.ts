@@ -1,5 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { DatabaseModule, DatabaseReadiness, HealthModule, StorageModule, StorageReadiness } from '@extplat/server-core';
+import {
+  DatabaseModule,
+  DatabaseReadiness,
+  HealthModule,
+  SharedStateModule,
+  SharedStateReadiness,
+  StorageModule,
+  StorageReadiness,
+} from '@extplat/server-core';
 import type { Logger } from 'pino';
 import { RunnerConfigModule } from './config/config.module.js';
 import type { RunnerConfig } from './config/runner-config.js';
@@ -19,7 +27,9 @@ export class RunnerAppModule {
         // The Runner never migrates: the API owns the schema.
         DatabaseModule.register(config.database, { entities: [], migrations: [] }),
         StorageModule.register(config.storage),
-        HealthModule.register({ checks: [DatabaseReadiness, StorageReadiness] }),
+        // Required: without Redis the shared replay cache fails closed, so the Runner cannot execute.
+        SharedStateModule.register({ redis: config.redis, required: true }),
+        HealthModule.register({ checks: [DatabaseReadiness, StorageReadiness, SharedStateReadiness] }),
         MetricsModule,
         ExtUiModule,
         ExecuteModule,

@@ -256,6 +256,11 @@ export const ERROR_CATALOG = {
   INVALID_EXECUTE_REQUEST: { status: 400, title: 'Runner refused the call', action: RETRY },
   EXECUTE_BODY_TOO_LARGE: { status: 413, title: 'Request too large', action: 'Send a smaller body.' },
   // Runner prewarm (POST /v1/prewarm): the API only logs these; an install never fails because of them.
+  REPLAY_CACHE_UNAVAILABLE: {
+    status: 503,
+    title: 'Runner cannot check replays',
+    action: 'Redis (REDIS_URL) is unreachable from the Runner; calls resume when it is back.',
+  },
   PREWARM_UNAUTHORIZED: {
     status: 401,
     title: 'Runner refused the prewarm',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CommonErrors, DomainError } from '@extplat/server-core';
+import { CommonErrors, DomainError, SharedState } from '@extplat/server-core';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { ApiConfig } from '../config/api-config.js';
@@ -11,7 +11,7 @@ import type { ApiKeyEntity } from '../identity/api-key.entity.js';
 import { ApiKeyCredentials, UserCredentials } from '../identity/credentials.service.js';
 import { AuthErrors } from '../access/auth.errors.js';
 import { normalizeEmail } from '../identity/email.js';
-import { LoginThrottle } from './failed-login-limiter.js';
+import { DEFAULT_LOGIN_THROTTLE_LIMITS, FailedLoginLimiter, LoginThrottle } from './failed-login-limiter.js';
 import type { LoginFailureReason } from './login-failure.entity.js';
 import { LoginFailuresRepository } from './login-failures.repository.js';
 import { signSessionToken, verifySessionToken } from './jwt.js';
@@ -52,7 +52,7 @@ export function apiKeyPrincipal(key: ApiKeyEntity): Principal {
 @Injectable()
 export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
-  private readonly throttle = new LoginThrottle();
+  private readonly throttle: LoginThrottle;
   /** Verified when the email is unknown, so an unknown email costs the same time as a wrong password. */
   private dummyPasswordHash = '';
 
@@ -64,7 +64,12 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly apiKeys: ApiKeyCredentials,
     private readonly loginFailures: LoginFailuresRepository,
     private readonly audit: AuditService,
-  ) {}
+    sharedState: SharedState,
+  ) {
+    this.throttle = new LoginThrottle(DEFAULT_LOGIN_THROTTLE_LIMITS, (name, limits) =>
+      sharedState.failureCounter(name, limits, new FailedLoginLimiter(limits)),
+    );
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.dummyPasswordHash = await hashPassword(randomBytes(16).toString('hex'));
@@ -76,7 +81,7 @@ export class AuthService implements OnApplicationBootstrap {
    */
   async login(input: { email: string; password: string; clientAddress: string }): Promise<Session> {
     const email = normalizeEmail(input.email);
-    this.refuseIfThrottled(email, input.clientAddress);
+    await this.refuseIfThrottled(email, input.clientAddress);
     const wellFormed = storableText(email) === email;
     const user = wellFormed ? await this.users.findByEmail(email) : null;
     const passwordMatches = await verifyPassword(input.password, user?.passwordHash ?? this.dummyPasswordHash);
@@ -91,7 +96,7 @@ export class AuthService implements OnApplicationBootstrap {
       await this.recordLoginFailure(email, input.clientAddress, user, reason);
       throw new DomainError(AuthErrors.INVALID_CREDENTIALS, 'The email or the password is wrong');
     }
-    this.throttle.recordSuccess(email, input.clientAddress);
+    await this.throttle.recordSuccess(email, input.clientAddress);
     const session = this.issueSession(user);
     await this.audit.record({
       type: 'auth.login',
@@ -116,11 +121,11 @@ export class AuthService implements OnApplicationBootstrap {
       throw new DomainError(CommonErrors.FORBIDDEN, 'API keys have no password; only users change theirs');
     }
     const throttleKey = `user:${actor.id}`;
-    this.refuseIfThrottled(throttleKey, input.clientAddress);
+    await this.refuseIfThrottled(throttleKey, input.clientAddress);
     const user = await this.users.findById(actor.id);
     if (!user) throw new DomainError(CommonErrors.UNAUTHENTICATED, 'The session token is not valid');
     if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-      this.throttle.recordFailure(throttleKey, input.clientAddress);
+      await this.throttle.recordFailure(throttleKey, input.clientAddress);
       await this.audit.record({
         type: 'user.password-change',
         actor,
@@ -131,7 +136,7 @@ export class AuthService implements OnApplicationBootstrap {
       });
       throw new DomainError(AuthErrors.CURRENT_PASSWORD_WRONG, 'The current password is wrong');
     }
-    this.throttle.recordSuccess(throttleKey, input.clientAddress);
+    await this.throttle.recordSuccess(throttleKey, input.clientAddress);
     const passwordHash = await hashPassword(input.newPassword);
     const changed = await this.dataSource.transaction(async (manager) => {
       await this.users.setPassword(user.id, passwordHash, manager);
@@ -152,8 +157,8 @@ export class AuthService implements OnApplicationBootstrap {
     return this.issueSession(changed);
   }
 
-  private refuseIfThrottled(key: string, clientAddress: string): void {
-    const retryAfterSeconds = this.throttle.retryAfterSeconds(key, clientAddress);
+  private async refuseIfThrottled(key: string, clientAddress: string): Promise<void> {
+    const retryAfterSeconds = await this.throttle.retryAfterSeconds(key, clientAddress);
     if (retryAfterSeconds > 0) {
       throw new DomainError(CommonErrors.RATE_LIMITED, `Too many failed logins; try again in ${retryAfterSeconds} s`, {
         retryAfterSeconds,
@@ -167,7 +172,7 @@ export class AuthService implements OnApplicationBootstrap {
     user: UserEntity | null,
     reason: LoginFailureReason,
   ): Promise<void> {
-    if (this.throttle.recordFailure(email, clientAddress)) {
+    if (await this.throttle.recordFailure(email, clientAddress)) {
       this.logger.warn({
         msg: 'many failed logins for one account from several addresses; each address is throttled on its own',
         userId: user?.id ?? null,

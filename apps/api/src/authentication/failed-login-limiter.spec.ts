@@ -51,27 +51,28 @@ describe('login throttle', () => {
     accountWarningThreshold: 4,
   };
 
-  it('never refuses an account to an address that did not fail, however many others did', () => {
+  it('never refuses an account to an address that did not fail, however many others did', async () => {
     const throttle = new LoginThrottle(throttleLimits);
     for (let address = 0; address < 50; address++) {
-      for (let i = 0; i < 3; i++) throttle.recordFailure('admin@x.test', `10.0.0.${address}`, T0);
+      for (let i = 0; i < 3; i++) await throttle.recordFailure('admin@x.test', `10.0.0.${address}`, T0);
     }
-    expect(throttle.retryAfterSeconds('admin@x.test', '10.0.0.1', T0)).toBe(60);
-    expect(throttle.retryAfterSeconds('admin@x.test', '192.0.2.1', T0)).toBe(0);
+    expect(await throttle.retryAfterSeconds('admin@x.test', '10.0.0.1', T0)).toBe(60);
+    expect(await throttle.retryAfterSeconds('admin@x.test', '192.0.2.1', T0)).toBe(0);
   });
 
-  it('gives each address one budget across emails, which its own successful login does not refill', () => {
+  it('gives each address one budget across emails, which its own successful login does not refill', async () => {
     const throttle = new LoginThrottle(throttleLimits);
-    for (let i = 0; i < 5; i++) throttle.recordFailure(`victim${i}@x.test`, '10.0.0.9', T0);
-    throttle.recordSuccess('me@x.test', '10.0.0.9');
-    expect(throttle.retryAfterSeconds('me@x.test', '10.0.0.9', T0)).toBe(600);
-    expect(throttle.retryAfterSeconds('me@x.test', '10.0.0.8', T0)).toBe(0);
-    expect(throttle.retryAfterSeconds('me@x.test', '10.0.0.9', T0 + 600_000)).toBe(0);
+    for (let i = 0; i < 5; i++) await throttle.recordFailure(`victim${i}@x.test`, '10.0.0.9', T0);
+    await throttle.recordSuccess('me@x.test', '10.0.0.9');
+    expect(await throttle.retryAfterSeconds('me@x.test', '10.0.0.9', T0)).toBe(600);
+    expect(await throttle.retryAfterSeconds('me@x.test', '10.0.0.8', T0)).toBe(0);
+    expect(await throttle.retryAfterSeconds('me@x.test', '10.0.0.9', T0 + 600_000)).toBe(0);
   });
 
-  it('says once when one account reaches the warning threshold across addresses', () => {
+  it('says once when one account reaches the warning threshold across addresses', async () => {
     const throttle = new LoginThrottle(throttleLimits);
-    const warnings = Array.from({ length: 6 }, (_, i) => throttle.recordFailure('admin@x.test', `10.0.1.${i}`, T0));
+    const warnings: boolean[] = [];
+    for (let i = 0; i < 6; i++) warnings.push(await throttle.recordFailure('admin@x.test', `10.0.1.${i}`, T0));
     expect(warnings).toEqual([false, false, false, true, false, false]);
   });
 });

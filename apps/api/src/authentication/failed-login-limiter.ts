@@ -1,3 +1,5 @@
+import type { FailureCounter } from '@extplat/server-core';
+
 export interface FailedLoginLimits {
   /** Failures allowed in one window; the next attempt is refused until the window ends. */
   maxFailures: number;
@@ -95,17 +97,25 @@ export const DEFAULT_LOGIN_THROTTLE_LIMITS: LoginThrottleLimits = {
  *   back to anyone with a few addresses, and every guess already costs a scrypt verification.
  *
  * A success clears the email-and-address window only: logging in to one's own account must not refill the
- * budget that an address spends spraying other accounts. In memory, so per API process.
+ * budget that an address spends spraying other accounts. In memory (per API process) unless Redis is
+ * configured, where every API replica counts against the same budgets.
  */
 export class LoginThrottle {
-  private readonly perEmailAndAddress: FailedLoginLimiter;
-  private readonly perAddress: FailedLoginLimiter;
-  private readonly perAccount: FailedLoginLimiter;
+  private readonly perEmailAndAddress: FailureCounter;
+  private readonly perAddress: FailureCounter;
+  private readonly perAccount: FailureCounter;
 
-  constructor(private readonly limits: LoginThrottleLimits = DEFAULT_LOGIN_THROTTLE_LIMITS) {
-    this.perEmailAndAddress = new FailedLoginLimiter(limits.perEmailAndAddress);
-    this.perAddress = new FailedLoginLimiter(limits.perAddress);
-    this.perAccount = new FailedLoginLimiter({
+  /**
+   * `counters` makes each budget's counter: in this process by default, in Redis (shared by every API
+   * replica) when the caller passes `SharedState.failureCounter`.
+   */
+  constructor(
+    private readonly limits: LoginThrottleLimits = DEFAULT_LOGIN_THROTTLE_LIMITS,
+    counters: (name: string, limits: FailedLoginLimits) => FailureCounter = inProcessCounter,
+  ) {
+    this.perEmailAndAddress = counters('login-email-address', limits.perEmailAndAddress);
+    this.perAddress = counters('login-address', limits.perAddress);
+    this.perAccount = counters('login-account', {
       maxFailures: limits.accountWarningThreshold,
       windowMs: limits.perAddress.windowMs,
       maxEntries: limits.perAddress.maxEntries,
@@ -113,21 +123,34 @@ export class LoginThrottle {
   }
 
   /** Seconds until this address may try this email again, or 0 when it may now. */
-  retryAfterSeconds(email: string, address: string, now: number = Date.now()): number {
-    return Math.max(
+  async retryAfterSeconds(email: string, address: string, now: number = Date.now()): Promise<number> {
+    const [emailAndAddress, addressOnly] = await Promise.all([
       this.perEmailAndAddress.retryAfterSeconds(FailedLoginLimiter.key(email, address), now),
       this.perAddress.retryAfterSeconds(address, now),
-    );
+    ]);
+    return Math.max(emailAndAddress, addressOnly);
   }
 
   /** Counts a failure; true exactly when it makes the account reach the warning threshold. */
-  recordFailure(email: string, address: string, now: number = Date.now()): boolean {
-    this.perEmailAndAddress.recordFailure(FailedLoginLimiter.key(email, address), now);
-    this.perAddress.recordFailure(address, now);
-    return this.perAccount.recordFailure(email, now) === this.limits.accountWarningThreshold;
+  async recordFailure(email: string, address: string, now: number = Date.now()): Promise<boolean> {
+    const [, , accountFailures] = await Promise.all([
+      this.perEmailAndAddress.recordFailure(FailedLoginLimiter.key(email, address), now),
+      this.perAddress.recordFailure(address, now),
+      this.perAccount.recordFailure(email, now),
+    ]);
+    return accountFailures === this.limits.accountWarningThreshold;
   }
 
-  recordSuccess(email: string, address: string): void {
-    this.perEmailAndAddress.reset(FailedLoginLimiter.key(email, address));
+  recordSuccess(email: string, address: string): Promise<void> {
+    return this.perEmailAndAddress.reset(FailedLoginLimiter.key(email, address));
   }
+}
+
+function inProcessCounter(_name: string, limits: FailedLoginLimits): FailureCounter {
+  const local = new FailedLoginLimiter(limits);
+  return {
+    retryAfterSeconds: (key, now) => Promise.resolve(local.retryAfterSeconds(key, now)),
+    recordFailure: (key, now) => Promise.resolve(local.recordFailure(key, now)),
+    reset: (key) => Promise.resolve(local.reset(key)),
+  };
 }

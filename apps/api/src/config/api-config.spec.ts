@@ -43,8 +43,10 @@ describe('loadApiConfig', () => {
     });
     expect(config.bundle).toEqual({ maxBytes: 200 * 1024 * 1024, maxUnpackedBytes: 1024 * 1024 * 1024 });
     expect(config.signing.policy).toBe('enforce');
+    expect(config.redis).toBeUndefined();
     expect(config.runner).toMatchObject({
-      baseUrl: 'http://127.0.0.1:8081',
+      discovery: { kind: 'static', urls: ['http://127.0.0.1:8081'] },
+      healthIntervalMs: 2000,
       publicBase: 'http://127.0.0.1:8081',
       gatewayTimeoutMs: 10_000,
       gatewayMaxBodyBytes: 1024 * 1024,
@@ -192,5 +194,41 @@ describe('loadApiConfig', () => {
       7 * 86_400,
     );
     expect(problemsOf({ ...valid, AUTH_LOGIN_FAILURE_RETENTION_DAYS: '0' })).toHaveLength(1);
+  });
+
+  it('finds the Runners in RUNNER_URLS, RUNNER_BASE_URL or RUNNER_DISCOVERY_DNS, one way only', () => {
+    expect(loadApiConfig({ ...valid, RUNNER_URLS: 'http://r1:8081/, http://r2:8081' }).runner).toMatchObject({
+      discovery: { kind: 'static', urls: ['http://r1:8081', 'http://r2:8081'] },
+      publicBase: 'http://r1:8081',
+    });
+    expect(loadApiConfig({ ...valid, RUNNER_BASE_URL: 'http://r9:8081' }).runner.discovery).toEqual({
+      kind: 'static',
+      urls: ['http://r9:8081'],
+    });
+    expect(
+      loadApiConfig({
+        ...valid,
+        RUNNER_DISCOVERY_DNS: 'runner-headless.extplat.svc:8081',
+        RUNNER_DISCOVERY_INTERVAL_MS: '5000',
+        RUNNER_PUBLIC_BASE: 'https://ext.example.com',
+      }).runner.discovery,
+    ).toEqual({ kind: 'dns', host: 'runner-headless.extplat.svc', port: 8081, intervalMs: 5000 });
+    expect(problemsOf({ ...valid, RUNNER_URLS: 'http://r1:8081', RUNNER_BASE_URL: 'http://r2:8081' })).toEqual([
+      expect.stringMatching(/^RUNNER_BASE_URL: must not be set together with RUNNER_URLS/),
+    ]);
+    expect(problemsOf({ ...valid, RUNNER_URLS: 'http://r1:8081', RUNNER_DISCOVERY_DNS: 'r:8081' })).toHaveLength(1);
+    expect(problemsOf({ ...valid, RUNNER_URLS: 'http://r1:8081,ftp://r2,http://r1:8081' })).toHaveLength(2);
+    expect(problemsOf({ ...valid, RUNNER_DISCOVERY_DNS: 'no-port' })).toEqual([
+      expect.stringMatching(/^RUNNER_DISCOVERY_DNS: must be host:port/),
+    ]);
+  });
+
+  it('reads REDIS_URL and its key prefix', () => {
+    expect(loadApiConfig({ ...valid, REDIS_URL: 'redis://127.0.0.1:6379/2' }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379/2',
+      keyPrefix: 'extplat:',
+    });
+    expect(problemsOf({ ...valid, REDIS_URL: 'http://127.0.0.1:6379' })).toHaveLength(1);
+    expect(problemsOf({ ...valid, REDIS_URL: 'redis://r:6379', REDIS_KEY_PREFIX: 'a b' })).toHaveLength(1);
   });
 });

@@ -13,7 +13,9 @@ import {
   readLogLevel,
   readRunnerSharedSecret,
   readSigning,
+  readRedis,
   readStorage,
+  type RedisConfig,
   type SigningConfig,
   type StorageConfig,
 } from '@extplat/server-core';
@@ -29,6 +31,10 @@ export interface SecretsKey {
  */
 export type TrustProxy = false | number | string[];
 
+/** Where the gateway finds its Runners: a fixed list, or the addresses behind one DNS name. */
+export type RunnerDiscovery =
+  { kind: 'static'; urls: string[] } | { kind: 'dns'; host: string; port: number; intervalMs: number };
+
 export interface ApiConfig {
   logLevel: LogLevel;
   http: HttpConfig;
@@ -38,9 +44,13 @@ export interface ApiConfig {
   bundle: BundleLimitsConfig;
   signing: SigningConfig;
   egressAllowlist: string[];
+  /** Shared state (rate limits, login throttle) across API replicas; in-process when absent. */
+  redis?: RedisConfig;
   runner: {
-    /** Where the gateway calls the Runner (private network). */
-    baseUrl: string;
+    /** Where the gateway calls the Runners (private network); each call goes to the owner of its content hash. */
+    discovery: RunnerDiscovery;
+    /** How often each Runner's /readyz is probed; a failing one gets no calls until it passes again. */
+    healthIntervalMs: number;
     /** Where browsers load extension UIs from; a different origin than the console. */
     publicBase: string;
     sharedSecret: string;
@@ -112,14 +122,53 @@ function readTrustProxy(env: EnvReader): TrustProxy {
   }
   return value;
 }
+const DNS_TARGET = /^([A-Za-z0-9.-]{1,253}):(\d{1,5})$/;
+
+/**
+ * `RUNNER_URLS` (a comma-separated list; `RUNNER_BASE_URL` is the one-element form) or `RUNNER_DISCOVERY_DNS`
+ * (`host:port` of a headless Service, resolved every `RUNNER_DISCOVERY_INTERVAL_MS`): one of them at most.
+ */
+function readRunnerDiscovery(env: EnvReader): RunnerDiscovery {
+  const ways = ['RUNNER_URLS', 'RUNNER_BASE_URL', 'RUNNER_DISCOVERY_DNS'].filter((name) => env.has(name));
+  if (ways.length > 1) {
+    env.problem(ways[1] ?? '', `must not be set together with ${ways[0] ?? ''}: give the Runners one way`);
+  }
+  const intervalMs = env.int('RUNNER_DISCOVERY_INTERVAL_MS', { default: 10_000, min: 500, max: 3_600_000 });
+  const dns = env.string('RUNNER_DISCOVERY_DNS', {
+    rule: 'host:port of the headless Service in front of the Runners (e.g. runner-headless.extplat.svc:8081)',
+    pattern: DNS_TARGET,
+  });
+  const dnsMatch = dns === undefined ? null : DNS_TARGET.exec(dns);
+  if (dnsMatch?.[1] && dnsMatch[2] && ways[0] === 'RUNNER_DISCOVERY_DNS') {
+    const port = Number(dnsMatch[2]);
+    if (port < 1 || port > 65_535) env.problem('RUNNER_DISCOVERY_DNS', 'must name a port from 1 to 65535', dns);
+    return { kind: 'dns', host: dnsMatch[1], port, intervalMs };
+  }
+  if (env.has('RUNNER_URLS')) {
+    const urls = env
+      .list('RUNNER_URLS', (item) =>
+        URL.canParse(item) && ['http:', 'https:'].includes(new URL(item).protocol)
+          ? undefined
+          : 'an absolute http or https URL',
+      )
+      .map((item) => item.replace(/\/+$/, ''));
+    if (new Set(urls).size !== urls.length) env.problem('RUNNER_URLS', 'must not name a Runner twice');
+    return { kind: 'static', urls };
+  }
+  return { kind: 'static', urls: [env.url('RUNNER_BASE_URL', { default: 'http://127.0.0.1:8081' }) ?? ''] };
+}
+
 const SECRETS_KEY_ITEM = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/]{43}=)$/;
 
 /** Reads and checks the API's whole configuration; throws a ConfigError naming every bad variable. */
 export function loadApiConfig(source: Env): ApiConfig {
   const env = new EnvReader(source);
-  const runnerBaseUrl = env.url('RUNNER_BASE_URL', { default: 'http://127.0.0.1:8081' }) ?? '';
+  const discovery = readRunnerDiscovery(env);
   const consoleOrigin = env.url('CONSOLE_ORIGIN', { default: 'http://127.0.0.1:8080', origin: true }) ?? '';
-  const runnerPublicBase = env.url('RUNNER_PUBLIC_BASE', { default: runnerBaseUrl }) ?? '';
+  const runnerPublicBase =
+    env.url('RUNNER_PUBLIC_BASE', {
+      default: discovery.kind === 'static' ? discovery.urls[0] : 'http://127.0.0.1:8081',
+    }) ?? '';
   if (runnerPublicBase && consoleOrigin && new URL(runnerPublicBase).origin === consoleOrigin) {
     env.problem(
       'RUNNER_PUBLIC_BASE',
@@ -164,8 +213,10 @@ export function loadApiConfig(source: Env): ApiConfig {
     bundle: readBundleLimits(env),
     signing: readSigning(env),
     egressAllowlist: readEgressAllowlist(env),
+    redis: readRedis(env),
     runner: {
-      baseUrl: runnerBaseUrl,
+      discovery,
+      healthIntervalMs: env.int('RUNNER_HEALTH_INTERVAL_MS', { default: 2000, min: 100, max: 600_000 }),
       publicBase: runnerPublicBase,
       sharedSecret: readRunnerSharedSecret(env),
       gatewayTimeoutMs: env.int('EXT_GATEWAY_TIMEOUT_MS', { default: 10_000, min: 100, max: 300_000 }),

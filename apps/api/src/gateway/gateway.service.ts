@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { ExecuteRequestBody } from '@extplat/contracts';
-import { currentRequestContext, DomainError, RateLimiter, sealForRunner, statusForCode } from '@extplat/server-core';
+import {
+  type CallLimiter,
+  currentRequestContext,
+  DomainError,
+  sealForRunner,
+  SharedState,
+  statusForCode,
+} from '@extplat/server-core';
 import type { Principal } from '../access/principal.js';
 import { API_CONFIG } from '../config/config.module.js';
 import type { ApiConfig } from '../config/api-config.js';
@@ -12,7 +19,7 @@ import { GatewayAudit } from './gateway-audit.js';
 import { GatewayErrors } from './gateway.errors.js';
 import { checkForwardedRequest } from './request-limits.js';
 import { extensionResponse, forwardedRequestHeaders } from './response-headers.js';
-import { RunnerClient } from './runner-client.js';
+import { RunnerPool } from '../runners/runner-pool.js';
 
 export interface GatewayResponse {
   status: number;
@@ -58,19 +65,19 @@ async function readBody(req: Request, limit: number): Promise<Buffer> {
  * audit event.
  */
 @Injectable()
-export class GatewayService implements OnApplicationShutdown {
-  private readonly runner: RunnerClient;
-  private readonly limiter: RateLimiter;
+export class GatewayService {
+  private readonly limiter: CallLimiter;
   private readonly resolutions = new Map<string, { install: GatewayInstall | null; expires: number }>();
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
     private readonly installs: InstallsService,
     private readonly audit: GatewayAudit,
+    private readonly runners: RunnerPool,
+    sharedState: SharedState,
   ) {
-    this.runner = new RunnerClient(config.runner.baseUrl, config.runner.sharedSecret);
     const perMinute = config.runner.gatewayRateLimitPerMinute;
-    this.limiter = new RateLimiter(perMinute, perMinute / 60);
+    this.limiter = sharedState.callLimiter('gateway', perMinute);
     installs.onChange((tenantId, extensionName) => this.resolutions.delete(`${tenantId}\n${extensionName}`));
   }
 
@@ -148,7 +155,7 @@ export class GatewayService implements OnApplicationShutdown {
         { method: req.method, path: subPath },
       );
     }
-    this.limiter.consume(`${tenantId}\n${extensionId}`);
+    await this.limiter.consume(`${tenantId}\n${extensionId}`);
     const body = await readBody(req, this.config.runner.gatewayMaxBodyBytes);
     const payload: ExecuteRequestBody = {
       claims: {
@@ -178,7 +185,7 @@ export class GatewayService implements OnApplicationShutdown {
       },
     };
     // The Runner's own deadline is the gateway's timeout; the extra second lets its 504 arrive first.
-    const answer = await this.runner.execute(payload, this.config.runner.gatewayTimeoutMs + 1000);
+    const answer = await this.runners.execute(payload, this.config.runner.gatewayTimeoutMs + 1000);
     switch (answer.kind) {
       case 'ok':
         return extensionResponse(extensionId, answer.body);
@@ -189,6 +196,7 @@ export class GatewayService implements OnApplicationShutdown {
           { timeoutMs: this.config.runner.gatewayTimeoutMs },
         );
       case 'unavailable':
+      case 'unreachable':
         throw new DomainError(
           GatewayErrors.RUNNER_UNAVAILABLE,
           `The extension runner could not be reached: ${answer.message}`,
@@ -243,9 +251,5 @@ export class GatewayService implements OnApplicationShutdown {
     if (this.resolutions.size > 10_000) this.resolutions.clear();
     this.resolutions.set(key, { install, expires: now + RESOLUTION_TTL_MS });
     return install;
-  }
-
-  onApplicationShutdown(): void {
-    this.runner.close();
   }
 }

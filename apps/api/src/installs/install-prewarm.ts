@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { API_CONFIG } from '../config/config.module.js';
 import type { ApiConfig } from '../config/api-config.js';
-import { RunnerClient } from '../gateway/runner-client.js';
+import { RunnerPool } from '../runners/runner-pool.js';
 
 export type PrewarmReason = 'install.create' | 'install.enable' | 'install.version-change';
 
@@ -13,16 +13,17 @@ export type PrewarmReason = 'install.create' | 'install.enable' | 'install.versi
  * bundle itself as before.
  */
 @Injectable()
-export class InstallPrewarmer implements OnApplicationShutdown {
+export class InstallPrewarmer {
   private readonly logger = new Logger('Prewarm');
-  private readonly runner: RunnerClient;
   private readonly pending = new Set<Promise<void>>();
   private readonly counts = { requested: 0, warmed: 0, failed: 0 };
   /** RUNNER_PREWARM_TIMEOUT_MS: long enough for a cold fetch + transpile on a busy Runner; 0 is off. */
   private readonly timeoutMs: number;
 
-  constructor(@Inject(API_CONFIG) config: ApiConfig) {
-    this.runner = new RunnerClient(config.runner.baseUrl, config.runner.sharedSecret);
+  constructor(
+    @Inject(API_CONFIG) config: ApiConfig,
+    private readonly runners: RunnerPool,
+  ) {
     this.timeoutMs = config.runner.prewarmTimeoutMs;
   }
 
@@ -35,7 +36,7 @@ export class InstallPrewarmer implements OnApplicationShutdown {
     if (this.timeoutMs === 0) return;
     this.counts.requested += 1;
     const started = performance.now();
-    const work = this.runner.prewarm(contentHash, this.timeoutMs).then((answer) => {
+    const work = this.runners.prewarm(contentHash, this.timeoutMs).then((answer) => {
       const ms = Math.round(performance.now() - started);
       if (answer.kind === 'ok') {
         this.counts.warmed += 1;
@@ -60,10 +61,5 @@ export class InstallPrewarmer implements OnApplicationShutdown {
   /** Resolves when every prewarm requested so far has ended (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-  }
-
-  onApplicationShutdown(): void {
-    // Prewarms still running are dropped with their sockets: they are an optimisation only.
-    this.runner.close();
   }
 }

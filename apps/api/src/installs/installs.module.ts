@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RegistryModule } from '../registry/registry.module.js';
+import { RunnersModule } from '../runners/runners.module.js';
 import { InstallPrewarmer } from './install-prewarm.js';
 import { InstallSecretsService } from './install-secrets.service.js';
 import { InstallsController } from './installs.controller.js';
@@ -12,7 +13,7 @@ import { InstallsService } from './installs.service.js';
  * InstallPrewarmer, which asks the Runner to warm a bundle when an install change will bring calls.
  */
 @Module({
-  imports: [RegistryModule],
+  imports: [RegistryModule, RunnersModule],
   controllers: [InstallsController],
   providers: [InstallsRepository, InstallsService, InstallSecretsService, InstallPrewarmer],
   exports: [InstallsService, InstallSecretsService, InstallPrewarmer],

@@ -38,7 +38,10 @@ export class RunnerParityCheck implements ReadinessCheck {
   ) {}
 
   async check(): Promise<string | undefined> {
-    const url = `${this.config.runner.baseUrl}${CONFIG_FINGERPRINT_PATHS.runner}`;
+    // One Runner stands for all: they read the same settings (a fleet's own drift is for config:check).
+    const { discovery } = this.config.runner;
+    const base = discovery.kind === 'static' ? discovery.urls[0] : `http://${discovery.host}:${discovery.port}`;
+    const url = `${base}${CONFIG_FINGERPRINT_PATHS.runner}`;
     let runner: ConfigFingerprint;
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(RUNNER_TIMEOUT_MS) });

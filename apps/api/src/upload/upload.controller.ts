@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { CommonErrors, DomainError, RateLimiter } from '@extplat/server-core';
+import { type CallLimiter, CommonErrors, DomainError, SharedState } from '@extplat/server-core';
 import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
 import { Permission, type Principal } from '../access/principal.js';
 import type { ApiConfig } from '../config/api-config.js';
@@ -41,28 +41,29 @@ const BINARY_TYPES = ['application/octet-stream', 'application/zstd', 'applicati
 @ApiBearerAuth()
 @Controller('api/ext-bundles')
 export class UploadController {
-  private readonly sessionCalls: RateLimiter;
-  private readonly partCalls: RateLimiter;
+  private readonly sessionCalls: CallLimiter;
+  private readonly partCalls: CallLimiter;
 
   constructor(
     private readonly uploads: UploadService,
     @Inject(API_CONFIG) config: ApiConfig,
+    sharedState: SharedState,
   ) {
     // Session-level calls are few per upload; part traffic is many per upload.
     const perMinute = config.upload.rateLimitPerMinute;
-    this.sessionCalls = new RateLimiter(perMinute, perMinute / 60);
-    this.partCalls = new RateLimiter(perMinute * 50, (perMinute * 50) / 60);
+    this.sessionCalls = sharedState.callLimiter('upload-session', perMinute);
+    this.partCalls = sharedState.callLimiter('upload-part', perMinute * 50);
   }
 
   @Post('initiate-upload')
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Start an upload: checks the size limit and picks the strategy (or "exists")' })
   @ApiOkResponse({ type: InitiateUploadResponseDto })
-  initiate(
+  async initiate(
     @CurrentPrincipal() principal: Principal,
     @Body() body: InitiateUploadDto,
   ): Promise<InitiateUploadResponseDto> {
-    this.sessionCalls.consume(principal.id);
+    await this.sessionCalls.consume(principal.id);
     return this.uploads.initiate(principal, body);
   }
 
@@ -71,12 +72,12 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Fresh presigned URLs for parts (presigned-multipart strategy)' })
   @ApiOkResponse({ type: PresignPartsResponseDto })
-  presign(
+  async presign(
     @CurrentPrincipal() principal: Principal,
     @Param('uploadId', ParseUUIDPipe) uploadId: string,
     @Body() body: PresignPartsDto,
   ): Promise<PresignPartsResponseDto> {
-    this.partCalls.consume(principal.id);
+    await this.partCalls.consume(principal.id);
     return this.uploads.presignParts(principal, uploadId, body.partNumbers);
   }
 
@@ -86,13 +87,13 @@ export class UploadController {
   @ApiConsumes(...BINARY_TYPES)
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiOkResponse({ type: ProxyPartResponseDto })
-  proxy(
+  async proxy(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ProxyPartQueryDto,
     @Headers('content-type') contentType: string | undefined,
     @Req() request: Request,
   ): Promise<ProxyPartResponseDto> {
-    this.partCalls.consume(principal.id);
+    await this.partCalls.consume(principal.id);
     const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (!BINARY_TYPES.includes(type)) {
       throw new DomainError(
@@ -107,11 +108,11 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'State and stored parts of an upload, to resume it' })
   @ApiOkResponse({ type: UploadStatusDto })
-  status(
+  async status(
     @CurrentPrincipal() principal: Principal,
     @Param('uploadId', ParseUUIDPipe) uploadId: string,
   ): Promise<UploadStatusDto> {
-    this.partCalls.consume(principal.id);
+    await this.partCalls.consume(principal.id);
     return this.uploads.status(uploadId);
   }
 
@@ -120,8 +121,11 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Verify the uploaded bundle and register its version (idempotent for identical content)' })
   @ApiOkResponse({ type: FinalizeResponseDto })
-  finalize(@CurrentPrincipal() principal: Principal, @Body() body: FinalizeUploadDto): Promise<FinalizeResponseDto> {
-    this.sessionCalls.consume(principal.id);
+  async finalize(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: FinalizeUploadDto,
+  ): Promise<FinalizeResponseDto> {
+    await this.sessionCalls.consume(principal.id);
     return this.uploads.finalize(principal, body);
   }
 
@@ -130,8 +134,8 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Abort an upload and delete what was staged (idempotent)' })
   @ApiOkResponse({ type: AbortResponseDto })
-  abort(@CurrentPrincipal() principal: Principal, @Body() body: AbortUploadDto): Promise<AbortResponseDto> {
-    this.sessionCalls.consume(principal.id);
+  async abort(@CurrentPrincipal() principal: Principal, @Body() body: AbortUploadDto): Promise<AbortResponseDto> {
+    await this.sessionCalls.consume(principal.id);
     return this.uploads.abort(principal, body.uploadId);
   }
 }

@@ -14,7 +14,9 @@ import {
   readLogLevel,
   readRunnerSharedSecret,
   readSigning,
+  readRedis,
   readStorage,
+  type RedisConfig,
   type SigningConfig,
   type StorageConfig,
 } from '@extplat/server-core';
@@ -46,6 +48,8 @@ export interface RunnerConfig {
    * disk cache is used.
    */
   artifactKey: string | undefined;
+  /** Where the execute replay cache lives when several Runners serve one API (in-process when absent). */
+  redis?: RedisConfig;
   /** This Runner's public origin+path for extension UIs. */
   publicBase: string;
   /** The console's origin: the only page allowed to frame extension UIs. */
@@ -129,6 +133,7 @@ export function loadRunnerConfig(source: Env): RunnerConfig {
       minLength: 32,
       secret: true,
     }),
+    redis: readRedis(env),
     publicBase,
     consoleOrigin,
     cache: {

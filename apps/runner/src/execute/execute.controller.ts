@@ -1,7 +1,14 @@
 import { Controller, Get, Header, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { type ConfigFingerprint, type ExecuteResponseBody, RUNNER_EXECUTE_PATH } from '@extplat/contracts';
-import { checkRunnerSignature, configFingerprint, DomainError, NonceCache } from '@extplat/server-core';
+import {
+  checkRunnerSignature,
+  configFingerprint,
+  DomainError,
+  ReplayCacheUnavailableError,
+  type ReplayGuard,
+  SharedState,
+} from '@extplat/server-core';
 import { RUNNER_CONFIG } from '../config/config.module.js';
 import type { RunnerConfig } from '../config/runner-config.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
@@ -32,14 +39,16 @@ async function readBody(req: Request, limit: number): Promise<Buffer> {
 
 @Controller()
 export class ExecuteController {
-  private readonly nonces = new NonceCache();
+  private readonly nonces: ReplayGuard;
   private readonly fingerprint: ConfigFingerprint;
 
   constructor(
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
     private readonly service: ExecuteService,
     private readonly metrics: RunnerMetrics,
+    sharedState: SharedState,
   ) {
+    this.nonces = sharedState.replayGuard();
     this.fingerprint = configFingerprint(
       'runner',
       { storage: config.storage, signing: config.signing, egressAllowlist: config.egress.allowlist },
@@ -63,11 +72,26 @@ export class ExecuteController {
         { reason: check.reason },
       );
     }
-    if (!this.nonces.remember(check.nonce)) {
+    if (!(await this.rememberNonce(check.nonce))) {
       this.metrics.execution('rejected', 0);
       throw new DomainError(ExecuteErrors.EXECUTE_REPLAYED, 'This signed request was already used');
     }
     return this.service.execute(parseExecuteBody(raw));
+  }
+
+  /** Fails closed: a nonce that cannot be checked against the shared cache could be a replay. */
+  private async rememberNonce(nonce: string): Promise<boolean> {
+    try {
+      return await this.nonces.remember(nonce);
+    } catch (error) {
+      if (!(error instanceof ReplayCacheUnavailableError)) throw error;
+      this.metrics.execution('rejected', 0);
+      throw new DomainError(
+        ExecuteErrors.REPLAY_CACHE_UNAVAILABLE,
+        'The shared replay cache (Redis) cannot be reached, so no signed call is accepted; retry shortly',
+        { retryAfterSeconds: 2 },
+      );
+    }
   }
 
   /** Prometheus metrics. */

@@ -199,3 +199,22 @@ export function readRunnerSharedSecret(env: EnvReader): string {
 export function defaultRunnerCacheDir(): string {
   return join(tmpdir(), 'extplat-runner-cache');
 }
+
+export interface RedisConfig {
+  /** `redis://` or `rediss://` URL; the password, when any, is in it. */
+  url: string;
+  /** Put before every key, so several platforms (or tests) can share one Redis. */
+  keyPrefix: string;
+}
+
+/** `REDIS_URL` (optional: without it every limit and the replay cache stay in the process) and its prefix. */
+export function readRedis(env: EnvReader): RedisConfig | undefined {
+  const url = env.url('REDIS_URL', { protocols: ['redis:', 'rediss:'] });
+  const keyPrefix =
+    env.string('REDIS_KEY_PREFIX', {
+      default: 'extplat:',
+      rule: '1-64 letters, digits or the characters : _ - .',
+      pattern: /^[A-Za-z0-9:_.-]{1,64}$/,
+    }) ?? 'extplat:';
+  return url ? { url, keyPrefix } : undefined;
+}

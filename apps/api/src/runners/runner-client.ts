@@ -14,7 +14,9 @@ export type RunnerAnswer =
   | { kind: 'ok'; body: ExecuteResponseBody }
   | { kind: 'error'; status: number; error: ErrorResponse['error'] | undefined }
   | { kind: 'timeout' }
-  | { kind: 'unavailable'; message: string };
+  | { kind: 'unavailable'; message: string }
+  /** No connection was made, so the Runner never saw the call: another Runner may take it. */
+  | { kind: 'unreachable'; message: string };
 
 export type PrewarmAnswer =
   | { kind: 'ok'; body: PrewarmResponseBody }
@@ -23,7 +25,7 @@ export type PrewarmAnswer =
   | { kind: 'unavailable'; message: string };
 
 /**
- * Calls the Runner's execute endpoint: signs the exact bytes it sends, keeps connections alive (the
+ * Calls one Runner's execute endpoint: signs the exact bytes it sends, keeps connections alive (the
  * gateway's latency budget is a few milliseconds), and turns every way the call can end into one answer.
  */
 export class RunnerClient {
@@ -31,7 +33,7 @@ export class RunnerClient {
   private readonly agent: Agent;
 
   constructor(
-    baseUrl: string,
+    readonly baseUrl: string,
     private readonly sharedSecret: string,
   ) {
     this.url = new URL(RUNNER_EXECUTE_PATH, `${baseUrl}/`);
@@ -52,6 +54,8 @@ export class RunnerClient {
     const send = this.url.protocol === 'https:' ? httpsRequest : request;
     return new Promise((resolve) => {
       let settled = false;
+      // Until a socket is connected nothing was sent; after that the Runner may have started the call.
+      let connected = false;
       const finish = (answer: RunnerAnswer) => {
         if (settled) return;
         settled = true;
@@ -82,14 +86,20 @@ export class RunnerClient {
         finish({ kind: 'timeout' });
         req.destroy();
       }, timeoutMs);
-      req.on('error', (error) => finish({ kind: 'unavailable', message: error.message }));
+      req.on('socket', (socket) => {
+        if (req.reusedSocket || !socket.connecting) connected = true;
+        else socket.once('connect', () => (connected = true));
+      });
+      req.on('error', (error) =>
+        finish({ kind: connected ? 'unavailable' : 'unreachable', message: `${this.baseUrl}: ${error.message}` }),
+      );
       req.end(body);
     });
   }
 
   /**
-   * Asks the Runner that would execute `contentHash` to fetch, verify, transpile and compile it now, so the
-   * first call is warm (`POST /v1/prewarm`, signed like execute). Never rejects: every ending is an answer.
+   * Asks this Runner to fetch, verify, transpile and compile a bundle now, so the first call is warm
+   * (`POST /v1/prewarm`, signed like execute). Never rejects: every ending is an answer.
    */
   prewarm(contentHash: string, timeoutMs: number): Promise<PrewarmAnswer> {
     const body = Buffer.from(JSON.stringify({ contentHash }));

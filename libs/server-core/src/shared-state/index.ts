@@ -1,0 +1,2 @@
+export * from './shared-state.js';
+export * from './shared-state.module.js';
