@@ -9,3 +9,4 @@ export * from './public.decorator.js';
 export * from './storage/index.js';
 export * from './rate-limiter.js';
 export * from './runner-protocol.js';
+export * from './pagination.js';

@@ -3,5 +3,4 @@ import { defineErrorCodes } from '@extplat/server-core';
 export const RegistryErrors = defineErrorCodes({
   EXTENSION_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
-  INVALID_CURSOR: 400,
 });

@@ -12,7 +12,15 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { CommonErrors, DomainError, RateLimiter } from '@extplat/server-core';
 import { Authenticated, CurrentPrincipal } from '../auth/authenticated.decorator.js';
@@ -33,6 +41,8 @@ import {
   UploadStatusDto,
 } from './upload.dto.js';
 import { UploadService } from './upload.service.js';
+import { ApiErrors } from '../openapi.js';
+import { SIGNING_ERROR_CODES } from '@extplat/signing';
 
 const BINARY_TYPES = ['application/octet-stream', 'application/zstd', 'application/x-zstd'];
 
@@ -57,7 +67,8 @@ export class UploadController {
   @Post('initiate-upload')
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Start an upload: checks the size limit and picks the strategy (or "exists")' })
-  @ApiOkResponse({ type: InitiateUploadResponseDto })
+  @ApiCreatedResponse({ type: InitiateUploadResponseDto })
+  @ApiErrors('RATE_LIMITED', 'BUNDLE_TOO_LARGE')
   initiate(
     @CurrentPrincipal() principal: Principal,
     @Body() body: InitiateUploadDto,
@@ -71,6 +82,15 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Fresh presigned URLs for parts (presigned-multipart strategy)' })
   @ApiOkResponse({ type: PresignPartsResponseDto })
+  @ApiErrors(
+    'RATE_LIMITED',
+    'UPLOAD_NOT_FOUND',
+    'UPLOAD_NOT_OWNED',
+    'UPLOAD_EXPIRED',
+    'WRONG_STRATEGY',
+    'UPLOAD_IN_PROGRESS',
+    'INVALID_PART_NUMBER',
+  )
   presign(
     @CurrentPrincipal() principal: Principal,
     @Param('uploadId', ParseUUIDPipe) uploadId: string,
@@ -86,6 +106,18 @@ export class UploadController {
   @ApiConsumes(...BINARY_TYPES)
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiOkResponse({ type: ProxyPartResponseDto })
+  @ApiErrors(
+    'RATE_LIMITED',
+    'UPLOAD_NOT_FOUND',
+    'UPLOAD_NOT_OWNED',
+    'UPLOAD_EXPIRED',
+    'WRONG_STRATEGY',
+    'UPLOAD_IN_PROGRESS',
+    'INVALID_PART_NUMBER',
+    'PART_SIZE_MISMATCH',
+    'NOT_ZSTD',
+    'REQUEST_ABORTED',
+  )
   proxy(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ProxyPartQueryDto,
@@ -107,6 +139,7 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'State and stored parts of an upload, to resume it' })
   @ApiOkResponse({ type: UploadStatusDto })
+  @ApiErrors('RATE_LIMITED', 'UPLOAD_NOT_FOUND', 'UPLOAD_NOT_OWNED', 'UPLOAD_EXPIRED')
   status(
     @CurrentPrincipal() principal: Principal,
     @Param('uploadId', ParseUUIDPipe) uploadId: string,
@@ -120,6 +153,22 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Verify the uploaded bundle and register its version (idempotent for identical content)' })
   @ApiOkResponse({ type: FinalizeResponseDto })
+  @ApiErrors(
+    'RATE_LIMITED',
+    'UPLOAD_NOT_FOUND',
+    'UPLOAD_NOT_OWNED',
+    'UPLOAD_EXPIRED',
+    'UPLOAD_IN_PROGRESS',
+    'UPLOAD_INCOMPLETE',
+    'HASH_MISMATCH',
+    'BUNDLE_TOO_LARGE',
+    'INVALID_BUNDLE',
+    'INVALID_MANIFEST',
+    'VERSION_EXISTS',
+    'EXTENSION_OWNED_BY_OTHER_PUBLISHER',
+    'CONFLICT',
+    ...SIGNING_ERROR_CODES,
+  )
   finalize(@CurrentPrincipal() principal: Principal, @Body() body: FinalizeUploadDto): Promise<FinalizeResponseDto> {
     this.sessionCalls.consume(principal.id);
     return this.uploads.finalize(principal, body);
@@ -130,6 +179,7 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Abort an upload and delete what was staged (idempotent)' })
   @ApiOkResponse({ type: AbortResponseDto })
+  @ApiErrors('RATE_LIMITED', 'UPLOAD_NOT_FOUND', 'UPLOAD_NOT_OWNED', 'UPLOAD_EXPIRED', 'UPLOAD_IN_PROGRESS')
   abort(@CurrentPrincipal() principal: Principal, @Body() body: AbortUploadDto): Promise<AbortResponseDto> {
     this.sessionCalls.consume(principal.id);
     return this.uploads.abort(principal, body.uploadId);

@@ -21,6 +21,14 @@ export function statusForCode(code: string): number | undefined {
   return statusByCode.get(code);
 }
 
+/**
+ * Every code declared so far in this process, sorted, with its status: the OpenAPI document's error-code
+ * enum is generated from it, so a module's new code reaches the contract without a hand-kept list.
+ */
+export function registeredErrorCodes(): ReadonlyMap<string, number> {
+  return new Map([...statusByCode].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** An expected failure with a stable code; services throw these, never HTTP exceptions. */
 export class DomainError extends Error {
   override readonly name: string = 'DomainError';
@@ -41,6 +49,8 @@ export const CommonErrors = defineErrorCodes({
   INVALID_TEXT: 400,
   /** The request body nests objects and arrays deeper than MAX_JSON_DEPTH. */
   JSON_TOO_DEEP: 400,
+  /** A list's `cursor` is not a nextCursor that list gave out. */
+  INVALID_CURSOR: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
