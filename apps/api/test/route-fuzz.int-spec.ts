@@ -20,6 +20,7 @@ import {
 import { ADMIN_EMAIL, ADMIN_PASSWORD, type ApiHarness, apiTestEnv, MIB, testTrust } from './api-harness.js';
 import { type FuzzRequest, type OpenApiDocument, type Operation, operationsOf, requestFor } from './fuzz-requests.js';
 import { publish, SHARED_SECRET, signedBundle } from './stack-harness.js';
+import { fetchApi } from './openapi-contract.js';
 
 /**
  * The route fuzzer: for every operation of apps/api/openapi.json (and the gateway, which the document
@@ -227,7 +228,7 @@ function apiClient(base: string, database: TestDatabase, bucket: TestBucket | un
         headers['content-type'] = 'application/json';
         body = JSON.stringify(options.json);
       }
-      const response = await fetch(`${base}${path}`, { method, headers, body });
+      const response = await fetchApi(`${base}${path}`, { method, headers, body });
       const text = await response.text();
       let parsed: unknown = text;
       try {
@@ -386,7 +387,7 @@ describe.each(['s3', 'fs'] as const)(
         size: 6 * MIB,
         preferredStrategy: 'proxy',
       });
-      const ping = await fetch(`${api.url}/api/ext/${EXTENSION}/ping`, {
+      const ping = await fetchApi(`${api.url}/api/ext/${EXTENSION}/ping`, {
         headers: { authorization: principals.get('member-session')! },
       });
       if (ping.status !== 200) throw new Error(`the installed probe does not answer: ${ping.status}`);
@@ -468,7 +469,7 @@ describe.each(['s3', 'fs'] as const)(
             ['api', api],
             ['runner', runner],
           ] as const) {
-            const health = await fetch(`${service.url}/healthz`).then(
+            const health = await fetchApi(`${service.url}/healthz`).then(
               (response) => `${response.status}`,
               (error: Error) => `unreachable (${error.message})`,
             );

@@ -13,6 +13,7 @@ import { createApiApp } from '../app.js';
 import { loadApiConfig } from '../config/api-config.js';
 import { signSessionToken } from './jwt.js';
 import { listRouteDeclarations } from './route-declarations.js';
+import { fetchApi } from '../../test/openapi-contract.js';
 
 const ADMIN_EMAIL = 'root@platform.test';
 const ADMIN_PASSWORD = 'bootstrap password 1';
@@ -84,7 +85,7 @@ async function call<T = Record<string, unknown>>(
   if (credential && 'bearer' in credential) headers['authorization'] = `Bearer ${credential.bearer}`;
   if (credential && 'apiKey' in credential) headers['x-api-key'] = credential.apiKey;
   if (json !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${base}${path}`, {
+  const response = await fetchApi(`${base}${path}`, {
     method,
     headers,
     ...(json === undefined ? {} : { body: JSON.stringify(json) }),
