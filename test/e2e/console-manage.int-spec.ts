@@ -52,9 +52,12 @@ describe('admin console management end to end', () => {
   const me = (credential: string) =>
     fetchApi(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${credential}` } });
   const tenantInstall = async (): Promise<InstallView> => {
-    const installs = await stack.api.request<InstallView[]>('GET', `/api/installs?tenantId=${tenant.tenantId}`);
+    const installs = await stack.api.request<{ items: InstallView[] }>(
+      'GET',
+      `/api/installs?tenantId=${tenant.tenantId}`,
+    );
     expect(installs.status).toBe(200);
-    const install = installs.body.find((item) => item.extension.name === EXTENSION);
+    const install = installs.body.items.find((item) => item.extension.name === EXTENSION);
     if (!install) throw new Error(`no install of ${EXTENSION}: ${JSON.stringify(installs.body)}`);
     return install;
   };

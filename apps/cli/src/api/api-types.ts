@@ -94,6 +94,11 @@ export interface FinalizeResponse {
   version: VersionDetail;
 }
 
+export interface InstallPage {
+  items: Install[];
+  nextCursor: string | null;
+}
+
 export interface VersionPage {
   items: VersionSummary[];
   nextCursor: string | null;

@@ -8,6 +8,7 @@ import type {
   SwitchVersionResponse,
   VersionDetail,
   VersionDiff,
+  InstallPage,
   VersionPage,
   VersionSummary,
 } from '../api/api-types.js';
@@ -233,10 +234,16 @@ async function listVersions(api: ApiClient, extensionId: string): Promise<Versio
  * so with more than one match it must say which tenant it means.
  */
 export async function findInstall(api: ApiClient, extensionId: string, tenant: string | undefined): Promise<Install> {
-  const installs = await api.call<Install[]>('installs', {
-    query: { tenantId: tenant },
-    what: 'listing installs',
-  });
+  const installs: Install[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.call<InstallPage>('installs', {
+      query: { tenantId: tenant, limit: '100', cursor },
+      what: 'listing installs',
+    });
+    installs.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
   const matches = installs.filter(
     (install) => install.extension.name === extensionId && (tenant === undefined || install.tenantId === tenant),
   );

@@ -1,6 +1,7 @@
 import { inject, Injectable } from '@angular/core';
 import { HttpClient } from '@angular/common/http';
 import { firstValueFrom } from 'rxjs';
+import { allPages } from '../core/pages';
 import type { ApiKey, CreatedApiKey, Role } from '../core/api.types';
 
 /** API keys (`/api/api-keys`): the whole key comes back once, at creation. */
@@ -9,7 +10,7 @@ export class ApiKeysService {
   private readonly http = inject(HttpClient);
 
   list(): Promise<ApiKey[]> {
-    return firstValueFrom(this.http.get<ApiKey[]>('/api/api-keys'));
+    return allPages<ApiKey>(this.http, '/api/api-keys');
   }
 
   create(request: { name: string; role: Role; tenantId?: string; expiresAt?: string }): Promise<CreatedApiKey> {

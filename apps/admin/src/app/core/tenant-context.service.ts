@@ -1,8 +1,8 @@
 import { computed, effect, inject, Injectable, signal } from '@angular/core';
 import { HttpClient } from '@angular/common/http';
-import { firstValueFrom } from 'rxjs';
 import { SessionService } from '../auth/session.service';
 import type { Tenant } from './api.types';
+import { allPages } from './pages';
 
 const STORAGE_KEY = 'extplat.tenant';
 
@@ -38,7 +38,7 @@ export class TenantContext {
 
   async loadTenants(): Promise<void> {
     try {
-      const tenants = await firstValueFrom(this.http.get<Tenant[]>('/api/tenants'));
+      const tenants = await allPages<Tenant>(this.http, '/api/tenants');
       this.tenants.set(tenants);
       if (!tenants.some((tenant) => tenant.id === this.chosen())) this.choose(tenants[0]?.id ?? null);
     } catch {

@@ -1,6 +1,7 @@
 import { inject, Injectable } from '@angular/core';
 import { HttpClient } from '@angular/common/http';
 import { firstValueFrom } from 'rxjs';
+import { allPages } from '../core/pages';
 import type { CreateInstallRequest, Grant, Install, VersionDiff } from '../core/api.types';
 
 /** A tenant's installs (`/api/installs`). */
@@ -10,7 +11,7 @@ export class InstallsService {
 
   /** The principal's tenant's installs; platform admins name the tenant. */
   list(tenantId?: string | null): Promise<Install[]> {
-    return firstValueFrom(this.http.get<Install[]>('/api/installs', { params: tenantId ? { tenantId } : {} }));
+    return allPages<Install>(this.http, '/api/installs', tenantId ? { tenantId } : {});
   }
 
   get(installId: string): Promise<Install> {
