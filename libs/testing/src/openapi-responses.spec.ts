@@ -30,8 +30,10 @@ const document: OpenApiDocument = {
           tenantId: { type: 'string', nullable: true },
           createdAt: { type: 'string', format: 'date-time' },
           size: { type: 'integer' },
+          manager: { nullable: true, type: 'object', allOf: [{ $ref: '#/components/schemas/Manager' }] },
         },
       },
+      Manager: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
       ErrorResponse: {
         type: 'object',
         required: ['error', 'requestId'],
@@ -90,6 +92,14 @@ describe('OpenApiResponseCheck', () => {
       '/error/code must be equal to one of',
     );
     expect(check.problems(answer({ method: 'DELETE', status: 204, body: 'x' }))[0]).toContain('says no body');
+  });
+
+  it('reads a nullable reference ({nullable, allOf: [$ref]}) as the reference or null', () => {
+    expect(check.problems(answer({ body: JSON.stringify({ ...user, manager: null }) }))).toEqual([]);
+    expect(check.problems(answer({ body: JSON.stringify({ ...user, manager: { id: 'm' } }) }))).toEqual([]);
+    expect(check.problems(answer({ body: JSON.stringify({ ...user, manager: { name: 'm' } }) }))[0]).toContain(
+      "/manager must have required property 'id'",
+    );
   });
 
   it('prefers a literal path segment to a parameter', () => {

@@ -82,7 +82,7 @@ export class OpenApiResponseCheck {
     this.ajv.addFormat('binary', true);
     this.ajv.addFormat('password', true);
     this.ajv.addKeyword({ keyword: 'example' });
-    this.ajv.addSchema({ components: document.components ?? {} }, 'openapi.json');
+    this.ajv.addSchema(rebase({ components: document.components ?? {} }) as object, 'openapi.json');
     this.templates = Object.entries(document.paths)
       .map(([template, item]) => ({
         template,
@@ -171,17 +171,24 @@ export class OpenApiResponseCheck {
 
 const ERROR_SCHEMA = { $ref: '#/components/schemas/ErrorResponse' };
 
-/** `#/components/...` references, pointed at the document registered under `openapi.json`. */
+/**
+ * The schema in Ajv's terms: `#/components/...` references point at the document registered under
+ * `openapi.json`, and `nullable: true` admits null whatever else the schema says. (@nestjs/swagger writes
+ * a nullable reference as `{nullable: true, allOf: [{$ref}]}`, which generators such as openapi-typescript
+ * read as `T | null`; a literal reading of the `allOf` would refuse the null the API sends.)
+ */
 function rebase(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(rebase);
   if (!schema || typeof schema !== 'object') return schema;
-  return Object.fromEntries(
-    Object.entries(schema).map(([key, value]) =>
+  const { nullable, ...rest } = schema as Record<string, unknown>;
+  const rebased = Object.fromEntries(
+    Object.entries(rest).map(([key, value]) =>
       key === '$ref' && typeof value === 'string' && value.startsWith('#/')
         ? [key, `openapi.json${value}`]
         : [key, rebase(value)],
     ),
   );
+  return nullable === true ? { anyOf: [{ type: 'null' }, rebased] } : rebased;
 }
 
 function isJson(contentType: string | null): boolean {
