@@ -20,7 +20,7 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with email and password: a session token' })
   @ApiOkResponse({ type: LoginResponseDto })
-  @ApiErrors('RATE_LIMITED', 'INVALID_CREDENTIALS')
+  @ApiErrors('RATE_LIMITED', 'INVALID_CREDENTIALS', 'SERVICE_UNAVAILABLE')
   async login(
     @Body() body: LoginDto,
     @Ip() clientAddress: string,

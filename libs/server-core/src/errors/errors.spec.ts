@@ -5,7 +5,7 @@ import { Type } from 'class-transformer';
 import { StorageError } from '@extplat/storage';
 import { createHttpApp, listen } from '../bootstrap.js';
 import { createRootLogger } from '../logging/index.js';
-import { DomainError, defineErrorCodes } from './domain-error.js';
+import { DomainError, defineErrorCodes, registeredErrorCodes } from './domain-error.js';
 
 const TestErrors = defineErrorCodes({ WIDGET_EXISTS: 409, WIDGET_TOO_BIG: 413 });
 
@@ -119,5 +119,18 @@ describe('errors over HTTP', () => {
 
   it('refuses to declare one code with two statuses', () => {
     expect(() => defineErrorCodes({ WIDGET_EXISTS: 400 })).toThrow(/declared twice/);
+  });
+});
+
+describe('registeredErrorCodes', () => {
+  it('lists every declared code once, sorted, with its status (the OpenAPI enum is made from it)', () => {
+    defineErrorCodes({ ZZ_SPEC_LAST: 409, AA_SPEC_FIRST: 404 });
+    const codes = registeredErrorCodes();
+    expect(codes.get('ZZ_SPEC_LAST')).toBe(409);
+    expect(codes.get('AA_SPEC_FIRST')).toBe(404);
+    expect(codes.get('INVALID_CURSOR')).toBe(400);
+    const names = [...codes.keys()];
+    expect(names).toEqual([...names].sort());
+    expect(new Set(names).size).toBe(names.length);
   });
 });
