@@ -39,11 +39,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
 /**
- * Statuses Node's HTTP parser answers itself, before the application sees the request (a malformed request
- * line, headers over the size cap, a URI too long): a bare status line, no JSON body and no X-Request-Id.
- * Such answers are the only ones the check lets through without a documented operation.
+ * Statuses Node's HTTP server answers itself, before the application sees the request (a malformed request
+ * line or body framing 400, a Content-Length over its limit 413, an unknown `Expect` 417, headers over the
+ * size cap 431, an HTTP version it does not speak 505): no JSON body and no X-Request-Id. Such answers are
+ * the only ones the check lets through without a documented operation and status.
  */
-const PARSER_STATUSES = new Set([400, 414, 431, 505]);
+const PARSER_STATUSES = new Set([400, 413, 417, 431, 505]);
 
 /** Paths that are not the API: the console's static files (served from the same origin) and the docs UI. */
 function isApiPath(path: string): boolean {
