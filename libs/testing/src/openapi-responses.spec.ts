@@ -106,13 +106,17 @@ describe('OpenApiResponseCheck', () => {
     expect(check.problems(answer({ url: '/api/users/me', body: '"me"' }))).toEqual([]);
   });
 
-  it('lets an undocumented route answer only 404 or 405 with the error body', () => {
+  it('lets an undocumented route answer only a refusal before routing or 404/405, with the error body', () => {
     const notFound = JSON.stringify({
       error: { code: 'NOT_FOUND', message: 'No resource has this path' },
       requestId: 'r',
     });
     expect(check.problems(answer({ url: '/api/nothing', status: 404, body: notFound }))).toEqual([]);
-    expect(check.problems(answer({ url: '/api/nothing', status: 200, body: '{}' }))[0]).toContain('only 404 or 405');
+    expect(check.problems(answer({ url: '/api/nothing', status: 200, body: '{}' }))[0]).toContain('may answer only');
+    expect(check.problems(answer({ url: '/api/users//x', status: 401, body: notFound }))[0]).toContain(
+      'may answer only',
+    );
+    expect(check.problems(answer({ url: `/api/users/${user.id}/`, body: JSON.stringify(user) }))).toEqual([]);
   });
 
   it("exempts only Node's parser answers (no request id, no JSON), the console's files and the gateway", () => {

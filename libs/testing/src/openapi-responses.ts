@@ -46,6 +46,9 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:
  */
 const PARSER_STATUSES = new Set([400, 413, 417, 431, 505]);
 
+/** What a request that matches no operation may get: refused before routing, or not found. */
+const BEFORE_ROUTING_STATUSES = new Set([400, 404, 405, 413, 415]);
+
 /** Paths that are not the API: the console's static files (served from the same origin) and the docs UI. */
 function isApiPath(path: string): boolean {
   if (path === '/api/docs' || path.startsWith('/api/docs/') || path === '/api/docs-json') return false;
@@ -105,7 +108,8 @@ export class OpenApiResponseCheck {
   }
 
   problems(response: ObservedResponse): string[] {
-    const path = response.url.split('?')[0] ?? '';
+    // The router is not strict: `/api/installs/` is `/api/installs`.
+    const path = (response.url.split('?')[0] ?? '').replace(/(?<=.)\/$/, '');
     const method = response.method.toLowerCase();
     if (!this.covers(path)) return [];
     if (PARSER_STATUSES.has(response.status) && !response.hasRequestId && !isJson(response.contentType)) return [];
@@ -113,10 +117,13 @@ export class OpenApiResponseCheck {
     const found = matching.find((candidate) => candidate.operations[method]);
     const operation = found?.operations[method];
     if (!found || !operation) {
-      // No such operation: the router's 404 (or 405 for a known path), in the standard error body.
+      // No such operation: the router's 404 (or 405 for a known path), or a refusal by the middleware that
+      // runs before any route (body parsers, text rules), in the standard error body.
       const label = `${method.toUpperCase()} ${path} (no documented operation)`;
-      if (response.status !== 404 && response.status !== 405) {
-        return [`${label} answered ${response.status}; only 404 or 405 may answer an undocumented route`];
+      if (!BEFORE_ROUTING_STATUSES.has(response.status)) {
+        return [
+          `${label} answered ${response.status}; an undocumented route may answer only 400, 404, 405, 413 or 415`,
+        ];
       }
       return this.bodyProblems(label, response, { content: { 'application/json': { schema: ERROR_SCHEMA } } });
     }
