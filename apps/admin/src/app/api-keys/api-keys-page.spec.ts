@@ -43,6 +43,8 @@ describe('ApiKeysPage', () => {
     create.flush({ ...key, key: 'extplat_ab_secret' });
     await new Promise((resolve) => setTimeout(resolve));
     http.expectOne('/api/api-keys').flush({ items: [key], nextCursor: null });
+    // The list follows nextCursor (none here) before it resolves.
+    await new Promise((resolve) => setTimeout(resolve));
     await fixture.whenStable();
     fixture.detectChanges();
     expect(element.querySelector('[data-testid=new-key]')?.textContent).toContain('extplat_ab_secret');
