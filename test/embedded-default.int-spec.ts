@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readinessWhen, waitUntil } from '@extplat/testing';
+import { fetchApi } from '../apps/api/test/openapi-contract.js';
 
 const launcher = fileURLToPath(new URL('../scripts/embedded.mjs', import.meta.url));
 
@@ -56,7 +57,7 @@ describe('the embedded default (what npm start launches)', () => {
     expect(banner).toContain(`Runner    http://127.0.0.1:${runnerPort}/healthz`);
 
     for (const port of [apiPort, runnerPort]) {
-      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect((await fetchApi(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       const ready = await readinessWhen(`http://127.0.0.1:${port}/readyz`, (answer) => answer.status === 200);
       expect(ready.body).toMatchObject({
         status: 'ready',
@@ -138,7 +139,7 @@ describe('supervision in the embedded default', () => {
     const apiPid = pidOf('API');
     process.kill(runnerPid, 'SIGKILL');
     await saying(/Runner exited unexpectedly \(SIGKILL\); restarting it in 1 s \(restart 1\)/);
-    expect((await fetch(`${api}/healthz`)).status).toBe(200);
+    expect((await fetchApi(`${api}/healthz`)).status).toBe(200);
     await saying(/Runner is ready again/);
     await ready(runner);
 

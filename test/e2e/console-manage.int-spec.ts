@@ -14,6 +14,7 @@ import {
   until,
   writeBundle,
 } from './console-harness.js';
+import { fetchApi } from '../../apps/api/test/openapi-contract.js';
 
 // Each step drives a real browser against the real stack: give it room beyond jest's 5 s default.
 jest.setTimeout(60_000);
@@ -49,11 +50,14 @@ describe('admin console management end to end', () => {
   let offlineFiles: { bundle: string; signature: string };
 
   const me = (credential: string) =>
-    fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${credential}` } });
+    fetchApi(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${credential}` } });
   const tenantInstall = async (): Promise<InstallView> => {
-    const installs = await stack.api.request<InstallView[]>('GET', `/api/installs?tenantId=${tenant.tenantId}`);
+    const installs = await stack.api.request<{ items: InstallView[] }>(
+      'GET',
+      `/api/installs?tenantId=${tenant.tenantId}`,
+    );
     expect(installs.status).toBe(200);
-    const install = installs.body.find((item) => item.extension.name === EXTENSION);
+    const install = installs.body.items.find((item) => item.extension.name === EXTENSION);
     if (!install) throw new Error(`no install of ${EXTENSION}: ${JSON.stringify(installs.body)}`);
     return install;
   };

@@ -114,8 +114,8 @@ describe('docs/developer-guide.md and docs/examples/publish-extension.yml, as wr
   }, 240_000);
 
   it("renders the extension's UI inside the console's host page, calling its API through the bridge", async () => {
-    const tenants = await stack.api.request<{ id: string; slug: string }[]>('GET', '/api/tenants');
-    const acme = tenants.body.find((tenant) => tenant.slug === 'acme');
+    const tenants = await stack.api.request<{ items: { id: string; slug: string }[] }>('GET', '/api/tenants');
+    const acme = tenants.body.items.find((tenant) => tenant.slug === 'acme');
     expect(acme).toBeDefined();
     const member = await tenantUser(stack.api, 'acme', 'member', acme!.id);
     const browser = await launchChromium();

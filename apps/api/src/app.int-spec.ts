@@ -3,6 +3,7 @@ import pg from 'pg';
 import { readinessWhen } from '@extplat/testing';
 import { type ApiHarness, startApi } from '../test/api-harness.js';
 import { migrationNames } from './database/migrations.js';
+import { fetchApi } from '../test/openapi-contract.js';
 
 describe('API on a real PostgreSQL and a real S3 bucket', () => {
   let api: ApiHarness;
@@ -17,7 +18,7 @@ describe('API on a real PostgreSQL and a real S3 bucket', () => {
   afterAll(() => api?.close());
 
   it('answers liveness without consulting dependencies', async () => {
-    const response = await fetch(`${base}/healthz`);
+    const response = await fetchApi(`${base}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
   });
@@ -60,17 +61,17 @@ describe('API on a real PostgreSQL and a real S3 bucket', () => {
   });
 
   it('echoes an acceptable request id and generates one otherwise', async () => {
-    const kept = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'ci-run-42.step-1' } });
+    const kept = await fetchApi(`${base}/healthz`, { headers: { 'x-request-id': 'ci-run-42.step-1' } });
     expect(kept.headers.get('x-request-id')).toBe('ci-run-42.step-1');
-    const replaced = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
+    const replaced = await fetchApi(`${base}/healthz`, { headers: { 'x-request-id': 'bad id with spaces' } });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('serves interactive API docs and the OpenAPI document', async () => {
-    const page = await fetch(`${base}/api/docs`);
+    const page = await fetchApi(`${base}/api/docs`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
-    const document = (await (await fetch(`${base}/api/docs-json`)).json()) as {
+    const document = (await (await fetchApi(`${base}/api/docs-json`)).json()) as {
       openapi: string;
       paths: Record<string, unknown>;
     };
@@ -81,7 +82,7 @@ describe('API on a real PostgreSQL and a real S3 bucket', () => {
   });
 
   it('answers unknown routes with the standard error body carrying the request id', async () => {
-    const response = await fetch(`${base}/api/nothing-here`, { headers: { 'x-request-id': 'req-404' } });
+    const response = await fetchApi(`${base}/api/nothing-here`, { headers: { 'x-request-id': 'req-404' } });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
       error: { code: 'NOT_FOUND', message: expect.stringContaining('/api/nothing-here') },

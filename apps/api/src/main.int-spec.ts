@@ -11,6 +11,7 @@ import {
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fetchApi } from '../test/openapi-contract.js';
 
 // The built entry point, run as production runs it (npm test builds before testing).
 const entry = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -50,7 +51,7 @@ describe('the API process', () => {
     });
 
     it('logs structured JSON, with the request id on the request line', async () => {
-      const response = await fetch(`${service.url}/readyz`, { headers: { 'x-request-id': 'trace-me-1' } });
+      const response = await fetchApi(`${service.url}/readyz`, { headers: { 'x-request-id': 'trace-me-1' } });
       expect(response.status).toBe(200);
       // The request line is written after the response: wait for it rather than for a guessed time.
       await until(() => service.logs.some((line) => line['reqId'] === 'trace-me-1'));

@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createApiApp } from '../src/app.js';
 import { loadApiConfig } from '../src/config/api-config.js';
+import { fetchApi } from './openapi-contract.js';
 
 const API_ENTRY = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -173,7 +174,7 @@ export async function signedIn(
       headers['content-type'] = 'application/json';
       body = JSON.stringify(requestOptions.json);
     }
-    const response = await fetch(`${base}${path}`, {
+    const response = await fetchApi(`${base}${path}`, {
       method,
       headers,
       body,

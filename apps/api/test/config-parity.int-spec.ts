@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ConfigFingerprint } from '@extplat/contracts';
 import { readinessWhen } from '@extplat/testing';
 import { configCheck, type Stack, startStack } from './stack-harness.js';
+import { fetchApi } from './openapi-contract.js';
 
 /** A Runner started with a different signing policy and egress allowlist than its API. */
 describe('config drift between the API and the Runner', () => {
@@ -18,7 +19,7 @@ describe('config drift between the API and the Runner', () => {
 
   it('publishes digests keyed with the shared secret: an empty allowlist is not sha256("")', async () => {
     const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-    const api = (await (await fetch(`${stack.api.base}/api/config-fingerprint`)).json()) as ConfigFingerprint;
+    const api = (await (await fetchApi(`${stack.api.base}/api/config-fingerprint`)).json()) as ConfigFingerprint;
     const runner = (await (await fetch(`${stack.runnerUrl}/v1/config-fingerprint`)).json()) as ConfigFingerprint;
     expect(api.settings.egressAllowlist).toMatch(/^[0-9a-f]{64}$/);
     expect(api.settings.egressAllowlist).not.toBe(sha256(''));

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ApiHarness, startApi } from './api-harness.js';
+import { fetchApi } from './openapi-contract.js';
 
 const RUNNER_PUBLIC_BASE = 'http://127.0.0.1:4299/ext-ui-root';
 
@@ -48,7 +49,7 @@ describe.each(['fs', 's3'] as const)('the console served by the API sends securi
     ['a hashed script', '/main-ABCDEFGH.js', 'javascript'],
     ['another file of the build', '/favicon.ico', ''],
   ])('on %s', async (_what, path, type) => {
-    const response = await fetch(`${api.base}${path}`, { headers: { accept: 'text/html,*/*' } });
+    const response = await fetchApi(`${api.base}${path}`, { headers: { accept: 'text/html,*/*' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type') ?? '').toContain(type);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
@@ -67,7 +68,7 @@ describe.each(['fs', 's3'] as const)('the console served by the API sends securi
   });
 
   it('leaves the API answers to the API', async () => {
-    const response = await fetch(`${api.base}/api/extensions`, {
+    const response = await fetchApi(`${api.base}/api/extensions`, {
       headers: { authorization: `Bearer ${api.adminToken}` },
     });
     expect(response.status).toBe(200);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { buildTestComponent, manifestFor } from '@extplat/testing';
 import { publish, signedBundle, type Stack, startStack, tenantUser } from './stack-harness.js';
+import { fetchApi } from './openapi-contract.js';
 
 const PROBE_SOURCE = fileURLToPath(new URL('../../runner/test/guests/probe.js', import.meta.url));
 const EXTENSION = 'com.example.fair-probe';
@@ -28,7 +29,7 @@ describe('gateway → Runner fair scheduling across tenants', () => {
   let tenantB: { tenantId: string; token: string };
 
   const call = (path: string, token: string) =>
-    fetch(`${stack.api.base}/api/ext/${EXTENSION}${path}`, {
+    fetchApi(`${stack.api.base}/api/ext/${EXTENSION}${path}`, {
       headers: { authorization: `Bearer ${token}` },
       // Without fair scheduling these calls would wait behind A's held ones: fail instead of hanging.
       signal: AbortSignal.timeout(30_000),

@@ -17,6 +17,7 @@ import {
   startStack,
   tenantUser,
 } from './stack-harness.js';
+import { fetchApi } from './openapi-contract.js';
 
 const PROBE_SOURCE = fileURLToPath(new URL('../../runner/test/guests/probe.js', import.meta.url));
 const EXTENSION = 'com.example.probe';
@@ -135,7 +136,7 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
     token: string,
     init: { method?: string; body?: string; headers?: Record<string, string> } = {},
   ) =>
-    fetch(`${stack.api.base}/api/ext/${EXTENSION}${path}`, {
+    fetchApi(`${stack.api.base}/api/ext/${EXTENSION}${path}`, {
       method: init.method ?? 'GET',
       headers: { authorization: `Bearer ${token}`, ...init.headers },
       body: init.body,
@@ -346,7 +347,7 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       const admin = await call('/ping', stack.api.adminToken);
       expect(admin.status).toBe(403);
       expect(((await admin.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
-      expect((await fetch(`${stack.api.base}/api/ext/${EXTENSION}/ping`)).status).toBe(401);
+      expect((await fetchApi(`${stack.api.base}/api/ext/${EXTENSION}/ping`)).status).toBe(401);
     });
 
     it('refuses a disabled install until it is enabled again', async () => {
@@ -589,7 +590,7 @@ describe('gateway rate limit', () => {
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let index = 0; index < 3; index++) {
-      const response = await fetch(`${api.base}/api/ext/${EXTENSION}/ping`, {
+      const response = await fetchApi(`${api.base}/api/ext/${EXTENSION}/ping`, {
         headers: { authorization: `Bearer ${tenant.token}` },
       });
       statuses.push(response.status);

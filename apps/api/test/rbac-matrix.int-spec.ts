@@ -117,7 +117,7 @@ describe('RBAC matrix over every API route', () => {
       token: tokens.get('other-tenant-admin') ?? null,
     });
     expect(revoke.status).toBe(404);
-    const listed = await api.request<{ id: string }[] | { items: { id: string }[] }>('GET', '/api/api-keys', {
+    const listed = await api.request<{ items: { id: string }[] }>('GET', '/api/api-keys', {
       token: tokens.get('other-tenant-admin') ?? null,
     });
     expect(JSON.stringify(listed.body)).not.toContain(created.body.id);

@@ -20,6 +20,7 @@ import {
 import { ADMIN_EMAIL, ADMIN_PASSWORD, type ApiHarness, apiTestEnv, MIB, testTrust } from './api-harness.js';
 import { type FuzzRequest, type OpenApiDocument, type Operation, operationsOf, requestFor } from './fuzz-requests.js';
 import { publish, SHARED_SECRET, signedBundle } from './stack-harness.js';
+import { apiResponseCheck, fetchApi } from './openapi-contract.js';
 
 /**
  * The route fuzzer: for every operation of apps/api/openapi.json (and the gateway, which the document
@@ -64,7 +65,10 @@ type PrincipalName =
   | 'tenant-admin-key'
   | 'member-session';
 
-/** The gateway is excluded from the OpenAPI document; these describe what it serves for the probe. */
+/**
+ * The document describes the gateway as a pattern (any path, any body); these are the endpoints the probe
+ * extension declares, which the fuzzer sends to instead.
+ */
 const GATEWAY_OPERATIONS: Operation[] = [
   {
     method: 'GET',
@@ -185,6 +189,21 @@ function problemWith(answer: Answer): string | undefined {
   return undefined;
 }
 
+/** What the OpenAPI document says against the answer (undocumented status, body off its schema), if anything. */
+function contractProblem(request: FuzzRequest, answer: Answer): string | undefined {
+  if (answer.status === 0) return undefined;
+  const contentType = answer.headers['content-type'];
+  const problems = apiResponseCheck.problems({
+    method: request.method,
+    url: request.path,
+    status: answer.status,
+    contentType: typeof contentType === 'string' ? contentType : null,
+    hasRequestId: answer.headers['x-request-id'] !== undefined,
+    body: answer.body,
+  });
+  return problems.length > 0 ? problems.join('; ') : undefined;
+}
+
 /** A request as a failure report shows it: long values cut, so it can be read and rebuilt. */
 function describeRequest(request: FuzzRequest): string {
   const cut = (text: string) => (text.length > 160 ? `${text.slice(0, 160)}…(${text.length} chars)` : text);
@@ -227,7 +246,7 @@ function apiClient(base: string, database: TestDatabase, bucket: TestBucket | un
         headers['content-type'] = 'application/json';
         body = JSON.stringify(options.json);
       }
-      const response = await fetch(`${base}${path}`, { method, headers, body });
+      const response = await fetchApi(`${base}${path}`, { method, headers, body });
       const text = await response.text();
       let parsed: unknown = text;
       try {
@@ -268,7 +287,10 @@ describe.each(['s3', 'fs'] as const)(
 
     beforeAll(async () => {
       const document = JSON.parse(readFileSync(OPENAPI, 'utf8')) as OpenApiDocument;
-      const all = [...operationsOf(document), ...GATEWAY_OPERATIONS];
+      const all = [
+        ...operationsOf(document).filter((operation) => !operation.path.startsWith('/api/ext/')),
+        ...GATEWAY_OPERATIONS,
+      ];
       operations.push(...all.filter((operation) => !ONLY || ONLY.includes(`${operation.method} ${operation.path}`)));
       if (operations.length === 0) throw new Error(`FUZZ_OPERATIONS matched nothing: ${ONLY?.join(', ')}`);
 
@@ -386,7 +408,7 @@ describe.each(['s3', 'fs'] as const)(
         size: 6 * MIB,
         preferredStrategy: 'proxy',
       });
-      const ping = await fetch(`${api.url}/api/ext/${EXTENSION}/ping`, {
+      const ping = await fetchApi(`${api.url}/api/ext/${EXTENSION}/ping`, {
         headers: { authorization: principals.get('member-session')! },
       });
       if (ping.status !== 200) throw new Error(`the installed probe does not answer: ${ping.status}`);
@@ -436,7 +458,7 @@ describe.each(['s3', 'fs'] as const)(
               let requestId: string | undefined;
               try {
                 const answer = await send(api.url, request);
-                problem = problemWith(answer);
+                problem = problemWith(answer) ?? contractProblem(request, answer);
                 const id = answer.headers['x-request-id'];
                 requestId = typeof id === 'string' ? id : undefined;
               } catch (error) {
@@ -468,7 +490,7 @@ describe.each(['s3', 'fs'] as const)(
             ['api', api],
             ['runner', runner],
           ] as const) {
-            const health = await fetch(`${service.url}/healthz`).then(
+            const health = await fetchApi(`${service.url}/healthz`).then(
               (response) => `${response.status}`,
               (error: Error) => `unreachable (${error.message})`,
             );

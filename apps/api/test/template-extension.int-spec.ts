@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '@extplat/testing';
 import { publish, type Stack, startStack, templateBundle, tenantUser } from './stack-harness.js';
+import { fetchApi } from './openapi-contract.js';
 
 /**
  * The extension `extctl init` creates, built and packed by extctl itself, published, installed and called
@@ -22,7 +23,7 @@ describe('the template extension through gateway → Runner', () => {
   const extensionId = 'com.example.status-board';
 
   const call = async (path: string, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${stack.api.base}/api/ext/${extensionId}${path}`, {
+    const response = await fetchApi(`${stack.api.base}/api/ext/${extensionId}${path}`, {
       headers: { authorization: `Bearer ${member.token}`, ...headers },
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };

@@ -372,9 +372,15 @@ describe('extctl against the API', () => {
       ).key;
     }, 60_000);
 
-    const installs = (): Promise<
-      { id: string; enabled: boolean; version: string; extension: { name: string }; secrets: { name: string }[] }[]
-    > => http('GET', '/api/installs', tenantKey);
+    type InstallView = {
+      id: string;
+      enabled: boolean;
+      version: string;
+      extension: { name: string };
+      secrets: { name: string }[];
+    };
+    const installs = async (): Promise<InstallView[]> =>
+      (await http<{ items: InstallView[] }>('GET', '/api/installs', tenantKey)).items;
 
     it('lists the versions in a table', async () => {
       const run = await extctl(['versions', 'com.example.crm'], { key: tenantKey });

@@ -1,5 +1,4 @@
 export * from './client.js';
 export * from './errors.js';
 export * from './models.js';
-export * from './pending.js';
 export * from './schema.js';

@@ -28,3 +28,15 @@ export type VersionDetail = Schema<'VersionDetailDto'>;
 export type VersionDiff = Schema<'VersionDiffDto'>;
 export type VersionPage = Schema<'VersionPageDto'>;
 export type VersionSummary = Schema<'VersionSummaryDto'>;
+export type LoginResponse = Schema<'LoginResponseDto'>;
+export type Principal = Schema<'PrincipalDto'>;
+export type Role = Principal['role'];
+export type ApiKey = Schema<'ApiKeyResponseDto'>;
+/** `POST /api/api-keys`: the only answer that carries the whole key. */
+export type CreatedApiKey = Schema<'CreatedApiKeyResponseDto'>;
+export type ApiKeyPage = Schema<'ApiKeyPageDto'>;
+export type Tenant = Schema<'TenantResponseDto'>;
+export type TenantPage = Schema<'TenantPageDto'>;
+export type User = Schema<'UserResponseDto'>;
+export type UserPage = Schema<'UserPageDto'>;
+export type InstallPage = Schema<'InstallPageDto'>;

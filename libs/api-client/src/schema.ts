@@ -27,17 +27,6 @@ export type RequestBody<Path extends keyof paths, Method extends keyof paths[Pat
 export type QueryParams<Path extends keyof paths, Method extends keyof paths[Path]> =
   Operation<Path, Method> extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;
 
-/**
- * `Documented` when the document describes it, else `Fallback`. Used only for the few bodies the
- * document does not describe yet (see pending.ts): once it does, the generated type wins without a code
- * change and the fallback is dead.
- */
-export type OrPending<Documented, Fallback> = [Documented] extends [never]
-  ? Fallback
-  : unknown extends Documented
-    ? Fallback
-    : Documented;
-
 export type HttpMethod = 'get' | 'put' | 'post' | 'delete';
 
 /** The paths that have an operation for `Method`, e.g. `PathsWith<'post'>`. */

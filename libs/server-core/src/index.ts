@@ -10,3 +10,4 @@ export * from './storage/index.js';
 export * from './rate-limiter.js';
 export * from './runner-protocol.js';
 export * from './shared-state/index.js';
+export * from './pagination.js';

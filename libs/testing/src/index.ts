@@ -7,3 +7,4 @@ export * from './bundles.js';
 export * from './components.js';
 export * from './wait.js';
 export * from './poll.js';
+export * from './openapi-responses.js';

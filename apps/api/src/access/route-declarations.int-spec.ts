@@ -10,6 +10,7 @@ import { createApiApp } from '../app.js';
 import { type ApiConfig, loadApiConfig } from '../config/api-config.js';
 import { API_DOCS_PATH } from '../openapi.js';
 import { listRouteDeclarations, undeclaredRoutes } from './route-declarations.js';
+import { fetchApi } from '../../test/openapi-contract.js';
 
 const ADMIN_EMAIL = 'root@routes.test';
 const ADMIN_PASSWORD = 'bootstrap password 2';
@@ -111,7 +112,7 @@ describe('every route of the API declares its access', () => {
       expect(undeclaredRoutes(withForgotten).map((route) => `${route.method} ${route.path}`)).toEqual([
         'GET /api/forgotten',
       ]);
-      const login = await fetch(`${base}/api/auth/login`, {
+      const login = await fetchApi(`${base}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
@@ -119,7 +120,7 @@ describe('every route of the API declares its access', () => {
       const { accessToken } = (await login.json()) as { accessToken: string };
       const asAnonymous: Record<string, string> = {};
       for (const headers of [asAnonymous, { authorization: `Bearer ${accessToken}` }]) {
-        const response = await fetch(`${base}/api/forgotten`, { headers });
+        const response = await fetchApi(`${base}/api/forgotten`, { headers });
         expect(response.status).toBe(403);
         expect(await response.json()).toMatchObject({ error: { code: 'ROUTE_NOT_DECLARED' } });
       }

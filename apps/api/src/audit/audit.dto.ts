@@ -8,7 +8,7 @@ export const AUDIT_PAGE_DEFAULT = 50;
 export const AUDIT_PAGE_MAX = 200;
 
 export class ListAuditEventsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: AUDIT_PAGE_MAX, default: AUDIT_PAGE_DEFAULT })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: AUDIT_PAGE_MAX, default: AUDIT_PAGE_DEFAULT })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -50,7 +50,7 @@ export class AuditActorDto {
 }
 
 export class AuditEventResponseDto {
-  @ApiProperty({ description: 'Position in the chain' }) seq!: number;
+  @ApiProperty({ type: 'integer', description: 'Position in the chain' }) seq!: number;
   @ApiProperty() id!: string;
   @ApiProperty() occurredAt!: string;
   @ApiProperty({ enum: AUDIT_EVENT_TYPES }) type!: string;

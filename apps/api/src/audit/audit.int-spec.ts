@@ -18,6 +18,7 @@ import type { AuditEventInput } from './audit-event.js';
 import type { AuditEventPageResponseDto } from './audit.dto.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditService } from './audit.service.js';
+import { fetchApi } from '../../test/openapi-contract.js';
 
 // The built CLI, run as `npm run audit:verify` runs it (npm test builds before testing).
 const verifyChainCli = fileURLToPath(new URL('../../dist/audit/verify-chain.js', import.meta.url));
@@ -444,7 +445,7 @@ describe('GET /api/audit', () => {
   }
 
   async function call(path: string, token?: string, init: RequestInit = {}): Promise<{ status: number; body: Body }> {
-    const response = await fetch(`${base}${path}`, {
+    const response = await fetchApi(`${base}${path}`, {
       ...init,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Ip, Post, Put, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommonErrors, DomainError, Public } from '@extplat/server-core';
 import type { Response } from 'express';
 import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
@@ -7,6 +7,7 @@ import { LoginDto, LoginResponseDto, PrincipalDto, toPrincipalDto } from './auth
 import { AuthService, type Session } from './auth.service.js';
 import { Permission, type Principal } from '../access/principal.js';
 import { ChangeOwnPasswordDto } from '../identity/users.dto.js';
+import { ApiErrors } from '../openapi.js';
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -17,6 +18,9 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in with email and password: a session token' })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiErrors('RATE_LIMITED', 'INVALID_CREDENTIALS', 'SERVICE_UNAVAILABLE')
   async login(
     @Body() body: LoginDto,
     @Ip() clientAddress: string,
@@ -39,6 +43,9 @@ export class AuthController {
   @ApiBearerAuth()
   @Authenticated({ permission: Permission.SessionRead })
   @Put('password')
+  @ApiOperation({ summary: 'Change your own password (ends your other sessions)' })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiErrors('RATE_LIMITED', 'CURRENT_PASSWORD_WRONG')
   async changePassword(
     @CurrentPrincipal() principal: Principal,
     @Body() body: ChangeOwnPasswordDto,
@@ -63,6 +70,8 @@ export class AuthController {
   @ApiBearerAuth()
   @Authenticated({ permission: Permission.SessionRead })
   @Get('me')
+  @ApiOperation({ summary: 'Who the presented credential is' })
+  @ApiOkResponse({ type: PrincipalDto })
   me(@CurrentPrincipal() principal: Principal): PrincipalDto {
     return toPrincipalDto(principal);
   }

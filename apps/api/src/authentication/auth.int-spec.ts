@@ -13,6 +13,7 @@ import { createApiApp } from '../app.js';
 import { loadApiConfig } from '../config/api-config.js';
 import { signSessionToken } from './jwt.js';
 import { listRouteDeclarations } from '../access/route-declarations.js';
+import { fetchApi } from '../../test/openapi-contract.js';
 
 const ADMIN_EMAIL = 'root@platform.test';
 const ADMIN_PASSWORD = 'bootstrap password 1';
@@ -84,7 +85,7 @@ async function call<T = Record<string, unknown>>(
   if (credential && 'bearer' in credential) headers['authorization'] = `Bearer ${credential.bearer}`;
   if (credential && 'apiKey' in credential) headers['x-api-key'] = credential.apiKey;
   if (json !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${base}${path}`, {
+  const response = await fetchApi(`${base}${path}`, {
     method,
     headers,
     ...(json === undefined ? {} : { body: JSON.stringify(json) }),
@@ -344,9 +345,9 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
 
   describe('tenants and users', () => {
     it('creates tenants with unique, well-formed slugs', async () => {
-      const list = await call<{ slug: string }[]>(base, 'GET', '/api/tenants', admin);
+      const list = await call<{ items: { slug: string }[] }>(base, 'GET', '/api/tenants', admin);
       expect(list.status).toBe(200);
-      expect(list.body.map((tenant) => tenant.slug)).toEqual(expect.arrayContaining(['acme', 'globex']));
+      expect(list.body.items.map((tenant) => tenant.slug)).toEqual(expect.arrayContaining(['acme', 'globex']));
       const duplicate = await call(base, 'POST', '/api/tenants', admin, { slug: 'acme', name: 'Again' });
       expect(duplicate.status).toBe(409);
       expect(errorCode(duplicate)).toBe('TENANT_SLUG_TAKEN');
@@ -428,15 +429,15 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
         const reply = await call(base, 'POST', '/api/users', boss, body);
         expect({ status: reply.status, code: errorCode(reply) }).toEqual({ status: 403, code: 'FORBIDDEN' });
       }
-      const own = await call<{ email: string; tenantId: string }[]>(base, 'GET', '/api/users', boss);
+      const own = await call<{ items: { email: string; tenantId: string }[] }>(base, 'GET', '/api/users', boss);
       expect(own.status).toBe(200);
-      expect(own.body.length).toBeGreaterThanOrEqual(3);
-      expect(own.body.every((user) => user.tenantId === acme.id)).toBe(true);
+      expect(own.body.items.length).toBeGreaterThanOrEqual(3);
+      expect(own.body.items.every((user) => user.tenantId === acme.id)).toBe(true);
       expect((await call(base, 'GET', `/api/users?tenantId=${globex.id}`, boss)).status).toBe(403);
-      const all = await call<{ email: string }[]>(base, 'GET', '/api/users', admin);
-      expect(all.body.map((user) => user.email)).toEqual(expect.arrayContaining([ADMIN_EMAIL, 'boss@acme.test']));
-      const filtered = await call<unknown[]>(base, 'GET', `/api/users?tenantId=${globex.id}`, admin);
-      expect(filtered).toMatchObject({ status: 200, body: [] });
+      const all = await call<{ items: { email: string }[] }>(base, 'GET', '/api/users', admin);
+      expect(all.body.items.map((user) => user.email)).toEqual(expect.arrayContaining([ADMIN_EMAIL, 'boss@acme.test']));
+      const filtered = await call(base, 'GET', `/api/users?tenantId=${globex.id}`, admin);
+      expect(filtered).toMatchObject({ status: 200, body: { items: [], nextCursor: null } });
     });
 
     it('records tenant and user creation in the audit log with the actor', async () => {
@@ -491,10 +492,10 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
         created.body.id,
       ]);
       expect(row?.secret_hash).toBe(createHash('sha256').update(secret).digest('hex'));
-      const list = await call<Record<string, unknown>[]>(base, 'GET', '/api/api-keys', boss);
-      expect(list.body.map((item) => item['id'])).toContain(created.body.id);
+      const list = await call<{ items: Record<string, unknown>[] }>(base, 'GET', '/api/api-keys', boss);
+      expect(list.body.items.map((item) => item['id'])).toContain(created.body.id);
       expect(JSON.stringify(list.body)).not.toContain(secret);
-      expect(list.body.every((item) => !('key' in item) && !('secretHash' in item))).toBe(true);
+      expect(list.body.items.every((item) => !('key' in item) && !('secretHash' in item))).toBe(true);
       // Lines logged while serving an authenticated request name its principal; no line holds the secret.
       const auditLine = api.logLines.find((line) => line.includes(`api-key:${created.body.id}`));
       expect(JSON.parse(auditLine ?? '{}')).toMatchObject({ principal: `user:${boss.principal.id}` });
@@ -596,9 +597,9 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
       expect(globexAdmin.status).toBe(201);
       const rival = await login(base, 'boss@globex.test', PASSWORD);
       const acmeKey = await call<KeyBody>(base, 'POST', '/api/api-keys', boss, { name: 'acme-only', role: 'member' });
-      const rivalList = await call<KeyBody[]>(base, 'GET', '/api/api-keys', rival);
+      const rivalList = await call<{ items: KeyBody[] }>(base, 'GET', '/api/api-keys', rival);
       expect(rivalList.status).toBe(200);
-      expect(rivalList.body.every((key) => key.tenantId === globex.id)).toBe(true);
+      expect(rivalList.body.items.every((key) => key.tenantId === globex.id)).toBe(true);
       const steal = await call(base, 'DELETE', `/api/api-keys/${acmeKey.body.id}`, rival);
       expect({ status: steal.status, code: errorCode(steal) }).toEqual({ status: 404, code: 'API_KEY_NOT_FOUND' });
       expect((await call(base, 'GET', '/api/auth/me', { apiKey: acmeKey.body.key })).status).toBe(200);
@@ -611,8 +612,8 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
       const elevated = await call(base, 'POST', '/api/api-keys', rival, { name: 'x', role: 'platform-admin' });
       expect({ status: elevated.status, code: errorCode(elevated) }).toEqual({ status: 403, code: 'FORBIDDEN' });
       // Platform admins see and filter every tenant's keys, and create tenant-less platform keys.
-      const all = await call<KeyBody[]>(base, 'GET', `/api/api-keys?tenantId=${acme.id}`, admin);
-      expect(all.body.map((key) => key.id)).toContain(acmeKey.body.id);
+      const all = await call<{ items: KeyBody[] }>(base, 'GET', `/api/api-keys?tenantId=${acme.id}`, admin);
+      expect(all.body.items.map((key) => key.id)).toContain(acmeKey.body.id);
       const platformKey = await call<KeyBody>(base, 'POST', '/api/api-keys', admin, {
         name: 'publisher',
         role: 'platform-admin',
@@ -625,6 +626,40 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
     it('validates the path id', async () => {
       const reply = await call(base, 'DELETE', '/api/api-keys/not-a-uuid', admin);
       expect({ status: reply.status, code: errorCode(reply) }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    });
+  });
+
+  describe('lists', () => {
+    it('pages tenants, users and API keys by keyset: every item once, in order; a bad cursor is 400', async () => {
+      for (const path of ['/api/tenants', '/api/users', '/api/api-keys']) {
+        const whole = await call<{ items: { id: string }[]; nextCursor: string | null }>(base, 'GET', path, admin);
+        expect(whole.status).toBe(200);
+        expect(whole.body.items.length).toBeGreaterThanOrEqual(2);
+        const paged: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const query: string = cursor === null ? '?limit=1' : `?limit=1&cursor=${cursor}`;
+          const page = await call<{ items: { id: string }[]; nextCursor: string | null }>(
+            base,
+            'GET',
+            `${path}${query}`,
+            admin,
+          );
+          expect(page.status).toBe(200);
+          expect(page.body.items.length).toBeLessThanOrEqual(1);
+          paged.push(...page.body.items.map((item) => item.id));
+          cursor = page.body.nextCursor;
+        } while (cursor !== null);
+        expect(paged).toEqual(whole.body.items.map((item) => item.id));
+        for (const wrong of ['not-a-cursor!', Buffer.from('[1]').toString('base64url'), 'e30']) {
+          const bad = await call(base, 'GET', `${path}?cursor=${wrong}`, admin);
+          expect({ path, status: bad.status, code: errorCode(bad) }).toEqual({
+            path,
+            status: 400,
+            code: 'INVALID_CURSOR',
+          });
+        }
+      }
     });
   });
 

@@ -3,6 +3,7 @@ import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
 import { Permission, type Principal } from '../access/principal.js';
+import { ApiErrors } from '../openapi.js';
 import { GatewayService } from './gateway.service.js';
 
 /** The part of the raw URL below `/api/ext/{extensionId}`, still percent-encoded, without the query. */
@@ -14,6 +15,22 @@ function subPathOf(originalUrl: string): string {
 
 const ROUTES = [':extensionId', ':extensionId/*path'];
 
+@ApiErrors(
+  'TENANT_REQUIRED',
+  'EXTENSION_NOT_INSTALLED',
+  'EXTENSION_DISABLED',
+  'ENDPOINT_NOT_FOUND',
+  'REQUEST_BODY_TOO_LARGE',
+  'REQUEST_ABORTED',
+  'TOO_MANY_QUERY_PARAMETERS',
+  'REQUEST_URI_TOO_LONG',
+  'REQUEST_HEADERS_TOO_LARGE',
+  'EXTENSION_TIMEOUT',
+  'EXTENSION_FAILED',
+  'INVALID_EXTENSION_RESPONSE',
+  'RUNNER_UNAVAILABLE',
+  'RUNNER_BUSY',
+)
 @Controller('api/ext')
 export class GatewayController {
   constructor(private readonly gateway: GatewayService) {}

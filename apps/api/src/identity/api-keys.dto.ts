@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import type { ApiKeyEntity } from './api-key.entity.js';
 import { ROLES, type Role } from '../access/principal.js';
+import { PageQueryDto } from '../openapi.js';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'ci-publish', minLength: 1, maxLength: 100 })
@@ -28,7 +29,7 @@ export class CreateApiKeyDto {
   expiresAt?: string;
 }
 
-export class ListApiKeysQueryDto {
+export class ListApiKeysQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Platform admins: only this tenant' })
   @IsOptional()
   @IsUUID()
@@ -58,6 +59,12 @@ export class ApiKeyResponseDto {
 export class CreatedApiKeyResponseDto extends ApiKeyResponseDto {
   @ApiProperty({ description: 'The whole key. Shown once: store it now, it cannot be retrieved again.' })
   key!: string;
+}
+
+export class ApiKeyPageDto {
+  @ApiProperty({ type: [ApiKeyResponseDto] }) items!: ApiKeyResponseDto[];
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'null on the last page' }) nextCursor!:
+    string | null;
 }
 
 export function toApiKeyResponse(key: ApiKeyEntity): ApiKeyResponseDto {

@@ -38,11 +38,25 @@ export class ApiKeysRepository {
   }
 
   /** Keys of one tenant, or of every tenant (platform keys included) when `tenantId` is undefined. */
-  list(filter: { tenantId?: string }): Promise<ApiKeyEntity[]> {
-    return this.dataSource.getRepository(ApiKeyEntity).find({
-      where: filter.tenantId === undefined ? {} : { tenantId: filter.tenantId },
-      order: { createdAt: 'DESC', id: 'ASC' },
-    });
+  list(
+    filter: { tenantId?: string },
+    page: { limit: number; before?: { at: string; tieBreak: string } },
+  ): Promise<ApiKeyEntity[]> {
+    // Newest first, at the millisecond the cursor carries (a JavaScript Date), so the keyset never skips a tie.
+    const query = this.dataSource
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder('k')
+      .orderBy("date_trunc('milliseconds', k.created_at)", 'DESC')
+      .addOrderBy('k.id', 'DESC')
+      .limit(page.limit);
+    if (filter.tenantId !== undefined) query.andWhere('k.tenant_id = :tenantId', { tenantId: filter.tenantId });
+    if (page.before) {
+      query.andWhere(
+        "(date_trunc('milliseconds', k.created_at), k.id) < (:at::timestamptz, :tieBreak::uuid)",
+        page.before,
+      );
+    }
+    return query.getMany();
   }
 
   /** Sets `revoked_at` unless already set; true when this call revoked it. */

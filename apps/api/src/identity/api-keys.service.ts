@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CommonErrors, DomainError } from '@extplat/server-core';
+import {
+  CommonErrors,
+  DEFAULT_PAGE_LIMIT,
+  decodeTimeCursor,
+  DomainError,
+  type Page,
+  pageOf,
+} from '@extplat/server-core';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { generateApiKey } from './api-key-token.js';
@@ -78,8 +85,19 @@ export class ApiKeysService {
     return { entity, key: generated.key };
   }
 
-  list(actor: Principal, requestedTenantId: string | undefined): Promise<ApiKeyEntity[]> {
-    return this.apiKeys.list(resolveListScope(actor, requestedTenantId));
+  async list(
+    actor: Principal,
+    query: { tenantId?: string; limit?: number; cursor?: string },
+  ): Promise<Page<ApiKeyEntity>> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const before = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor, 'uuid');
+    const rows = await this.apiKeys.list(resolveListScope(actor, query.tenantId), { limit: limit + 1, before });
+    return pageOf(
+      rows,
+      limit,
+      (key) => [key.createdAt.toISOString(), key.id],
+      (key) => key,
+    );
   }
 
   /** Idempotent: revoking a revoked key returns it unchanged. Keys of other tenants do not exist (404). */

@@ -1,9 +1,16 @@
-import { Body, Controller, Get, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
 import { Permission, type Principal } from '../access/principal.js';
-import { CreateTenantDto, TenantResponseDto, toTenantResponse } from './tenants.dto.js';
+import {
+  CreateTenantDto,
+  ListTenantsQueryDto,
+  TenantPageDto,
+  TenantResponseDto,
+  toTenantResponse,
+} from './tenants.dto.js';
 import { TenantsService } from './tenants.service.js';
+import { ApiErrors } from '../openapi.js';
 
 @ApiTags('tenants')
 @ApiBearerAuth()
@@ -13,12 +20,19 @@ export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a tenant' })
+  @ApiCreatedResponse({ type: TenantResponseDto })
+  @ApiErrors('TENANT_SLUG_TAKEN')
   async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateTenantDto): Promise<TenantResponseDto> {
     return toTenantResponse(await this.tenants.create(principal, { slug: body.slug, name: body.name }));
   }
 
   @Get()
-  async list(): Promise<TenantResponseDto[]> {
-    return (await this.tenants.list()).map(toTenantResponse);
+  @ApiOperation({ summary: 'Tenants, by slug' })
+  @ApiOkResponse({ type: TenantPageDto })
+  @ApiErrors('INVALID_CURSOR')
+  async list(@Query() query: ListTenantsQueryDto): Promise<TenantPageDto> {
+    const page = await this.tenants.list(query);
+    return { items: page.items.map(toTenantResponse), nextCursor: page.nextCursor };
   }
 }

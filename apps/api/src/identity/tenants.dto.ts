@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
+import { PageQueryDto } from '../openapi.js';
 import type { TenantEntity } from './tenant.entity.js';
 
 export class CreateTenantDto {
@@ -22,6 +23,14 @@ export class TenantResponseDto {
   @ApiProperty() name!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
+
+export class TenantPageDto {
+  @ApiProperty({ type: [TenantResponseDto] }) items!: TenantResponseDto[];
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'null on the last page' }) nextCursor!:
+    string | null;
+}
+
+export class ListTenantsQueryDto extends PageQueryDto {}
 
 export function toTenantResponse(tenant: TenantEntity): TenantResponseDto {
   return { id: tenant.id, slug: tenant.slug, name: tenant.name, createdAt: tenant.createdAt.toISOString() };

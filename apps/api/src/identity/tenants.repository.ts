@@ -31,7 +31,14 @@ export class TenantsRepository {
     return manager.getRepository(TenantEntity).findOneByOrFail({ id });
   }
 
-  list(): Promise<TenantEntity[]> {
-    return this.dataSource.getRepository(TenantEntity).find({ order: { slug: 'ASC' } });
+  /** By slug, after the slug `page.after` (keyset). */
+  list(page: { limit: number; after?: string }): Promise<TenantEntity[]> {
+    const query = this.dataSource
+      .getRepository(TenantEntity)
+      .createQueryBuilder('t')
+      .orderBy('t.slug', 'ASC')
+      .limit(page.limit);
+    if (page.after !== undefined) query.where('t.slug > :after', { after: page.after });
+    return query.getMany();
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DomainError } from '@extplat/server-core';
+import { DEFAULT_PAGE_LIMIT, decodeCursor, DomainError, type Page, pageOf } from '@extplat/server-core';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AuthErrors } from '../access/auth.errors.js';
@@ -39,7 +39,15 @@ export class TenantsService {
     });
   }
 
-  list(): Promise<TenantEntity[]> {
-    return this.tenants.list();
+  async list(page: { limit?: number; cursor?: string }): Promise<Page<TenantEntity>> {
+    const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, 1)[0];
+    const rows = await this.tenants.list({ limit: limit + 1, after });
+    return pageOf(
+      rows,
+      limit,
+      (tenant) => [tenant.slug],
+      (tenant) => tenant,
+    );
   }
 }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password.js';
 import { ROLES, type Role } from '../access/principal.js';
+import { PageQueryDto } from '../openapi.js';
 import type { UserEntity } from './user.entity.js';
 
 export class CreateUserDto {
@@ -67,7 +68,7 @@ export class ChangeOwnPasswordDto {
   newPassword!: string;
 }
 
-export class ListUsersQueryDto {
+export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Platform admins: only this tenant' })
   @IsOptional()
   @IsUUID()
@@ -81,6 +82,12 @@ export class UserResponseDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) tenantId!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) disabledAt!: string | null;
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [UserResponseDto] }) items!: UserResponseDto[];
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'null on the last page' }) nextCursor!:
+    string | null;
 }
 
 export function toUserResponse(user: UserEntity): UserResponseDto {

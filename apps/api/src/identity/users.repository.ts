@@ -5,6 +5,12 @@ import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import type { Role } from '../access/principal.js';
 import { UserEntity } from './user.entity.js';
 
+/** A page of users: after the (createdAt, email) of the previous page's last user. */
+export interface UserListPage {
+  limit: number;
+  after?: { at: string; tieBreak: string };
+}
+
 export interface NewUser {
   tenantId: string | null;
   email: string;
@@ -47,11 +53,19 @@ export class UsersRepository {
   }
 
   /** Users of one tenant, or of every tenant (platform admins included) when `tenantId` is undefined. */
-  list(filter: { tenantId?: string }): Promise<UserEntity[]> {
-    return this.dataSource.getRepository(UserEntity).find({
-      where: filter.tenantId === undefined ? {} : { tenantId: filter.tenantId },
-      order: { createdAt: 'ASC', email: 'ASC' },
-    });
+  list(filter: { tenantId?: string }, page: UserListPage): Promise<UserEntity[]> {
+    // Ordered at the millisecond the cursor carries (a JavaScript Date), so the keyset never skips a tie.
+    const query = this.dataSource
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .orderBy("date_trunc('milliseconds', u.created_at)", 'ASC')
+      .addOrderBy('u.email', 'ASC')
+      .limit(page.limit);
+    if (filter.tenantId !== undefined) query.andWhere('u.tenant_id = :tenantId', { tenantId: filter.tenantId });
+    if (page.after) {
+      query.andWhere("(date_trunc('milliseconds', u.created_at), u.email) > (:at::timestamptz, :tieBreak)", page.after);
+    }
+    return query.getMany();
   }
 
   /** The user, locked until the transaction of `manager` ends (so concurrent changes to it queue). */

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { TENANT_GRANTABLE_ROLES } from '@extplat/contracts';
-import { CommonErrors, DomainError } from '@extplat/server-core';
+import {
+  CommonErrors,
+  DEFAULT_PAGE_LIMIT,
+  decodeTimeCursor,
+  DomainError,
+  type Page,
+  pageOf,
+} from '@extplat/server-core';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { AuditEventType } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -51,8 +58,19 @@ export class UsersService {
     return created;
   }
 
-  list(actor: Principal, requestedTenantId: string | undefined): Promise<UserEntity[]> {
-    return this.users.list(resolveListScope(actor, requestedTenantId));
+  async list(
+    actor: Principal,
+    query: { tenantId?: string; limit?: number; cursor?: string },
+  ): Promise<Page<UserEntity>> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor, 'text');
+    const rows = await this.users.list(resolveListScope(actor, query.tenantId), { limit: limit + 1, after });
+    return pageOf(
+      rows,
+      limit,
+      (user) => [user.createdAt.toISOString(), user.email],
+      (user) => user,
+    );
   }
 
   async get(actor: Principal, id: string): Promise<UserEntity> {

@@ -13,6 +13,7 @@ import {
   CreatedInstallResponseDto,
   CreateInstallDto,
   InstallIdParamsDto,
+  InstallPageDto,
   InstallResponseDto,
   ListInstallsQueryDto,
   SecretParamsDto,
@@ -25,6 +26,7 @@ import {
   VersionDiffQueryDto,
 } from './installs.dto.js';
 import { InstallsService } from './installs.service.js';
+import { ApiErrors } from '../openapi.js';
 
 @ApiTags('installs')
 @ApiBearerAuth()
@@ -36,6 +38,16 @@ export class InstallsController {
   @Authenticated({ permission: Permission.InstallManage })
   @ApiOperation({ summary: 'Install a published version in a tenant, granting part or all of what it requests' })
   @ApiCreatedResponse({ type: CreatedInstallResponseDto })
+  @ApiErrors(
+    'TENANT_NOT_FOUND',
+    'EXTENSION_NOT_FOUND',
+    'VERSION_NOT_FOUND',
+    'VERSION_YANKED',
+    'ALREADY_INSTALLED',
+    'INVALID_CONFIG',
+    'APPROVAL_REQUIRED',
+    'INVALID_GRANT',
+  )
   create(@CurrentPrincipal() principal: Principal, @Body() body: CreateInstallDto): Promise<CreatedInstallResponseDto> {
     return this.installs.create(principal, body);
   }
@@ -43,15 +55,17 @@ export class InstallsController {
   @Get()
   @Authenticated({ permission: Permission.InstallRead })
   @ApiOperation({ summary: "The tenant's installs (platform admins: every tenant's, or one with tenantId)" })
-  @ApiOkResponse({ type: [InstallResponseDto] })
-  list(@CurrentPrincipal() principal: Principal, @Query() query: ListInstallsQueryDto): Promise<InstallResponseDto[]> {
-    return this.installs.list(principal, query.tenantId);
+  @ApiOkResponse({ type: InstallPageDto })
+  @ApiErrors('INVALID_CURSOR')
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListInstallsQueryDto): Promise<InstallPageDto> {
+    return this.installs.list(principal, query);
   }
 
   @Get(':installId')
   @Authenticated({ permission: Permission.InstallRead })
   @ApiOperation({ summary: 'One install: version, grants, config and secret names (never values)' })
   @ApiOkResponse({ type: InstallResponseDto })
+  @ApiErrors('INSTALL_NOT_FOUND')
   get(@CurrentPrincipal() principal: Principal, @Param() params: InstallIdParamsDto): Promise<InstallResponseDto> {
     return this.installs.get(principal, params.installId);
   }
@@ -60,6 +74,7 @@ export class InstallsController {
   @Authenticated({ permission: Permission.InstallManage })
   @ApiOperation({ summary: 'Enable or disable: sets the given state (idempotent, never a toggle)' })
   @ApiOkResponse({ type: InstallResponseDto })
+  @ApiErrors('INSTALL_NOT_FOUND')
   setState(
     @CurrentPrincipal() principal: Principal,
     @Param() params: InstallIdParamsDto,
@@ -72,6 +87,7 @@ export class InstallsController {
   @Authenticated({ permission: Permission.InstallRead })
   @ApiOperation({ summary: 'What switching to another version would add or drop, and whether it needs approval' })
   @ApiOkResponse({ type: VersionDiffDto })
+  @ApiErrors('INSTALL_NOT_FOUND', 'VERSION_NOT_FOUND')
   versionDiff(
     @CurrentPrincipal() principal: Principal,
     @Param() params: InstallIdParamsDto,
@@ -84,6 +100,14 @@ export class InstallsController {
   @Authenticated({ permission: Permission.InstallManage })
   @ApiOperation({ summary: 'Upgrade or roll back to another published version; additions need a grant' })
   @ApiOkResponse({ type: SwitchVersionResponseDto })
+  @ApiErrors(
+    'INSTALL_NOT_FOUND',
+    'VERSION_NOT_FOUND',
+    'VERSION_YANKED',
+    'INVALID_CONFIG',
+    'APPROVAL_REQUIRED',
+    'INVALID_GRANT',
+  )
   switchVersion(
     @CurrentPrincipal() principal: Principal,
     @Param() params: InstallIdParamsDto,
@@ -96,6 +120,7 @@ export class InstallsController {
   @Authenticated({ permission: Permission.InstallManage })
   @ApiOperation({ summary: "Replace the config, validated against the version's schema" })
   @ApiOkResponse({ type: InstallResponseDto })
+  @ApiErrors('INSTALL_NOT_FOUND', 'INVALID_CONFIG')
   updateConfig(
     @CurrentPrincipal() principal: Principal,
     @Param() params: InstallIdParamsDto,
@@ -109,6 +134,7 @@ export class InstallsController {
   @Authenticated({ permission: Permission.InstallManage })
   @ApiOperation({ summary: 'Set a secret (sealed at rest; no API ever returns it)' })
   @ApiNoContentResponse()
+  @ApiErrors('INSTALL_NOT_FOUND', 'SECRET_NOT_FOUND')
   setSecret(
     @CurrentPrincipal() principal: Principal,
     @Param() params: SecretParamsDto,
@@ -122,6 +148,7 @@ export class InstallsController {
   @Authenticated({ permission: Permission.InstallManage })
   @ApiOperation({ summary: 'Delete a secret' })
   @ApiNoContentResponse()
+  @ApiErrors('INSTALL_NOT_FOUND', 'SECRET_NOT_FOUND')
   deleteSecret(@CurrentPrincipal() principal: Principal, @Param() params: SecretParamsDto): Promise<void> {
     return this.installs.deleteSecret(principal, params.installId, params.name);
   }
@@ -131,6 +158,7 @@ export class InstallsController {
   @Authenticated({ permission: Permission.InstallManage })
   @ApiOperation({ summary: 'Uninstall: the install and its secrets are removed' })
   @ApiNoContentResponse()
+  @ApiErrors('INSTALL_NOT_FOUND')
   uninstall(@CurrentPrincipal() principal: Principal, @Param() params: InstallIdParamsDto): Promise<void> {
     return this.installs.uninstall(principal, params.installId);
   }

@@ -17,6 +17,7 @@ import type { ExtensionVersionEntity } from '../registry/registry.entities.js';
 import type { GrantResolution } from './install-grants.js';
 import type { InstallEntity } from './install.entities.js';
 import type { SecretName } from './installs.repository.js';
+import { PageQueryDto } from '../openapi.js';
 
 /** Secret names: safe in paths, logs and environment-like lookups. */
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -79,7 +80,7 @@ export class CreateInstallDto {
   enabled?: boolean;
 }
 
-export class ListInstallsQueryDto {
+export class ListInstallsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: "Platform admins: only this tenant's installs" })
   @IsOptional()
   @IsUUID()
@@ -188,7 +189,7 @@ export class InstallResponseDto {
   @ApiProperty({ type: RequestedGrantedDto }) capabilities!: RequestedGrantedDto;
   @ApiProperty({ type: RequestedGrantedDto }) egress!: RequestedGrantedDto;
   @ApiProperty({ type: 'object', additionalProperties: true }) config!: Record<string, unknown>;
-  @ApiProperty({ description: 'Bumped by every change of version, grants, config, secrets or state' })
+  @ApiProperty({ type: 'integer', description: 'Bumped by every change of version, grants, config, secrets or state' })
   configVersion!: number;
   @ApiProperty({ type: [SecretNameDto], description: 'Names only: values are never returned' })
   secrets!: SecretNameDto[];
@@ -209,6 +210,12 @@ export class GrantReportDto {
   notGranted!: PermissionsDto;
   @ApiProperty({ type: PermissionsDto, description: 'Granted but never requested by the version (ignored)' })
   notRequested!: PermissionsDto;
+}
+
+export class InstallPageDto {
+  @ApiProperty({ type: [InstallResponseDto] }) items!: InstallResponseDto[];
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'null on the last page' }) nextCursor!:
+    string | null;
 }
 
 export class CreatedInstallResponseDto extends InstallResponseDto {

@@ -6,6 +6,11 @@ import { type ApiHarness, makeBundle, startApi, uploadViaProxy } from '../../tes
 import type { Role } from '../access/principal.js';
 import { apiSchema } from '../schema.js';
 
+interface InstallPage {
+  items: InstallView[];
+  nextCursor: string | null;
+}
+
 interface InstallView {
   id: string;
   tenantId: string;
@@ -383,9 +388,9 @@ describe('installs', () => {
     });
 
     it('lets members read their tenant’s installs but not install or change them', async () => {
-      const listed = await api.request<InstallView[]>('GET', '/api/installs', { token: tokens.acmeMember });
+      const listed = await api.request<InstallPage>('GET', '/api/installs', { token: tokens.acmeMember });
       expect(listed.status).toBe(200);
-      expect(listed.body.map((item) => item.extension.name).sort()).toEqual([NOTES, TICKETS]);
+      expect(listed.body.items.map((item) => item.extension.name).sort()).toEqual([NOTES, TICKETS]);
       expect((await view(notes.id, tokens.acmeMember)).extension.name).toBe(NOTES);
       const install = await api.request<ErrorBody>('POST', '/api/installs', {
         token: tokens.acmeMember,
@@ -400,8 +405,8 @@ describe('installs', () => {
     });
 
     it("keeps another tenant's admin away from the tenant's installs", async () => {
-      const listed = await api.request<InstallView[]>('GET', '/api/installs', { token: tokens.globexAdmin });
-      expect(listed.body).toEqual([]);
+      const listed = await api.request<InstallPage>('GET', '/api/installs', { token: tokens.globexAdmin });
+      expect(listed.body).toEqual({ items: [], nextCursor: null });
       const peek = await api.request<ErrorBody>('GET', `/api/installs/${notes.id}`, { token: tokens.globexAdmin });
       expect(peek.status).toBe(404);
       expect(peek.body.error.code).toBe('INSTALL_NOT_FOUND');
@@ -419,10 +424,10 @@ describe('installs', () => {
     });
 
     it("lets platform admins list every tenant's installs or one tenant's", async () => {
-      const all = await api.request<InstallView[]>('GET', '/api/installs');
-      expect(all.body.map((item) => item.tenantId)).toEqual([acme, acme]);
-      const globexOnly = await api.request<InstallView[]>('GET', `/api/installs?tenantId=${globex}`);
-      expect(globexOnly.body).toEqual([]);
+      const all = await api.request<InstallPage>('GET', '/api/installs');
+      expect(all.body.items.map((item) => item.tenantId)).toEqual([acme, acme]);
+      const globexOnly = await api.request<InstallPage>('GET', `/api/installs?tenantId=${globex}`);
+      expect(globexOnly.body).toEqual({ items: [], nextCursor: null });
       const noTenant = await api.request<ErrorBody>('POST', '/api/installs', {
         json: { extensionId: NOTES, version: '1.0.0', grant: { capabilities: [], egress: [] } },
       });
@@ -481,7 +486,7 @@ describe('installs', () => {
       const schemaless = await attempt({ extensionId: NOTES, version: '1.0.0', config: { anything: 1 } });
       expect(schemaless.status).toBe(400);
       expect(schemaless.body.error.code).toBe('INVALID_CONFIG');
-      expect((await api.request<InstallView[]>('GET', `/api/installs?tenantId=${globex}`)).body).toEqual([]);
+      expect((await api.request<InstallPage>('GET', `/api/installs?tenantId=${globex}`)).body.items).toEqual([]);
     });
   });
 

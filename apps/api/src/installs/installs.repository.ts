@@ -69,15 +69,20 @@ export class InstallsRepository {
   }
 
   /** Installs with extension and version, by tenant then extension name; every tenant when none is given. */
-  list(filter: { tenantId?: string }): Promise<InstallEntity[]> {
+  list(
+    filter: { tenantId?: string },
+    page: { limit: number; after?: { tenantId: string; extensionName: string } },
+  ): Promise<InstallEntity[]> {
     const query = this.dataSource
       .getRepository(InstallEntity)
       .createQueryBuilder('i')
       .innerJoinAndSelect('i.extension', 'e')
       .innerJoinAndSelect('i.version', 'v')
       .orderBy('i.tenant_id')
-      .addOrderBy('e.name');
-    if (filter.tenantId !== undefined) query.where('i.tenant_id = :tenantId', { tenantId: filter.tenantId });
+      .addOrderBy('e.name')
+      .limit(page.limit);
+    if (filter.tenantId !== undefined) query.andWhere('i.tenant_id = :tenantId', { tenantId: filter.tenantId });
+    if (page.after) query.andWhere('(i.tenant_id, e.name) > (:tenantId::uuid, :extensionName)', page.after);
     return query.getMany();
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { ManifestEndpoint } from '@extplat/bundle';
-import { CommonErrors, DomainError } from '@extplat/server-core';
+import { CommonErrors, DEFAULT_PAGE_LIMIT, decodeCursor, DomainError, type Page, pageOf } from '@extplat/server-core';
 import type { EntityManager } from 'typeorm';
 import type { AuditEventType } from '../audit/audit-event.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -139,10 +139,20 @@ export class InstallsService {
     return { ...(await this.view(installId)), grantReport: toGrantReport(resolution) };
   }
 
-  async list(principal: Principal, requestedTenantId: string | undefined): Promise<InstallResponseDto[]> {
-    const installs = await this.repository.list(resolveListScope(principal, requestedTenantId));
-    const secrets = await this.repository.secretNames(installs.map((install) => install.id));
-    return installs.map((install) => toInstallResponse(install, secrets));
+  async list(
+    principal: Principal,
+    query: { tenantId?: string; limit?: number; cursor?: string },
+  ): Promise<Page<InstallResponseDto>> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = query.cursor === undefined ? undefined : installKey(decodeCursor(query.cursor, 2));
+    const rows = await this.repository.list(resolveListScope(principal, query.tenantId), { limit: limit + 1, after });
+    const secrets = await this.repository.secretNames(rows.slice(0, limit).map((install) => install.id));
+    return pageOf(
+      rows,
+      limit,
+      (install) => [install.tenantId, extensionOf(install).name],
+      (install) => toInstallResponse(install, secrets),
+    );
   }
 
   async get(principal: Principal, installId: string): Promise<InstallResponseDto> {
@@ -509,4 +519,14 @@ function versionNotFound(extension: string, version: string): DomainError {
     extension,
     version,
   });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An installs cursor: a tenant id and an extension name, or 400 INVALID_CURSOR. */
+function installKey([tenantId, extensionName]: string[]): { tenantId: string; extensionName: string } {
+  if (!tenantId || !UUID.test(tenantId) || !extensionName) {
+    throw new DomainError(CommonErrors.INVALID_CURSOR, 'The cursor is not a nextCursor of this list');
+  }
+  return { tenantId, extensionName };
 }

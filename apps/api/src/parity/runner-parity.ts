@@ -68,7 +68,18 @@ export class ConfigFingerprintController {
   @Public()
   @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Digests of the settings the API shares with the Runner (config parity)' })
-  @ApiOkResponse({ description: 'service, fingerprint and one digest per shared setting' })
+  @ApiOkResponse({
+    description: 'service, fingerprint and one digest per shared setting',
+    schema: {
+      type: 'object',
+      required: ['service', 'fingerprint', 'settings'],
+      properties: {
+        service: { type: 'string', enum: ['api', 'runner'] },
+        fingerprint: { type: 'string', description: 'Keyed digest over the canonical JSON of settings' },
+        settings: { type: 'object', additionalProperties: { type: 'string' }, description: 'One digest per setting' },
+      },
+    },
+  })
   get(): ConfigFingerprint {
     return this.fingerprint.value;
   }

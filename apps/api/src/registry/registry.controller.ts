@@ -12,6 +12,7 @@ import {
   YankVersionDto,
 } from './registry.dto.js';
 import { RegistryService } from './registry.service.js';
+import { ApiErrors } from '../openapi.js';
 
 @ApiTags('registry')
 @ApiBearerAuth()
@@ -23,6 +24,7 @@ export class RegistryController {
   @Authenticated({ permission: Permission.RegistryRead })
   @ApiOperation({ summary: 'List extensions, with their latest version' })
   @ApiOkResponse({ type: ExtensionPageDto })
+  @ApiErrors('INVALID_CURSOR')
   list(@Query() query: ListExtensionsQueryDto): Promise<ExtensionPageDto> {
     return this.registry.listExtensions(query);
   }
@@ -31,6 +33,7 @@ export class RegistryController {
   @Authenticated({ permission: Permission.RegistryRead })
   @ApiOperation({ summary: 'One extension' })
   @ApiOkResponse({ type: ExtensionSummaryDto })
+  @ApiErrors('EXTENSION_NOT_FOUND')
   get(@Param('name') name: string): Promise<ExtensionSummaryDto> {
     return this.registry.getExtension(name);
   }
@@ -39,6 +42,7 @@ export class RegistryController {
   @Authenticated({ permission: Permission.RegistryRead })
   @ApiOperation({ summary: "An extension's versions, newest first" })
   @ApiOkResponse({ type: VersionPageDto })
+  @ApiErrors('EXTENSION_NOT_FOUND', 'INVALID_CURSOR')
   versions(@Param('name') name: string, @Query() query: ListVersionsQueryDto): Promise<VersionPageDto> {
     return this.registry.listVersions(name, query);
   }
@@ -47,6 +51,7 @@ export class RegistryController {
   @Authenticated({ permission: Permission.RegistryRead })
   @ApiOperation({ summary: 'One version: manifest, endpoints, capabilities and the signature verdict' })
   @ApiOkResponse({ type: VersionDetailDto })
+  @ApiErrors('EXTENSION_NOT_FOUND', 'VERSION_NOT_FOUND')
   version(@Param('name') name: string, @Param('version') version: string): Promise<VersionDetailDto> {
     return this.registry.getVersion(name, version);
   }
@@ -56,6 +61,7 @@ export class RegistryController {
   @Authenticated({ permission: Permission.VersionYank })
   @ApiOperation({ summary: 'Yank a version: no new installs; existing ones keep running' })
   @ApiOkResponse({ type: VersionDetailDto })
+  @ApiErrors('EXTENSION_NOT_FOUND', 'VERSION_NOT_FOUND')
   yank(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,
@@ -70,6 +76,7 @@ export class RegistryController {
   @Authenticated({ permission: Permission.VersionYank })
   @ApiOperation({ summary: 'Publish a yanked version again' })
   @ApiOkResponse({ type: VersionDetailDto })
+  @ApiErrors('EXTENSION_NOT_FOUND', 'VERSION_NOT_FOUND')
   unyank(
     @CurrentPrincipal() principal: Principal,
     @Param('name') name: string,

@@ -1,23 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../openapi.js';
 import type { ExtensionEntity, ExtensionVersionEntity } from './registry.entities.js';
-
-export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-}
 
 export class ListExtensionsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Matches name, display name or description' })
@@ -70,14 +54,14 @@ export class VersionSummaryDto {
   @ApiProperty({ enum: ['published', 'yanked'] }) status!: string;
   @ApiProperty({ enum: ['verified', 'unsigned', 'not-checked'] }) signatureStatus!: string;
   @ApiPropertyOptional({ type: String, nullable: true }) signer!: string | null;
-  @ApiProperty() size!: number;
+  @ApiProperty({ type: 'integer' }) size!: number;
   @ApiProperty() publishedAt!: string;
 }
 
 export class VersionDetailDto extends VersionSummaryDto {
   @ApiProperty() extension!: string;
   @ApiProperty() publisher!: string;
-  @ApiProperty() unpackedSize!: number;
+  @ApiProperty({ type: 'integer' }) unpackedSize!: number;
   @ApiProperty() runtime!: string;
   @ApiProperty() entry!: string;
   @ApiPropertyOptional({ type: String, nullable: true, description: 'The UI entry (ui/index.html), if any' }) uiEntry!:
@@ -105,7 +89,7 @@ export class ExtensionSummaryDto {
     description: 'Newest published version (else the newest yanked)',
   })
   latestVersion!: VersionSummaryDto | null;
-  @ApiProperty() versionCount!: number;
+  @ApiProperty({ type: 'integer' }) versionCount!: number;
 }
 
 export class ExtensionPageDto {

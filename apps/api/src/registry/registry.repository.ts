@@ -73,16 +73,29 @@ export class RegistryRepository {
     return this.dataSource.getRepository(ExtensionEntity).findOneBy({ name });
   }
 
-  /** The publication history, newest first (the cursor is a publication time); not SemVer order. */
-  listVersions(extensionId: string, limit: number, before?: Date): Promise<ExtensionVersionEntity[]> {
+  /**
+   * The publication history (not SemVer order), newest first, after the (published_at, id) keyset `before`. The time is compared at the millisecond the
+   * cursor carries (a JavaScript Date), so versions published in the same millisecond are neither repeated
+   * nor skipped.
+   */
+  listVersions(
+    extensionId: string,
+    limit: number,
+    before?: { at: string; tieBreak: string },
+  ): Promise<ExtensionVersionEntity[]> {
     const query = this.dataSource
       .getRepository(ExtensionVersionEntity)
       .createQueryBuilder('v')
       .where('v.extension_id = :extensionId', { extensionId })
-      .orderBy('v.published_at', 'DESC')
+      .orderBy("date_trunc('milliseconds', v.published_at)", 'DESC')
       .addOrderBy('v.id', 'DESC')
       .limit(limit);
-    if (before) query.andWhere('v.published_at < :before', { before });
+    if (before) {
+      query.andWhere(
+        "(date_trunc('milliseconds', v.published_at), v.id) < (:at::timestamptz, :tieBreak::uuid)",
+        before,
+      );
+    }
     return query.getMany();
   }
 

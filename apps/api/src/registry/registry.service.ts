@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '@extplat/server-core';
+import { DEFAULT_PAGE_LIMIT, decodeCursor, decodeTimeCursor, DomainError, pageOf } from '@extplat/server-core';
 import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../access/principal.js';
 import {
@@ -14,8 +14,6 @@ import type { ExtensionEntity, ExtensionVersionEntity } from './registry.entitie
 import { RegistryErrors } from './registry.errors.js';
 import { RegistryRepository, type ExtensionSummaryRow } from './registry.repository.js';
 
-const DEFAULT_PAGE = 50;
-
 @Injectable()
 export class RegistryService {
   constructor(
@@ -29,17 +27,14 @@ export class RegistryService {
     limit?: number;
     cursor?: string;
   }): Promise<ExtensionPageDto> {
-    const limit = filter.limit ?? DEFAULT_PAGE;
+    const limit = filter.limit ?? DEFAULT_PAGE_LIMIT;
     const rows = await this.repository.listExtensions({
       query: filter.q,
       publisher: filter.publisher,
       limit: limit + 1,
-      after: filter.cursor === undefined ? undefined : decodeCursor(filter.cursor),
+      after: filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, 1)[0],
     });
-    const page = rows.slice(0, limit);
-    const items = page.map(toExtensionSummary);
-    const last = page.at(-1);
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.extension.name) : null };
+    return pageOf(rows, limit, (row) => [row.extension.name], toExtensionSummary);
   }
 
   async getExtension(name: string): Promise<ExtensionSummaryDto> {
@@ -50,17 +45,10 @@ export class RegistryService {
 
   async listVersions(name: string, filter: { limit?: number; cursor?: string }): Promise<VersionPageDto> {
     const extension = await this.requireExtension(name);
-    const limit = filter.limit ?? DEFAULT_PAGE;
-    const before = filter.cursor === undefined ? undefined : new Date(decodeCursor(filter.cursor));
-    if (before && Number.isNaN(before.getTime()))
-      throw new DomainError(RegistryErrors.INVALID_CURSOR, 'The cursor is not valid');
+    const limit = filter.limit ?? DEFAULT_PAGE_LIMIT;
+    const before = filter.cursor === undefined ? undefined : decodeTimeCursor(filter.cursor, 'uuid');
     const versions = await this.repository.listVersions(extension.id, limit + 1, before);
-    const page = versions.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toVersionSummary),
-      nextCursor: versions.length > limit && last ? encodeCursor(last.publishedAt.toISOString()) : null,
-    };
+    return pageOf(versions, limit, (version) => [version.publishedAt.toISOString(), version.id], toVersionSummary);
   }
 
   async getVersion(name: string, version: string): Promise<VersionDetailDto> {
@@ -125,12 +113,4 @@ function toExtensionSummary({ extension, latest, versionCount }: ExtensionSummar
     latestVersion: latest ? toVersionSummary(latest) : null,
     versionCount,
   };
-}
-
-function encodeCursor(value: string): string {
-  return Buffer.from(value, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  return Buffer.from(cursor, 'base64url').toString('utf8');
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { API_CONFIG } from '../config/config.module.js';
 import type { ApiConfig } from '../config/api-config.js';
 import { RunnerPool } from './runner-pool.js';

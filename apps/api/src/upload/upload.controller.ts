@@ -12,7 +12,15 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { type CallLimiter, CommonErrors, DomainError, SharedState } from '@extplat/server-core';
 import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
@@ -33,6 +41,8 @@ import {
   UploadStatusDto,
 } from './upload.dto.js';
 import { UploadService } from './upload.service.js';
+import { ApiErrors } from '../openapi.js';
+import { SIGNING_ERROR_CODES } from '@extplat/signing';
 
 const BINARY_TYPES = ['application/octet-stream', 'application/zstd', 'application/x-zstd'];
 
@@ -58,7 +68,8 @@ export class UploadController {
   @Post('initiate-upload')
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Start an upload: checks the size limit and picks the strategy (or "exists")' })
-  @ApiOkResponse({ type: InitiateUploadResponseDto })
+  @ApiCreatedResponse({ type: InitiateUploadResponseDto })
+  @ApiErrors('RATE_LIMITED', 'BUNDLE_TOO_LARGE')
   async initiate(
     @CurrentPrincipal() principal: Principal,
     @Body() body: InitiateUploadDto,
@@ -72,6 +83,15 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Fresh presigned URLs for parts (presigned-multipart strategy)' })
   @ApiOkResponse({ type: PresignPartsResponseDto })
+  @ApiErrors(
+    'RATE_LIMITED',
+    'UPLOAD_NOT_FOUND',
+    'UPLOAD_NOT_OWNED',
+    'UPLOAD_EXPIRED',
+    'WRONG_STRATEGY',
+    'UPLOAD_IN_PROGRESS',
+    'INVALID_PART_NUMBER',
+  )
   async presign(
     @CurrentPrincipal() principal: Principal,
     @Param('uploadId', ParseUUIDPipe) uploadId: string,
@@ -87,6 +107,18 @@ export class UploadController {
   @ApiConsumes(...BINARY_TYPES)
   @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiOkResponse({ type: ProxyPartResponseDto })
+  @ApiErrors(
+    'RATE_LIMITED',
+    'UPLOAD_NOT_FOUND',
+    'UPLOAD_NOT_OWNED',
+    'UPLOAD_EXPIRED',
+    'WRONG_STRATEGY',
+    'UPLOAD_IN_PROGRESS',
+    'INVALID_PART_NUMBER',
+    'PART_SIZE_MISMATCH',
+    'NOT_ZSTD',
+    'REQUEST_ABORTED',
+  )
   async proxy(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ProxyPartQueryDto,
@@ -108,6 +140,7 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'State and stored parts of an upload, to resume it' })
   @ApiOkResponse({ type: UploadStatusDto })
+  @ApiErrors('RATE_LIMITED', 'UPLOAD_NOT_FOUND', 'UPLOAD_NOT_OWNED', 'UPLOAD_EXPIRED')
   async status(
     @CurrentPrincipal() principal: Principal,
     @Param('uploadId', ParseUUIDPipe) uploadId: string,
@@ -121,6 +154,22 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Verify the uploaded bundle and register its version (idempotent for identical content)' })
   @ApiOkResponse({ type: FinalizeResponseDto })
+  @ApiErrors(
+    'RATE_LIMITED',
+    'UPLOAD_NOT_FOUND',
+    'UPLOAD_NOT_OWNED',
+    'UPLOAD_EXPIRED',
+    'UPLOAD_IN_PROGRESS',
+    'UPLOAD_INCOMPLETE',
+    'HASH_MISMATCH',
+    'BUNDLE_TOO_LARGE',
+    'INVALID_BUNDLE',
+    'INVALID_MANIFEST',
+    'VERSION_EXISTS',
+    'EXTENSION_OWNED_BY_OTHER_PUBLISHER',
+    'CONFLICT',
+    ...SIGNING_ERROR_CODES,
+  )
   async finalize(
     @CurrentPrincipal() principal: Principal,
     @Body() body: FinalizeUploadDto,
@@ -134,6 +183,7 @@ export class UploadController {
   @Authenticated({ permission: Permission.BundleUpload })
   @ApiOperation({ summary: 'Abort an upload and delete what was staged (idempotent)' })
   @ApiOkResponse({ type: AbortResponseDto })
+  @ApiErrors('RATE_LIMITED', 'UPLOAD_NOT_FOUND', 'UPLOAD_NOT_OWNED', 'UPLOAD_EXPIRED', 'UPLOAD_IN_PROGRESS')
   async abort(@CurrentPrincipal() principal: Principal, @Body() body: AbortUploadDto): Promise<AbortResponseDto> {
     await this.sessionCalls.consume(principal.id);
     return this.uploads.abort(principal, body.uploadId);

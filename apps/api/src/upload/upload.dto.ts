@@ -25,7 +25,7 @@ export class InitiateUploadDto {
   @Matches(/\.(tar\.zst|tzst)$/, { message: 'filename must end in .tar.zst' })
   filename!: string;
 
-  @ApiProperty({ description: 'Bytes of the bundle; checked against the limit before any byte moves' })
+  @ApiProperty({ type: 'integer', description: 'Bytes of the bundle; checked against the limit before any byte moves' })
   @IsInt()
   @Min(1)
   size!: number;
@@ -59,16 +59,16 @@ export class InitiateUploadResponseDto {
     string | null;
   @ApiProperty({ enum: ['presigned-multipart', 'proxy', 'exists'] }) strategy!:
     'presigned-multipart' | 'proxy' | 'exists';
-  @ApiProperty() partSize!: number;
-  @ApiProperty() partCount!: number;
+  @ApiProperty({ type: 'integer' }) partSize!: number;
+  @ApiProperty({ type: 'integer' }) partCount!: number;
   @ApiPropertyOptional({ type: String, nullable: true }) expiresAt!: string | null;
-  @ApiProperty() maxBytes!: number;
+  @ApiProperty({ type: 'integer' }) maxBytes!: number;
   @ApiPropertyOptional({ type: VersionDetailDto, description: 'The registered version, when the strategy is "exists"' })
   version?: VersionDetailDto;
 }
 
 export class PresignPartsDto {
-  @ApiProperty({ type: [Number], example: [1, 2, 3] })
+  @ApiProperty({ type: 'integer', isArray: true, minimum: 1, example: [1, 2, 3] })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
@@ -78,11 +78,11 @@ export class PresignPartsDto {
 }
 
 export class PresignedPartDto {
-  @ApiProperty() partNumber!: number;
+  @ApiProperty({ type: 'integer' }) partNumber!: number;
   @ApiProperty() url!: string;
   @ApiProperty({ enum: ['PUT'] }) method!: 'PUT';
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers!: Record<string, string>;
-  @ApiProperty({ description: 'Exact byte length the part must have' }) size!: number;
+  @ApiProperty({ type: 'integer', description: 'Exact byte length the part must have' }) size!: number;
   @ApiProperty() expiresAt!: string;
 }
 
@@ -91,8 +91,8 @@ export class PresignPartsResponseDto {
 }
 
 export class UploadedPartDto {
-  @ApiProperty() partNumber!: number;
-  @ApiProperty() size!: number;
+  @ApiProperty({ type: 'integer' }) partNumber!: number;
+  @ApiProperty({ type: 'integer' }) size!: number;
   @ApiProperty() etag!: string;
 }
 
@@ -101,19 +101,19 @@ export class UploadStatusDto {
   @ApiProperty({ enum: ['initiated', 'finalizing', 'completed', 'aborted', 'expired'] }) state!: string;
   @ApiProperty({ enum: ['presigned-multipart', 'proxy'] }) strategy!: string;
   @ApiProperty() filename!: string;
-  @ApiProperty() size!: number;
-  @ApiProperty() partSize!: number;
-  @ApiProperty() partCount!: number;
+  @ApiProperty({ type: 'integer' }) size!: number;
+  @ApiProperty({ type: 'integer' }) partSize!: number;
+  @ApiProperty({ type: 'integer' }) partCount!: number;
   @ApiProperty() expiresAt!: string;
   @ApiProperty({ type: [UploadedPartDto], description: 'Parts the store holds (from ListParts)' })
   parts!: UploadedPartDto[];
-  @ApiProperty() receivedBytes!: number;
+  @ApiProperty({ type: 'integer' }) receivedBytes!: number;
   @ApiPropertyOptional({ type: String, nullable: true }) contentHash!: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) errorCode!: string | null;
 }
 
 export class ClientPartDto {
-  @ApiProperty() @IsInt() @Min(1) partNumber!: number;
+  @ApiProperty({ type: 'integer' }) @IsInt() @Min(1) partNumber!: number;
   @ApiProperty() @IsString() @MaxLength(200) etag!: string;
 }
 
@@ -157,11 +157,11 @@ export class AbortResponseDto {
 
 export class ProxyPartQueryDto {
   @ApiProperty() @IsUUID() uploadId!: string;
-  @ApiProperty() @Type(() => Number) @IsInt() @Min(1) partNumber!: number;
+  @ApiProperty({ type: 'integer' }) @Type(() => Number) @IsInt() @Min(1) partNumber!: number;
 }
 
 export class ProxyPartResponseDto {
-  @ApiProperty() partNumber!: number;
-  @ApiProperty() size!: number;
+  @ApiProperty({ type: 'integer' }) partNumber!: number;
+  @ApiProperty({ type: 'integer' }) size!: number;
   @ApiProperty() etag!: string;
 }

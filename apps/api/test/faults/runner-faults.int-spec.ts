@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { buildTestComponent, manifestFor, type RawEntry, waitUntil } from '@extplat/testing';
 import { publish, signedBundle, type Stack, startStack, tenantUser } from '../stack-harness.js';
 import { privatePostgres, type PrivatePostgres } from './fault-harness.js';
+import { fetchApi } from '../openapi-contract.js';
 
 const PROBE_SOURCE = fileURLToPath(new URL('../../../runner/test/guests/probe.js', import.meta.url));
 const MIB = 1024 * 1024;
@@ -55,7 +56,7 @@ describe('extension calls while the Runner, its cache volume or PostgreSQL fail'
   let acme: { tenantId: string; token: string };
 
   const call = (extension: string, path: string, token = acme.token) =>
-    fetch(`${stack.api.base}/api/ext/${extension}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    fetchApi(`${stack.api.base}/api/ext/${extension}${path}`, { headers: { authorization: `Bearer ${token}` } });
   const install = async (extension: string, token = acme.token) => {
     const installed = await stack.api.request('POST', '/api/installs', {
       token,

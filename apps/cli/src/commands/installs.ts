@@ -238,9 +238,18 @@ async function listVersions(api: ApiClient, extensionId: string): Promise<Versio
  * so with more than one match it must say which tenant it means.
  */
 export async function findInstall(api: ApiClient, extensionId: string, tenant: string | undefined): Promise<Install> {
-  const installs = await api.call('listing installs', (client, init) =>
-    client.GET('/api/installs', { ...init, params: { query: tenant ? { tenantId: tenant } : {} } }),
-  );
+  const installs: Install[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.call('listing installs', (client, init) =>
+      client.GET('/api/installs', {
+        ...init,
+        params: { query: { ...(tenant ? { tenantId: tenant } : {}), limit: 100, ...(cursor ? { cursor } : {}) } },
+      }),
+    );
+    installs.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
   const matches = installs.filter(
     (install) => install.extension.name === extensionId && (tenant === undefined || install.tenantId === tenant),
   );

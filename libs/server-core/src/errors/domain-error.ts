@@ -51,6 +51,8 @@ export const CommonErrors = defineErrorCodes([
   'BAD_REQUEST',
   'INVALID_TEXT',
   'JSON_TOO_DEEP',
+  /** A list's `cursor` is not a nextCursor that list gave out. */
+  'INVALID_CURSOR',
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'NOT_FOUND',

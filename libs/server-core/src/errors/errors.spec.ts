@@ -128,3 +128,14 @@ describe('errors over HTTP', () => {
     expect(registeredErrorCodes()).not.toContain('WIDGET_EXISTS');
   });
 });
+
+describe('registeredErrorCodes', () => {
+  it('lists every declared code once, sorted (the OpenAPI enum is made from it)', () => {
+    defineErrorCodes(['VERSION_NOT_FOUND', 'EXTENSION_NOT_FOUND']);
+    const codes = registeredErrorCodes();
+    expect(codes).toEqual(expect.arrayContaining(['VERSION_NOT_FOUND', 'EXTENSION_NOT_FOUND', 'INVALID_CURSOR']));
+    expect(codes).toEqual([...codes].sort());
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(statusForCode('INVALID_CURSOR')).toBe(400);
+  });
+});

@@ -18,7 +18,7 @@ describe('ApiKeysPage', () => {
     const http = TestBed.inject(HttpTestingController);
     const fixture = TestBed.createComponent(ApiKeysPage);
     fixture.detectChanges();
-    http.expectOne('/api/api-keys').flush([]);
+    http.expectOne('/api/api-keys').flush({ items: [], nextCursor: null });
     await fixture.whenStable();
     const element = fixture.nativeElement as HTMLElement;
     const name = element.querySelector<HTMLInputElement>('#key-name')!;
@@ -42,7 +42,9 @@ describe('ApiKeysPage', () => {
     };
     create.flush({ ...key, key: 'extplat_ab_secret' });
     await new Promise((resolve) => setTimeout(resolve));
-    http.expectOne('/api/api-keys').flush([key]);
+    http.expectOne('/api/api-keys').flush({ items: [key], nextCursor: null });
+    // The list follows nextCursor (none here) before it resolves.
+    await new Promise((resolve) => setTimeout(resolve));
     await fixture.whenStable();
     fixture.detectChanges();
     expect(element.querySelector('[data-testid=new-key]')?.textContent).toContain('extplat_ab_secret');

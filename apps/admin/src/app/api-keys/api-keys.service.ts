@@ -1,15 +1,17 @@
 import { inject, Injectable } from '@angular/core';
 import type { ApiKey, CreatedApiKey, Role } from '@extplat/api-client';
 import { ApiHttp } from '../core/api-http';
+import { allPages } from '../core/pages';
 
 /** API keys (`/api/api-keys`): the whole key comes back once, at creation. */
 @Injectable({ providedIn: 'root' })
 export class ApiKeysService {
   private readonly api = inject(ApiHttp);
 
-  // Typed by the declared return types while the document does not describe these answers (pending.ts).
   list(): Promise<ApiKey[]> {
-    return this.api.get('/api/api-keys');
+    return allPages((cursor) =>
+      this.api.get('/api/api-keys', { query: { limit: 100, ...(cursor ? { cursor } : {}) } }),
+    );
   }
 
   create(request: { name: string; role: Role; tenantId?: string; expiresAt?: string }): Promise<CreatedApiKey> {

@@ -1,7 +1,7 @@
 import { computed, DestroyRef, inject, Injectable, signal } from '@angular/core';
 import { Router } from '@angular/router';
 import { Permission, roleBelongsToTenant, roleHasPermission } from '@extplat/contracts';
-import type { LoginResponse, Principal, Role } from '@extplat/api-client';
+import type { Principal, Role } from '@extplat/api-client';
 import { ApiHttp } from '../core/api-http';
 
 interface StoredSession {
@@ -53,8 +53,7 @@ export class SessionService {
   }
 
   async signIn(email: string, password: string): Promise<Principal> {
-    // The document does not describe this answer yet: the cast goes once it does (see pending.ts).
-    const response = (await this.api.post('/api/auth/login', { body: { email, password } })) as LoginResponse;
+    const response = await this.api.post('/api/auth/login', { body: { email, password } });
     const stored: StoredSession = {
       accessToken: response.accessToken,
       expiresAt: response.expiresAt,

@@ -1,7 +1,8 @@
 import { computed, effect, inject, Injectable, signal } from '@angular/core';
-import type { Tenant, TenantList } from '@extplat/api-client';
+import type { Tenant } from '@extplat/api-client';
 import { SessionService } from '../auth/session.service';
 import { ApiHttp } from './api-http';
+import { allPages } from './pages';
 
 const STORAGE_KEY = 'extplat.tenant';
 
@@ -37,8 +38,9 @@ export class TenantContext {
 
   async loadTenants(): Promise<void> {
     try {
-      // The document does not describe this answer yet: the cast goes once it does (see pending.ts).
-      const tenants = (await this.api.get('/api/tenants')) as TenantList;
+      const tenants = await allPages((cursor) =>
+        this.api.get('/api/tenants', { query: { limit: 100, ...(cursor ? { cursor } : {}) } }),
+      );
       this.tenants.set(tenants);
       if (!tenants.some((tenant) => tenant.id === this.chosen())) this.choose(tenants[0]?.id ?? null);
     } catch {

@@ -49,7 +49,7 @@ async function render(role: string) {
   const fixture = TestBed.createComponent(ExtensionList);
   fixture.detectChanges();
   http.expectOne((request) => request.url === '/api/extensions').flush({ items: [extension], nextCursor: null });
-  http.expectOne('/api/installs').flush([install]);
+  http.expectOne('/api/installs').flush({ items: [install], nextCursor: null });
   await settled();
   fixture.detectChanges();
   return { fixture, http, element: fixture.nativeElement as HTMLElement };

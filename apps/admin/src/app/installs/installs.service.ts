@@ -1,6 +1,7 @@
 import { inject, Injectable } from '@angular/core';
 import type { CreateInstallRequest, Grant, Install, SwitchVersionResponse, VersionDiff } from '@extplat/api-client';
 import { ApiHttp } from '../core/api-http';
+import { allPages } from '../core/pages';
 
 /** A tenant's installs (`/api/installs`). */
 @Injectable({ providedIn: 'root' })
@@ -9,7 +10,11 @@ export class InstallsService {
 
   /** The principal's tenant's installs; platform admins name the tenant. */
   list(tenantId?: string | null): Promise<Install[]> {
-    return this.api.get('/api/installs', { query: tenantId ? { tenantId } : {} });
+    return allPages((cursor) =>
+      this.api.get('/api/installs', {
+        query: { ...(tenantId ? { tenantId } : {}), limit: 100, ...(cursor ? { cursor } : {}) },
+      }),
+    );
   }
 
   get(installId: string): Promise<Install> {

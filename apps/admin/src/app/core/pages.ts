@@ -1,0 +1,17 @@
+/** A page of a list route: every list answers `{items, nextCursor}` (nextCursor null on the last page). */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string | null;
+}
+
+/** Every item of a list route, following `nextCursor` page by page. */
+export async function allPages<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return items;
+}
