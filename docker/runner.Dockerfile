@@ -7,7 +7,7 @@
 # The toolchain, manifests and build stages are identical in api.Dockerfile, runner.Dockerfile and
 # admin.Dockerfile, so BuildKit reuses their layers (and the full `npm ci`) across the three images.
 
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+ARG NODE_IMAGE=node:24.22-bookworm-slim
 
 # --- toolchain: compilers for native addons that npm may have to build from source -------------------
 FROM ${NODE_IMAGE} AS toolchain

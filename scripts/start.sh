@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The embedded default: API + Runner + console on this machine, with an embedded PostgreSQL and the fs
-# bundle store under .data/ — no external service. Installs and builds what is missing first.
+# bundle store under .data/ — no external service. Installs Node 24 (scripts/node.sh) and builds what is
+# missing first; the API, the Runner and PostgreSQL are spawned by scripts/embedded.mjs under the same Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[[ -d node_modules ]] || npm ci --no-audit --no-fund
+source scripts/node.sh
+ensure_node_modules
 npm run --silent build:server
 # The console build takes a while: redo it only when its sources changed since the last build.
 if [[ ! -f dist/admin/browser/index.html ]] ||

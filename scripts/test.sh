@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite: server unit + integration tests (jest, real PostgreSQL + real S3) and the console's
-# unit tests. Works on a fresh clone: installs npm packages when missing; the integration harness starts
-# the local S3 server itself (see libs/testing). Extra arguments go to jest (e.g. a path filter).
+# unit tests. Works on a fresh clone: installs Node 24 when the machine lacks it (scripts/node.sh) and npm
+# packages when missing; the integration harness starts the local S3 server itself (see libs/testing).
+# Everything below, and every process the tests spawn (process.execPath), runs on that Node.
+# Extra arguments go to jest (e.g. a path filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[[ -d node_modules ]] || npm ci --no-audit --no-fund
+source scripts/node.sh
+ensure_node_modules
+echo "node $(node --version)"
 mkdir -p .tmp
 rm -f .tmp/jest-results.json .tmp/vitest-results.json
 npm run --silent build:server
