@@ -1,6 +1,6 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { ERROR_CATALOG, errorCodeInfo, isSigningErrorCode, type SigningErrorCode } from '@extplat/contracts';
-import type { ErrorResponse, SignatureCheck } from '@extplat/api-client';
+import type { ApiErrorCode, ErrorResponse, SignatureCheck } from '@extplat/api-client';
 import { formatBytes } from '../shared/format';
 
 /** One problem the server found, located by a path into what was sent (e.g. `api.endpoints[2].path`). */
@@ -22,13 +22,21 @@ export interface Explanation {
   requestId?: string | null;
 }
 
+/**
+ * What the console can show as a failure's code: the API's documented codes (generated from the OpenAPI
+ * document, so a misspelt code does not compile), `NETWORK` / `HTTP_<status>` for answers without the error
+ * body, and two of the console's own: `UNEXPECTED` (a bug or an answer the console did not expect) and
+ * `NOT_SAME_FILE` (resuming an upload with another file).
+ */
+export type ConsoleErrorCode = ApiErrorCode | 'UNEXPECTED' | 'NOT_SAME_FILE';
+
 /** Any failure of a call to the API or to S3, normalized: status 0 means no answer (network). */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
 
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ConsoleErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
     readonly requestId: string | null = null,
