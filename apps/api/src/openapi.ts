@@ -90,10 +90,14 @@ const HEADERS = {
   'WWW-Authenticate': { description: 'The Bearer challenge (RFC 6750)', schema: { type: 'string' } },
 };
 
-/** Codes any route can answer: the text and depth rules on every query, the router's own 400. */
-const EVERY_ROUTE = ['BAD_REQUEST', 'INVALID_TEXT', 'JSON_TOO_DEEP'];
-/** Codes of a route that reads a body: the JSON parser's size cap and media types. */
-const BODY_ROUTE = ['VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+/**
+ * Codes any route can answer: the router's own 400, and the edge rules and body parsers, which run before
+ * routing on every request that carries a body, whatever its method (text, depth, size cap, media type and
+ * charset: a body sent to a route that declares none is still parsed first).
+ */
+const EVERY_ROUTE = ['BAD_REQUEST', 'INVALID_TEXT', 'JSON_TOO_DEEP', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+/** Codes of a route that validates a body. */
+const BODY_ROUTE = ['VALIDATION_FAILED'];
 /** Codes of a route behind the guard: a credential that is missing, invalid or not allowed. */
 const GUARDED_ROUTE = ['UNAUTHENTICATED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE'];
 
