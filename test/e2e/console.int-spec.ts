@@ -216,11 +216,11 @@ describe('admin console end to end', () => {
     await screenshot(page, '07-install-form');
     await page.getByRole('button', { name: 'Install', exact: true }).click();
     await expect(page.getByTestId('install-done').textContent()).resolves.toMatch(/installed and\s+enabled/);
-    const installs = await stack.api.request<{ enabled: boolean; version: string }[]>(
+    const installs = await stack.api.request<{ items: { enabled: boolean; version: string }[] }>(
       'GET',
       `/api/installs?tenantId=${tenantId}`,
     );
-    expect(installs.body).toEqual([expect.objectContaining({ enabled: true, version: '0.1.0' })]);
+    expect(installs.body.items).toEqual([expect.objectContaining({ enabled: true, version: '0.1.0' })]);
   });
 
   it('cancels an upload and the server aborts it', async () => {

@@ -99,11 +99,11 @@ describe('docs/developer-guide.md and docs/examples/publish-extension.yml, as wr
     expect(result.output).toContain('"apiTokenConfigured":true');
     expect(result.output).toMatch(/verified/);
     // The second version was published, upgraded to and rolled back from.
-    const installs = await stack.api.request<{ extension: { name: string }; version: string }[]>(
+    const installs = await stack.api.request<{ items: { extension: { name: string }; version: string }[] }>(
       'GET',
       '/api/installs',
     );
-    expect(installs.body.map((install) => [install.extension.name, install.version])).toEqual([
+    expect(installs.body.items.map((install) => [install.extension.name, install.version])).toEqual([
       ['com.acme.ticket-helper', '0.1.0'],
     ]);
     const versions = await stack.api.request<{ items: { version: string }[] }>(
