@@ -1,8 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ContentHash, PrewarmResponseBody } from '@extplat/contracts';
 import { DomainError } from '@extplat/server-core';
 import { BundleCache, type BundleLease } from '../cache/bundle-cache.js';
-import { isBundleCacheError } from '../cache/cache.errors.js';
+import { cacheFull, isBundleCacheError, isNoSpace } from '../cache/cache.errors.js';
+import { RUNNER_CONFIG } from '../config/config.module.js';
+import type { RunnerConfig } from '../config/runner-config.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
 import { isSandboxError, Sandbox } from '../sandbox/index.js';
 import { PrewarmErrors } from './prewarm.errors.js';
@@ -18,6 +20,7 @@ export class PrewarmService {
   private readonly logger = new Logger('Prewarm');
 
   constructor(
+    @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
     private readonly cache: BundleCache,
     private readonly sandbox: Sandbox,
     private readonly metrics: RunnerMetrics,
@@ -62,6 +65,8 @@ export class PrewarmService {
           ...error.details,
         });
       }
+      // Transpiled components are kept on the cache volume too: a full volume is CACHE_FULL, as for execute.
+      if (isNoSpace(error)) throw cacheFull(this.config.cache.dir);
       throw error;
     } finally {
       lease.release();

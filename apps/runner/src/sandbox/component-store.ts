@@ -327,6 +327,12 @@ export class ComponentStore {
     try {
       this.transpileCount += 1;
       const reply = await runTranspileWorker({ componentPath, outDir: temp });
+      if (!reply.ok && (reply.code === 'ENOSPC' || reply.code === 'EDQUOT')) {
+        // A full cache volume is the Runner's state, not the component's fault: 503 CACHE_FULL upstream.
+        throw Object.assign(new Error(`writing the transpiled component failed: ${reply.message}`), {
+          code: reply.code,
+        });
+      }
       if (!reply.ok) {
         throw new SandboxError('COMPONENT_LOAD_FAILED', `transpiling the component failed: ${reply.message}`, {
           contentHash,

@@ -87,4 +87,6 @@ export interface TranspileJob {
   outDir: string;
 }
 
-export type TranspileReply = { ok: true; imports: string[]; modules: string[] } | { ok: false; message: string };
+/** A failed transpile carries the errno code of a file-system failure (e.g. ENOSPC), so a full disk is told apart. */
+export type TranspileReply =
+  { ok: true; imports: string[]; modules: string[] } | { ok: false; message: string; code?: string };

@@ -31,7 +31,13 @@ const port = parentPort;
 if (port) {
   run(workerData as TranspileJob).then(
     (reply) => port.postMessage(reply),
-    (error: unknown) =>
-      port.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) => {
+      const code = (error as { code?: unknown } | null)?.code;
+      port.postMessage({
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+        ...(typeof code === 'string' ? { code } : {}),
+      });
+    },
   );
 }
