@@ -9,9 +9,7 @@ export class ApiKeysService {
   private readonly api = inject(ApiHttp);
 
   list(): Promise<ApiKey[]> {
-    return allPages((cursor) =>
-      this.api.get('/api/api-keys', { query: { limit: 100, ...(cursor ? { cursor } : {}) } }),
-    );
+    return allPages((cursor) => this.api.get('/api/api-keys', { query: { ...(cursor ? { cursor } : {}) } }));
   }
 
   create(request: { name: string; role: Role; tenantId?: string; expiresAt?: string }): Promise<CreatedApiKey> {

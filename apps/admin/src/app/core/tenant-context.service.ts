@@ -39,7 +39,7 @@ export class TenantContext {
   async loadTenants(): Promise<void> {
     try {
       const tenants = await allPages((cursor) =>
-        this.api.get('/api/tenants', { query: { limit: 100, ...(cursor ? { cursor } : {}) } }),
+        this.api.get('/api/tenants', { query: { ...(cursor ? { cursor } : {}) } }),
       );
       this.tenants.set(tenants);
       if (!tenants.some((tenant) => tenant.id === this.chosen())) this.choose(tenants[0]?.id ?? null);

@@ -12,7 +12,7 @@ export class InstallsService {
   list(tenantId?: string | null): Promise<Install[]> {
     return allPages((cursor) =>
       this.api.get('/api/installs', {
-        query: { ...(tenantId ? { tenantId } : {}), limit: 100, ...(cursor ? { cursor } : {}) },
+        query: { ...(tenantId ? { tenantId } : {}), ...(cursor ? { cursor } : {}) },
       }),
     );
   }
