@@ -52,8 +52,12 @@ export function requestLoggingMiddleware(
       res.setHeader(REQUEST_ID_HEADER, id);
       return id;
     },
-    customLogLevel: (_req, res, error) =>
-      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    customLogLevel: (req, res, error) => {
+      // Readiness is probed every few seconds (Kubernetes, and each API's Runner pool): a passing probe is
+      // not logged, a failing one is a warning (the check that failed logs why).
+      if (!error && req.url === '/readyz') return res.statusCode < 400 ? 'silent' : 'warn';
+      return error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+    },
     // Liveness probes would drown the log.
     autoLogging: { ignore: (req) => req.url === '/healthz' },
     serializers: {
