@@ -246,9 +246,13 @@ describe('a fleet of 2 APIs and 3 Runners sharing PostgreSQL, S3 and Redis', () 
     expect(failed.length).toBeLessThan(results.length / 2);
     for (const failure of failed) expect(failure).toMatchObject({ status: 503, code: 'RUNNER_UNAVAILABLE' });
     // Calls started once the Runner was gone all succeed: a refused connection moves on to the next Runner.
-    expect(results.filter((result) => result.afterKill).length).toBeGreaterThan(0);
+    // On a fast machine the load may end before that moment, so a second wave starts after it for sure.
     expect(results.filter((result) => result.afterKill && result.status !== 200)).toEqual([]);
     await waitUntil('the victim to be gone', () => Promise.resolve(victim?.exited() !== undefined));
-    for (const extension of extensions) expect((await call(a, extension)).status).toBe(200);
+    await waitUntil('a probe interval after the kill', () => Promise.resolve(settledAfterKill));
+    const afterKill = await Promise.all(
+      extensions.flatMap((extension) => [a, b].map(async (api) => outcome(await call(api, extension)))),
+    );
+    expect(afterKill.filter((result) => result.status !== 200)).toEqual([]);
   }, 400_000);
 });
