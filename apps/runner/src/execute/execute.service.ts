@@ -2,13 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ContentHash, ExecuteRequestBody, ExecuteResponseBody } from '@extplat/contracts';
 import { currentRequestContext, DomainError, unsealFromApi } from '@extplat/server-core';
 import { BundleCache, type BundleLease } from '../cache/bundle-cache.js';
-import { cacheFull, isBundleCacheError, isNoSpace } from '../cache/cache.errors.js';
+import { isBundleCacheError } from '../cache/cache.errors.js';
 import { RUNNER_CONFIG } from '../config/config.module.js';
 import type { RunnerConfig } from '../config/runner-config.js';
 import { EgressGate } from '../egress/egress-gate.js';
 import { type ExecutionOutcomeLabel, RunnerMetrics } from '../metrics/runner-metrics.js';
 import { type ExecuteJob, type ExecutionOutcome, isSandboxError, Sandbox } from '../sandbox/index.js';
 import { ExecuteErrors } from './execute.errors.js';
+import { componentLoadFailure } from './load-failure.js';
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
@@ -107,15 +108,7 @@ export class ExecuteService {
         compileMs: round(loaded.compileMs),
       };
     } catch (error) {
-      if (isSandboxError(error)) {
-        throw new DomainError(ExecuteErrors.COMPONENT_REJECTED, error.message, {
-          reason: error.code,
-          ...error.details,
-        });
-      }
-      // Transpiled components are kept in the cache directory too.
-      if (isNoSpace(error)) throw cacheFull(this.config.cache.dir);
-      throw error;
+      throw componentLoadFailure(error, this.config.cache.dir);
     } finally {
       lease.release();
     }

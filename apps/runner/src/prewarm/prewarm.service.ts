@@ -2,11 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ContentHash, PrewarmResponseBody } from '@extplat/contracts';
 import { DomainError } from '@extplat/server-core';
 import { BundleCache, type BundleLease } from '../cache/bundle-cache.js';
-import { cacheFull, isBundleCacheError, isNoSpace } from '../cache/cache.errors.js';
+import { isBundleCacheError } from '../cache/cache.errors.js';
 import { RUNNER_CONFIG } from '../config/config.module.js';
 import type { RunnerConfig } from '../config/runner-config.js';
 import { RunnerMetrics } from '../metrics/runner-metrics.js';
-import { isSandboxError, Sandbox } from '../sandbox/index.js';
+import { Sandbox } from '../sandbox/index.js';
+import { componentLoadFailure } from '../execute/load-failure.js';
 import { PrewarmErrors } from './prewarm.errors.js';
 
 /**
@@ -59,15 +60,7 @@ export class PrewarmService {
         totalMs: Math.round(performance.now() - started),
       };
     } catch (error) {
-      if (isSandboxError(error)) {
-        throw new DomainError(PrewarmErrors.COMPONENT_REJECTED, error.message, {
-          reason: error.code,
-          ...error.details,
-        });
-      }
-      // Transpiled components are kept on the cache volume too: a full volume is CACHE_FULL, as for execute.
-      if (isNoSpace(error)) throw cacheFull(this.config.cache.dir);
-      throw error;
+      throw componentLoadFailure(error, this.config.cache.dir);
     } finally {
       lease.release();
     }
