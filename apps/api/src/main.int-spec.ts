@@ -51,7 +51,8 @@ describe('the API process', () => {
     });
 
     it('logs structured JSON, with the request id on the request line', async () => {
-      const response = await fetchApi(`${service.url}/readyz`, { headers: { 'x-request-id': 'trace-me-1' } });
+      // Not /readyz: a passing readiness probe is deliberately not logged.
+      const response = await fetchApi(`${service.url}/api/docs-json`, { headers: { 'x-request-id': 'trace-me-1' } });
       expect(response.status).toBe(200);
       // The request line is written after the response: wait for it rather than for a guessed time.
       await until(() => service.logs.some((line) => line['reqId'] === 'trace-me-1'));
@@ -59,7 +60,7 @@ describe('the API process', () => {
       expect(requestLine).toMatchObject({
         level: 'info',
         service: 'api',
-        req: { method: 'GET', url: '/readyz' },
+        req: { method: 'GET', url: '/api/docs-json' },
         res: { statusCode: 200 },
         responseTime: expect.any(Number),
       });
