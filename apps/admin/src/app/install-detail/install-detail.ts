@@ -484,7 +484,7 @@ export class InstallDetail {
 
   protected async uninstall(install: Install): Promise<void> {
     const ref = this.dialog.open<boolean, UninstallDialogData>(UninstallDialog, {
-      data: { name: install.extension.name, tenant: this.tenants.tenant()?.name ?? null },
+      data: { title: this.title(), name: install.extension.name, tenant: this.tenants.tenant()?.name ?? null },
       ariaLabelledBy: 'uninstall-title',
       autoFocus: '#uninstall-name',
     });

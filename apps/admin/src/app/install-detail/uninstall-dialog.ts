@@ -2,7 +2,9 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { DIALOG_DATA, DialogRef } from '@angular/cdk/dialog';
 
 export interface UninstallDialogData {
-  /** What the admin types to confirm: the extension's name as the page shows it. */
+  /** The extension as the page names it (its display name). */
+  title: string;
+  /** What the admin types to confirm: the extension's name (reverse-DNS), which is unique. */
   name: string;
   tenant: string | null;
 }
@@ -16,7 +18,7 @@ export interface UninstallDialogData {
   selector: 'app-uninstall-dialog',
   template: `
     <form class="dialog stack" (submit)="$event.preventDefault(); confirm()">
-      <h2 id="uninstall-title">Uninstall {{ data.name }}?</h2>
+      <h2 id="uninstall-title">Uninstall {{ data.title }}?</h2>
       <p id="uninstall-help">
         The install{{ data.tenant ? ' for ' + data.tenant : '' }}, its configuration and its secrets are removed at
         once; calls to it stop working. Type <strong>{{ data.name }}</strong> to confirm.
