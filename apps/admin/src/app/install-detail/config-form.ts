@@ -2,6 +2,7 @@ import {
   afterNextRender,
   ChangeDetectionStrategy,
   Component,
+  computed,
   effect,
   inject,
   Injector,
@@ -64,6 +65,13 @@ import { CONFIG_FORM_CONFIG } from './config-fields';
       <p class="ok-text" role="status">{{ saved() }}</p>
     }
   `,
+  styles: `
+    .view-switch button[aria-pressed='true'] {
+      background: var(--accent);
+      color: var(--accent-text);
+      border-color: var(--accent);
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class ConfigForm {
@@ -87,9 +95,17 @@ export class ConfigForm {
   protected model: Record<string, unknown> = {};
   protected rawText = '{}';
 
+  /**
+   * The saved config, changing only when its content does: enabling the install or setting a secret
+   * hands in a new install object, which must not throw away edits that are not saved yet.
+   */
+  private readonly savedConfig = computed(() => this.install().config, {
+    equal: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+  });
+
   constructor() {
     effect(() => {
-      const config = this.install().config;
+      const config = this.savedConfig();
       this.schema();
       untracked(() => this.load(config));
     });
