@@ -41,7 +41,7 @@ interface PendingSwitch {
         </span>
       </div>
       <p class="muted">
-        {{ current.extension.name }}{{ tenants.tenant() ? ' · for ' + tenants.tenant()!.name : '' }}
+        {{ current.extension.name }}{{ tenantName() ? ' · for ' + tenantName() : '' }}
         @if (current.versionStatus === 'yanked') {
           · <span class="badge warn">version yanked</span>
         }
@@ -299,7 +299,7 @@ interface PendingSwitch {
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class InstallDetail {
-  protected readonly tenants = inject(TenantContext);
+  private readonly tenants = inject(TenantContext);
   private readonly installs = inject(InstallsService);
   private readonly registry = inject(RegistryService);
   private readonly dialog = inject(Dialog);
@@ -322,6 +322,10 @@ export class InstallDetail {
   protected readonly secretName = signal('');
   protected readonly secretValue = signal('');
 
+  /** Known to platform admins, who load the tenant list; a tenant admin's page is always their own tenant's. */
+  protected readonly tenantName = computed(
+    () => this.tenants.tenants().find((tenant) => tenant.id === this.install()?.tenantId)?.name ?? null,
+  );
   protected readonly title = computed(() => {
     const current = this.install();
     return current ? current.extension.displayName || current.extension.name : '';
@@ -484,7 +488,7 @@ export class InstallDetail {
 
   protected async uninstall(install: Install): Promise<void> {
     const ref = this.dialog.open<boolean, UninstallDialogData>(UninstallDialog, {
-      data: { title: this.title(), name: install.extension.name, tenant: this.tenants.tenant()?.name ?? null },
+      data: { title: this.title(), name: install.extension.name, tenant: this.tenantName() },
       ariaLabelledBy: 'uninstall-title',
       autoFocus: '#uninstall-name',
     });
