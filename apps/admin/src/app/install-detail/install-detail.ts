@@ -13,6 +13,7 @@ import { ErrorPanel } from '../shared/error-panel';
 import { ConfigForm } from './config-form';
 import { GrantItem } from './grant-item';
 import { actorOf, describeInstallEvent } from './install-events';
+import { grantForSwitch } from './switch-grant';
 import { UninstallDialog, type UninstallDialogData } from './uninstall-dialog';
 
 interface PendingSwitch {
@@ -464,20 +465,11 @@ export class InstallDetail {
   protected async confirmSwitch(install: Install, switching: PendingSwitch, everything: boolean): Promise<void> {
     const { diff } = switching;
     const approved = everything ? new Set(this.additions(diff).map((item) => item.name)) : switching.approved;
-    // Today's grant, minus what the target drops, plus the additions approved; without additions the
-    // current grant carries over by itself.
-    const grant: Grant | undefined = diff.requiresApproval
-      ? {
-          capabilities: [
-            ...install.capabilities.granted.filter((item) => !diff.capabilities.removed.includes(item)),
-            ...diff.capabilities.added.filter((item) => approved.has(item)),
-          ],
-          egress: [
-            ...install.egress.granted.filter((item) => !diff.egress.removed.includes(item)),
-            ...diff.egress.added.filter((item) => approved.has(item)),
-          ],
-        }
-      : undefined;
+    const grant = grantForSwitch(
+      { capabilities: install.capabilities.granted, egress: install.egress.granted },
+      diff,
+      approved,
+    );
     await this.act(async () => {
       const { install: updated } = await this.installs.switchVersion(install.id, diff.to, grant);
       this.pending.set(null);
