@@ -114,7 +114,7 @@ describe('per-install page', () => {
           enabled: true,
         },
       });
-      expect(installed.status).toBe(201);
+      expect({ status: installed.status, body: installed.body }).toMatchObject({ status: 201 });
       installId = installed.body.id;
       const context = await browser.newContext({ viewport: { width, height } });
       page = await context.newPage();
@@ -140,7 +140,7 @@ describe('per-install page', () => {
     it('saves the config form, and puts the API validation errors on their fields', async () => {
       // Labels from the titles, help from the description, the default and the enum as a select.
       const greeting = page.getByLabel('Greeting (required)');
-      await expect(greeting.inputValue()).resolves.toBe('Hello');
+      await until(async () => (await greeting.inputValue()) === 'Hello');
       await page.getByText('Shown above every answer.').waitFor();
       await expect(page.getByLabel('Mode').locator('option').allTextContents()).resolves.toEqual([
         '(not set)',
@@ -195,7 +195,7 @@ describe('per-install page', () => {
       });
     });
 
-    it('sets a secret without ever showing its value', async () => {
+    it('sets, replaces and deletes a secret without ever showing its value', async () => {
       await page.getByLabel('Name', { exact: true }).fill('API_TOKEN');
       await page.getByLabel('Value', { exact: true }).fill(SECRET_VALUE);
       await page.getByRole('button', { name: 'Set secret' }).click();
@@ -205,6 +205,19 @@ describe('per-install page', () => {
       await expect(page.getByLabel('Value', { exact: true }).inputValue()).resolves.toBe('');
       await expect(page.content()).resolves.not.toContain(SECRET_VALUE);
       expect((await installNow()).body.secrets.map((secret) => secret.name)).toEqual(['API_TOKEN']);
+
+      // Replace: the name is taken over, the value typed again; delete removes it.
+      await listed.getByRole('button', { name: 'Replace API_TOKEN' }).click();
+      // The page renders the name on its next change detection, after the click has returned.
+      await until(async () => (await page.getByLabel('Name', { exact: true }).inputValue()) === 'API_TOKEN');
+      await expect(page.evaluate<string>('document.activeElement.id')).resolves.toBe('secret-value');
+      await page.keyboard.type(`${SECRET_VALUE}-2`);
+      await page.getByRole('button', { name: 'Replace secret' }).click();
+      await page.getByRole('status').getByText('Secret API_TOKEN replaced.').waitFor();
+      await listed.getByRole('button', { name: 'Delete API_TOKEN' }).click();
+      await page.getByRole('status').getByText('Secret API_TOKEN deleted.').waitFor();
+      await page.getByTestId('secrets').getByText('No secret is set.').waitFor();
+      expect((await installNow()).body.secrets).toEqual([]);
     });
 
     it('upgrades only with the additions approved, then rolls back', async () => {
@@ -247,7 +260,8 @@ describe('per-install page', () => {
       const history = page.getByTestId('install-audit');
       await history.getByText('Disabled', { exact: true }).waitFor();
       await history.getByText('Version changed: 2.0.0 → 1.0.0').waitFor();
-      await history.getByText('Secret set: API_TOKEN').waitFor();
+      await history.getByText('Secret set: API_TOKEN').first().waitFor();
+      await history.getByText('Secret deleted: API_TOKEN').waitFor();
       await history.getByText('Configuration changed').first().waitFor();
       await expect(history.textContent()).resolves.toContain(`by ${tenant.email}`);
       await expect(history.textContent()).resolves.not.toContain(installId);
