@@ -8,7 +8,7 @@ import { describeCapability, describeEgressOrigin } from '@extplat/contracts';
     @let grant = described();
     <span class="grant-title">
       <strong>{{ grant.title }}</strong>
-      <span class="badge risk" [class]="'badge risk risk-' + grant.risk">{{ grant.risk }} risk</span>
+      <span [class]="'badge risk risk-' + grant.risk">{{ grant.risk }} risk</span>
     </span>
     <span class="muted small grant-description">{{ grant.description }}</span>
     <code class="small grant-name">{{ name() }}</code>

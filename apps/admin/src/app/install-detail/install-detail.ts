@@ -1,4 +1,14 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  ElementRef,
+  inject,
+  input,
+  signal,
+  viewChild,
+} from '@angular/core';
 import { DatePipe } from '@angular/common';
 import { Dialog } from '@angular/cdk/dialog';
 import { Router, RouterLink } from '@angular/router';
@@ -100,6 +110,7 @@ interface PendingSwitch {
           />
           <label for="secret-value">Value</label>
           <input
+            #secretValueInput
             id="secret-value"
             name="secretValue"
             type="password"
@@ -322,6 +333,7 @@ export class InstallDetail {
   protected readonly draft = signal<ReadonlySet<string>>(new Set());
   protected readonly secretName = signal('');
   protected readonly secretValue = signal('');
+  private readonly secretValueInput = viewChild<ElementRef<HTMLInputElement>>('secretValueInput');
 
   /** Known to platform admins, who load the tenant list; a tenant admin's page is always their own tenant's. */
   protected readonly tenantName = computed(
@@ -398,7 +410,7 @@ export class InstallDetail {
   protected startSecret(name: string): void {
     this.secretName.set(name);
     this.secretValue.set('');
-    document.getElementById('secret-value')?.focus();
+    this.secretValueInput()?.nativeElement.focus();
   }
 
   protected async saveSecret(install: Install): Promise<void> {
