@@ -20,6 +20,12 @@ export const routes: Routes = [
         loadComponent: () => import('./extensions/extension-detail').then((m) => m.ExtensionDetail),
       },
       {
+        path: 'installs/:installId',
+        title: 'Install',
+        canActivate: [permissionGuard(Permission.InstallManage)],
+        loadComponent: () => import('./install-detail/install-detail').then((m) => m.InstallDetail),
+      },
+      {
         path: 'install',
         title: 'Install an extension',
         canActivate: [permissionGuard(Permission.BundleUpload)],

@@ -53,6 +53,9 @@ interface PendingSwitch {
           @if (current.enabled && current.ui) {
             <a [routerLink]="['/apps', name()]">Open it</a>
           }
+          @if (session.canManageInstalls()) {
+            <a [routerLink]="['/installs', current.id]">Manage this install</a>
+          }
         </p>
       } @else if (tenants.tenantId()) {
         <p>Not installed for this tenant.</p>

@@ -44,4 +44,16 @@ export class InstallsService {
   updateConfig(installId: string, config: Record<string, unknown>): Promise<Install> {
     return this.api.put('/api/installs/{installId}/config', { path: { installId }, body: { config } });
   }
+
+  async setSecret(installId: string, name: string, value: string): Promise<void> {
+    await this.api.put('/api/installs/{installId}/secrets/{name}', { path: { installId, name }, body: { value } });
+  }
+
+  async deleteSecret(installId: string, name: string): Promise<void> {
+    await this.api.delete('/api/installs/{installId}/secrets/{name}', { path: { installId, name } });
+  }
+
+  async uninstall(installId: string): Promise<void> {
+    await this.api.delete('/api/installs/{installId}', { path: { installId } });
+  }
 }
