@@ -112,6 +112,8 @@ interface RowMessage {
                 } @else if (install.enabled && install.ui) {
                   <a [routerLink]="['/apps', row.extension.name]" class="small">open</a>
                 }
+              } @else if (installsLoading()) {
+                <span class="muted" aria-label="Loading installs">…</span>
               } @else {
                 <span class="muted">not installed</span>
               }
@@ -174,6 +176,8 @@ export class ExtensionList {
   private filter = { q: '', publisher: '' };
   private readonly installList = signal<Install[]>([]);
   protected readonly loading = signal(true);
+  /** Until the tenant's installs arrive, "not installed" would be a guess. */
+  protected readonly installsLoading = signal(false);
   protected readonly error = signal<Explanation | null>(null);
   protected readonly busy = signal<ReadonlySet<string>>(new Set());
   protected readonly messages = signal<ReadonlyMap<string, RowMessage>>(new Map());
@@ -299,10 +303,13 @@ export class ExtensionList {
       this.installList.set([]);
       return;
     }
+    this.installsLoading.set(true);
     try {
       this.installList.set(await this.installs.list(this.session.isPlatformAdmin() ? tenantId : null));
     } catch (failure) {
       this.error.set(explain(failure));
+    } finally {
+      this.installsLoading.set(false);
     }
   }
 }
