@@ -186,7 +186,11 @@ describe('admin console shell end to end', () => {
     const focusedText = () => page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
     const menu = page.getByRole('button', { name: 'Menu' });
     const nav = page.getByRole('navigation', { name: 'Main' });
-    await expect(page.getByRole('button', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
+    const signOut = page.getByRole('button', { name: 'Sign out' });
+    await expect(signOut.isVisible()).resolves.toBe(true);
+    // On the first row, beside Menu.
+    const [menuBox, signOutBox] = await Promise.all([menu.boundingBox(), signOut.boundingBox()]);
+    expect(Math.abs((menuBox?.y ?? 0) - (signOutBox?.y ?? 100))).toBeLessThan(8);
     await expect(nav.isVisible()).resolves.toBe(false);
     await expect(menu.getAttribute('aria-expanded')).resolves.toBe('false');
 
