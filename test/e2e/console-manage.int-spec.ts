@@ -165,26 +165,38 @@ describe('admin console management end to end', () => {
     await row.waitFor();
     await expect(page.locator('body').textContent()).resolves.not.toContain(key);
 
-    // Dismissing the confirmation keeps the key; accepting it revokes the key at once.
+    // Keyboard only. Escape keeps the key and gives focus back; the confirmation revokes it at once.
     const revoke = row.getByRole('button', { name: `Revoke ${KEY_NAME}` });
-    const dialogs: string[] = [];
-    page.once('dialog', (dialog) => {
-      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    await revoke.click();
-    await until(() => Promise.resolve(dialogs.length === 1));
-    expect(dialogs[0]).toBe(`confirm: Revoke ${KEY_NAME}? Anything using it stops working at once.`);
+    const focused = () => page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
+    const dialog = page.getByRole('alertdialog', { name: `Revoke ${KEY_NAME}?` });
+    await revoke.focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await expect(dialog.getByText('Anything using this key stops working at once.').count()).resolves.toBe(1);
+    // Focus starts on Cancel, so a second Enter cannot revoke by accident.
+    await until(async () => (await focused()) === 'Cancel');
+    await screenshot(page, '13-revoke-confirm');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect(page.evaluate<string | null>("document.activeElement?.getAttribute('aria-label')")).resolves.toBe(
+      `Revoke ${KEY_NAME}`,
+    );
     expect((await me(key)).status).toBe(200);
     await expect(row.locator('td').nth(5).textContent()).resolves.toBe('active');
 
-    page.once('dialog', (dialog) => {
-      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-      void dialog.accept();
-    });
-    await revoke.click();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await until(async () => (await focused()) === 'Cancel');
+    await page.keyboard.press('Tab');
+    await expect(focused()).resolves.toBe('Revoke key');
+    // Focus is trapped: Tab past the last button comes back to the first, Shift+Tab goes round the other way.
+    await page.keyboard.press('Tab');
+    await expect(focused()).resolves.toBe('Cancel');
+    await page.keyboard.press('Shift+Tab');
+    await expect(focused()).resolves.toBe('Revoke key');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
     await row.locator('td').nth(5).getByText('revoked', { exact: true }).waitFor();
-    expect(dialogs).toHaveLength(2);
     await expect(revoke.count()).resolves.toBe(0);
     const refused = await me(key);
     expect(refused.status).toBe(401);
@@ -236,7 +248,13 @@ describe('admin console management end to end', () => {
     await diff.getByRole('button', { name: 'Switch to 1.0.0' }).click();
     await page.getByRole('status').getByText('Now on version 1.0.0.').waitFor();
     await state.getByText('1.0.0', { exact: true }).waitFor();
-    await page.getByTestId('audit-timeline').getByText('install.version-change').first().waitFor();
+    // The timeline speaks words: what happened, between which versions, and no raw event names or ids.
+    const timeline = page.getByTestId('audit-timeline');
+    const switched = timeline.locator('li[data-type="install.version-change"]', { hasText: 'from 2.0.0 to 1.0.0' });
+    await switched.waitFor();
+    await expect(switched.locator('strong').textContent()).resolves.toBe('Version changed');
+    const timelineText = (await timeline.textContent()) ?? '';
+    expect(timelineText).not.toMatch(/install\.|[0-9a-f]{8}-[0-9a-f]{4}-/);
     await screenshot(page, '15-rolled-back');
 
     const rolledBack = await tenantInstall();
@@ -252,14 +270,12 @@ describe('admin console management end to end', () => {
     await row.getByRole('button', { name: 'Yank' }).waitFor();
     await expect(row.locator('.badge').count()).resolves.toBe(0);
 
-    const prompts: string[] = [];
-    page.once('dialog', (dialog) => {
-      prompts.push(`${dialog.type()}: ${dialog.message()}`);
-      void dialog.accept('leaks the session token');
-    });
     await row.getByRole('button', { name: 'Yank' }).click();
+    const dialog = page.getByRole('alertdialog', { name: `Yank ${EXTENSION} 2.0.0?` });
+    await dialog.getByLabel('Why must it no longer be installed?').fill('leaks the session token');
+    await dialog.getByRole('button', { name: 'Yank version' }).click();
+    await dialog.waitFor({ state: 'detached' });
     await row.locator('.badge').getByText('yanked', { exact: true }).waitFor();
-    expect(prompts).toEqual([`prompt: Why must ${EXTENSION} 2.0.0 no longer be installed?`]);
     await page.getByRole('status').getByText('Yanked 2.0.0.').waitFor();
     await row.getByRole('button', { name: 'Unyank' }).waitFor();
     await expect(page.locator('tr[data-version="1.0.0"]').locator('.badge').count()).resolves.toBe(0);

@@ -296,7 +296,7 @@ describe('admin console end to end', () => {
       const { page } = admin;
       await page.goto(`${base}/extensions`);
       const row = page.locator(`tr[data-extension="${EXTENSION_ID}"]`);
-      await expect(row.getByTestId('installed-version').textContent()).resolves.toContain('0.1.0');
+      await row.getByTestId('installed-version').getByText('0.1.0').waitFor();
       const toggle = row.getByTestId('enable-switch');
       await expect(toggle.getAttribute('aria-checked')).resolves.toBe('true');
       await toggle.click();

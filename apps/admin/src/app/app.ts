@@ -22,6 +22,8 @@ export class App {
   private readonly installs = inject(InstallsService);
   /** Enabled extensions with a UI, for the tenant user's apps menu. */
   protected readonly apps = signal<Install[]>([]);
+  /** The folded navigation at small widths; closed again by every navigation. */
+  protected readonly menuOpen = signal(false);
 
   constructor() {
     const router = inject(Router);
@@ -33,6 +35,7 @@ export class App {
     let initial = true;
     router.events.pipe(filter((event) => event instanceof NavigationEnd)).subscribe(() => {
       if (this.session.principal()?.tenantId) void this.loadApps();
+      this.menuOpen.set(false);
       // After a navigation, keyboard and screen-reader users start at the new page, unless it focused something.
       if (!initial) setTimeout(() => focusMainUnlessInside());
       initial = false;

@@ -1,12 +1,14 @@
 /* eslint-disable @typescript-eslint/unbound-method -- Angular's Validators are static functions that never use `this`. */
-import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
-import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, computed, inject, LOCALE_ID, signal } from '@angular/core';
+import { DatePipe, formatDate } from '@angular/common';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { grantableRoles, roleBelongsToTenant } from '@extplat/contracts';
 import { explain, type Explanation } from '../core/api-error';
 import type { ApiKey, CreatedApiKey, Role } from '@extplat/api-client';
 import { TenantContext } from '../core/tenant-context.service';
 import { SessionService } from '../auth/session.service';
+import { Announcer } from '../shared/announcer';
+import { ConfirmService } from '../shared/confirm-dialog';
 import { ErrorPanel } from '../shared/error-panel';
 import { ApiKeysService } from './api-keys.service';
 
@@ -45,7 +47,7 @@ import { ApiKeysService } from './api-keys.service';
         <app-error-panel [error]="failure" />
       }
     </section>
-    <table class="grid" data-testid="api-key-table">
+    <table class="grid stacked" data-testid="api-key-table">
       <thead>
         <tr>
           <th scope="col">Name</th>
@@ -60,14 +62,14 @@ import { ApiKeysService } from './api-keys.service';
       <tbody>
         @for (key of keys(); track key.id) {
           <tr>
-            <td>{{ key.name }}</td>
-            <td>
+            <td data-label="Name">{{ key.name }}</td>
+            <td data-label="Prefix">
               <code>{{ key.prefix }}</code>
             </td>
-            <td>{{ key.role }}</td>
-            <td>{{ key.createdAt | date: 'medium' }}</td>
-            <td>{{ key.lastUsedAt ? (key.lastUsedAt | date: 'medium') : 'never' }}</td>
-            <td>{{ key.revokedAt ? 'revoked' : key.expiresAt ? 'expires ' + (key.expiresAt | date) : 'active' }}</td>
+            <td data-label="Role">{{ key.role }}</td>
+            <td data-label="Created">{{ key.createdAt | date: 'medium' }}</td>
+            <td data-label="Last used">{{ key.lastUsedAt ? (key.lastUsedAt | date: 'medium') : 'never' }}</td>
+            <td data-label="State">{{ state(key) }}</td>
             <td>
               @if (!key.revokedAt) {
                 <button type="button" class="danger" (click)="revoke(key)" [attr.aria-label]="'Revoke ' + key.name">
@@ -90,6 +92,9 @@ export class ApiKeysPage {
   private readonly service = inject(ApiKeysService);
   private readonly session = inject(SessionService);
   private readonly tenants = inject(TenantContext);
+  private readonly confirmations = inject(ConfirmService);
+  private readonly announcer = inject(Announcer);
+  private readonly locale = inject(LOCALE_ID);
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     name: ['', [Validators.required, Validators.maxLength(100)]],
@@ -148,11 +153,23 @@ export class ApiKeysPage {
     }
   }
 
+  protected state(key: ApiKey): string {
+    if (key.revokedAt) return 'revoked';
+    return key.expiresAt ? `expires ${formatDate(key.expiresAt, 'mediumDate', this.locale)}` : 'active';
+  }
+
   protected async revoke(key: ApiKey): Promise<void> {
-    if (!confirm(`Revoke ${key.name}? Anything using it stops working at once.`)) return;
+    const answer = await this.confirmations.confirm({
+      title: `Revoke ${key.name}?`,
+      message: 'Anything using this key stops working at once. This cannot be undone.',
+      confirmLabel: 'Revoke key',
+      danger: true,
+    });
+    if (!answer) return;
     try {
       await this.service.revoke(key.id);
       await this.load();
+      this.announcer.announce(`Revoked ${key.name}.`);
     } catch (failure) {
       this.error.set(explain(failure));
     }

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, effect, inject, input, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
 import { DatePipe } from '@angular/common';
 import { RouterLink } from '@angular/router';
 import { compareSemver } from '@extplat/contracts';
@@ -15,9 +15,21 @@ import { TenantContext } from '../core/tenant-context.service';
 import { SessionService } from '../auth/session.service';
 import { InstallForm } from '../installs/install-form';
 import { InstallsService } from '../installs/installs.service';
+import { Announcer } from '../shared/announcer';
+import { auditDetail, auditLabel, auditSubject } from '../shared/audit-labels';
+import { ConfirmService } from '../shared/confirm-dialog';
 import { ErrorPanel } from '../shared/error-panel';
 import { formatBytes, shortHash } from '../shared/format';
 import { RegistryService } from './registry.service';
+
+/** One audit stream (events of one subject prefix) read page by page. */
+interface AuditStream {
+  prefix: string;
+  events: AuditEvent[];
+  /** Sequence number of the oldest event read so far, kept even when the prefix filter dropped it. */
+  oldestSeq: number;
+  cursor: string | null;
+}
 
 interface PendingSwitch {
   version: string;
@@ -50,7 +62,7 @@ interface PendingSwitch {
           Version <strong>{{ current.version }}</strong>, {{ current.enabled ? 'enabled' : 'disabled' }}. Granted
           capabilities: {{ current.capabilities.granted.join(', ') || 'none' }}; egress:
           {{ current.egress.granted.join(', ') || 'none' }}.
-          @if (current.enabled && current.ui) {
+          @if (current.enabled && current.ui && !session.isPlatformAdmin()) {
             <a [routerLink]="['/apps', name()]">Open it</a>
           }
           @if (session.canManageInstalls()) {
@@ -106,7 +118,7 @@ interface PendingSwitch {
 
     <section class="card" aria-labelledby="versions-title">
       <h3 id="versions-title">Versions</h3>
-      <table class="grid">
+      <table class="grid stacked" data-testid="version-table">
         <thead>
           <tr>
             <th scope="col">Version</th>
@@ -120,17 +132,17 @@ interface PendingSwitch {
         <tbody>
           @for (version of versions(); track version.id) {
             <tr [attr.data-version]="version.version">
-              <td>{{ version.version }}</td>
-              <td>
+              <td data-label="Version">{{ version.version }}</td>
+              <td data-label="Status">
                 @if (version.status === 'yanked') {
                   <span class="badge warn">yanked</span>
                 } @else {
                   published
                 }
               </td>
-              <td>{{ version.signatureStatus }} {{ version.signer ?? '' }}</td>
-              <td>{{ version.publishedAt | date: 'medium' }}</td>
-              <td>
+              <td data-label="Signature">{{ version.signatureStatus }} {{ version.signer ?? '' }}</td>
+              <td data-label="Published">{{ version.publishedAt | date: 'medium' }}</td>
+              <td data-label="Size / hash">
                 {{ bytes(version.size) }}
                 <code class="small" [title]="version.contentHash">{{ short(version.contentHash) }}</code>
               </td>
@@ -159,6 +171,11 @@ interface PendingSwitch {
           }
         </tbody>
       </table>
+      @if (versionCursor()) {
+        <p class="more">
+          <button type="button" (click)="moreVersions()">Show older versions</button>
+        </p>
+      }
     </section>
 
     @if (session.canManageInstalls()) {
@@ -166,17 +183,24 @@ interface PendingSwitch {
         <h3 id="audit-title">Audit timeline</h3>
         <ol class="timeline" data-testid="audit-timeline">
           @for (event of audit(); track event.id) {
-            <li>
+            <li [attr.data-type]="event.type">
               <time [attr.datetime]="event.occurredAt">{{ event.occurredAt | date: 'medium' }}</time>
-              <strong>{{ event.type }}</strong>
-              <span [class]="event.outcome === 'failure' ? 'field-error' : ''">{{ event.outcome }}</span>
-              by {{ event.actor?.name ?? 'the platform' }}
-              <span class="muted small">{{ event.subject }}</span>
+              <strong [class]="event.outcome === 'failure' ? 'field-error' : ''">{{ label(event) }}</strong>
+              @if (detail(event); as text) {
+                <span>{{ text }}</span>
+              }
+              <span>by {{ event.actor?.name ?? 'the platform' }}</span>
+              <span class="muted small" [title]="event.subject ?? ''">{{ subject(event.subject) }}</span>
             </li>
           } @empty {
             <li class="muted">No events yet.</li>
           }
         </ol>
+        @if (auditHasMore()) {
+          <p class="more">
+            <button type="button" (click)="moreAudit()">Show older events</button>
+          </p>
+        }
       </section>
     }
   `,
@@ -187,6 +211,8 @@ export class ExtensionDetail {
   protected readonly tenants = inject(TenantContext);
   private readonly registry = inject(RegistryService);
   private readonly installs = inject(InstallsService);
+  private readonly confirmations = inject(ConfirmService);
+  private readonly announcer = inject(Announcer);
 
   /** From the route (`/extensions/:name`). */
   readonly name = input.required<string>();
@@ -194,7 +220,21 @@ export class ExtensionDetail {
   protected readonly extension = signal<ExtensionSummary | null>(null);
   protected readonly versions = signal<VersionSummary[]>([]);
   protected readonly install = signal<Install | null>(null);
-  protected readonly audit = signal<AuditEvent[]>([]);
+  protected readonly versionCursor = signal<string | null>(null);
+  private readonly auditStreams = signal<AuditStream[]>([]);
+  /**
+   * The streams merged newest first, down to the oldest event that is surely in order: below the last
+   * loaded event of a stream with more pages, that stream's next page may still hold newer events.
+   */
+  protected readonly audit = computed(() => {
+    const streams = this.auditStreams();
+    const floor = Math.max(...streams.filter((stream) => stream.cursor).map((stream) => stream.oldestSeq));
+    return streams
+      .flatMap((stream) => stream.events)
+      .filter((event) => event.seq >= floor)
+      .sort((a, b) => b.seq - a.seq);
+  });
+  protected readonly auditHasMore = computed(() => this.auditStreams().some((stream) => stream.cursor));
   protected readonly error = signal<Explanation | null>(null);
   protected readonly actionError = signal<Explanation | null>(null);
   protected readonly notice = signal('');
@@ -206,6 +246,9 @@ export class ExtensionDetail {
 
   protected readonly bytes = formatBytes;
   protected readonly short = shortHash;
+  protected readonly label = auditLabel;
+  protected readonly detail = auditDetail;
+  protected readonly subject = auditSubject;
 
   constructor() {
     effect(() => {
@@ -271,9 +314,15 @@ export class ExtensionDetail {
   }
 
   protected async yank(version: VersionSummary): Promise<void> {
-    const reason = prompt(`Why must ${this.name()} ${version.version} no longer be installed?`, '');
-    if (reason === null) return;
-    await this.act(() => this.registry.yank(this.name(), version.version, reason), `Yanked ${version.version}.`);
+    const answer = await this.confirmations.confirm({
+      title: `Yank ${this.name()} ${version.version}?`,
+      message: 'Tenants can no longer install it or switch to it; installs that run it keep running.',
+      confirmLabel: 'Yank version',
+      danger: true,
+      reason: { label: 'Why must it no longer be installed?' },
+    });
+    if (!answer) return;
+    await this.act(() => this.registry.yank(this.name(), version.version, answer.reason), `Yanked ${version.version}.`);
   }
 
   protected async unyank(version: VersionSummary): Promise<void> {
@@ -285,6 +334,7 @@ export class ExtensionDetail {
     try {
       await action();
       this.notice.set(done);
+      this.announcer.announce(done);
       this.reloads.update((count) => count + 1);
     } catch (failure) {
       this.actionError.set(explain(failure));
@@ -295,11 +345,12 @@ export class ExtensionDetail {
     try {
       const [extension, versions, installs] = await Promise.all([
         this.registry.getExtension(name),
-        this.registry.listVersions(name),
+        this.registry.versions(name),
         tenantId ? this.installs.list(this.session.isPlatformAdmin() ? tenantId : null) : Promise.resolve([]),
       ]);
       this.extension.set(extension);
-      this.versions.set(versions);
+      this.versions.set(versions.items);
+      this.versionCursor.set(versions.nextCursor ?? null);
       const install = installs.find((item) => item.extension.name === name) ?? null;
       this.install.set(install);
       this.error.set(null);
@@ -309,16 +360,52 @@ export class ExtensionDetail {
     }
   }
 
+  protected async moreVersions(): Promise<void> {
+    const cursor = this.versionCursor();
+    if (!cursor) return;
+    try {
+      const page = await this.registry.versions(this.name(), cursor);
+      this.versions.update((current) => [...current, ...page.items]);
+      this.versionCursor.set(page.nextCursor ?? null);
+    } catch (failure) {
+      this.actionError.set(explain(failure));
+    }
+  }
+
+  protected async moreAudit(): Promise<void> {
+    try {
+      const streams = this.auditStreams().map((stream) =>
+        stream.cursor ? this.nextAuditPage(stream) : Promise.resolve(stream),
+      );
+      this.auditStreams.set(await Promise.all(streams));
+    } catch (failure) {
+      this.actionError.set(explain(failure));
+    }
+  }
+
   private async loadAudit(name: string, install: Install | null): Promise<void> {
-    const [extensionEvents, installEvents] = await Promise.all([
-      this.registry.audit(`extension:${name}`),
-      install ? this.registry.audit(`install:${install.id}`) : Promise.resolve([]),
-    ]);
-    // The subject filter is a prefix: drop other extensions whose name merely starts with this one.
-    const own = extensionEvents.filter(
-      (event) => event.subject === `extension:${name}` || event.subject?.startsWith(`extension:${name}@`),
+    const prefixes = [`extension:${name}`, ...(install ? [`install:${install.id}`] : [])];
+    this.auditStreams.set(
+      await Promise.all(
+        prefixes.map((prefix) => this.nextAuditPage({ prefix, events: [], oldestSeq: Infinity, cursor: null })),
+      ),
     );
-    this.audit.set([...own, ...installEvents].sort((a, b) => b.seq - a.seq));
+  }
+
+  /** The stream with its next page added (its first page while its cursor is null). */
+  private async nextAuditPage(stream: AuditStream): Promise<AuditStream> {
+    const page = await this.registry.audit(stream.prefix, stream.cursor ?? undefined);
+    // The subject filter is a prefix: drop other extensions whose name merely starts with this one.
+    const extension = stream.prefix.startsWith('extension:') ? stream.prefix : null;
+    const own = extension
+      ? page.items.filter((event) => event.subject === extension || event.subject?.startsWith(`${extension}@`))
+      : page.items;
+    return {
+      prefix: stream.prefix,
+      events: [...stream.events, ...own],
+      oldestSeq: page.items.at(-1)?.seq ?? stream.oldestSeq,
+      cursor: page.nextCursor ?? null,
+    };
   }
 }
 

@@ -42,13 +42,16 @@ const install = {
   ui: null,
 };
 
-async function render(role: string) {
+async function render(
+  role: string,
+  page: { items: unknown[]; nextCursor: string | null } = { items: [extension], nextCursor: null },
+) {
   signedInAs(role, 't1');
   TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
   const http = TestBed.inject(HttpTestingController);
   const fixture = TestBed.createComponent(ExtensionList);
   fixture.detectChanges();
-  http.expectOne((request) => request.url === '/api/extensions').flush({ items: [extension], nextCursor: null });
+  http.expectOne((request) => request.url === '/api/extensions').flush(page);
   http.expectOne('/api/installs').flush({ items: [install], nextCursor: null });
   await settled();
   fixture.detectChanges();
@@ -101,5 +104,41 @@ describe('ExtensionList', () => {
     const { element } = await render('member');
     expect(element.querySelector('[data-testid=enable-switch]')).toBeNull();
     expect(element.textContent).toContain('enabled');
+  });
+
+  it('says one extension in the singular and offers no update over a yanked latest version', async () => {
+    const { element } = await render('tenant-admin');
+    expect(element.querySelector('[data-testid=extension-count]')?.textContent?.trim()).toBe('1 extension.');
+    expect(element.textContent).not.toContain('update available');
+  });
+
+  it('marks an install older than the published latest version as having an update', async () => {
+    const published = { ...extension, latestVersion: { ...extension.latestVersion, status: 'published' } };
+    const { element } = await render('tenant-admin', { items: [published], nextCursor: null });
+    const cell = element.querySelector('[data-testid=installed-version]')!;
+    expect(cell.querySelector('.badge.info')?.getAttribute('aria-label')).toBe('Update available: 1.2.0');
+  });
+
+  it('fetches one page at a time and the next only when asked, with the cursor', async () => {
+    const second = { ...extension, id: 'e2', name: 'com.acme.second', displayName: 'Second' };
+    const { fixture, http, element } = await render('tenant-admin', { items: [extension], nextCursor: 'c1' });
+    expect(element.querySelector('[data-testid=extension-count]')?.textContent?.trim()).toBe(
+      'First 1 extension; more below.',
+    );
+    // Nothing beyond the first page until asked.
+    http.expectNone((request) => request.url === '/api/extensions');
+    const more = [...element.querySelectorAll('button')].find((button) => button.textContent?.includes('Show more'))!;
+    more.click();
+    const next = http.expectOne((request) => request.url === '/api/extensions');
+    expect(next.request.params.get('cursor')).toBe('c1');
+    expect(next.request.params.get('limit')).toBe('50');
+    next.flush({ items: [second], nextCursor: null });
+    await settled();
+    fixture.detectChanges();
+    expect(element.querySelectorAll('tr[data-extension]')).toHaveLength(2);
+    expect(element.querySelector('[data-testid=extension-count]')?.textContent?.trim()).toBe('2 extensions.');
+    expect([...element.querySelectorAll('button')].some((button) => button.textContent?.includes('Show more'))).toBe(
+      false,
+    );
   });
 });

@@ -1,11 +1,13 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
+import { compareSemver } from '@extplat/contracts';
 import { explain, type Explanation } from '../core/api-error';
 import type { ExtensionSummary, Install } from '@extplat/api-client';
 import { TenantContext } from '../core/tenant-context.service';
 import { SessionService } from '../auth/session.service';
 import { InstallsService } from '../installs/installs.service';
 import { ErrorPanel } from '../shared/error-panel';
+import { countOf } from '../shared/format';
 import { RegistryService } from './registry.service';
 
 type StateFilter = 'all' | 'installed' | 'enabled' | 'not-installed' | 'verified' | 'unsigned' | 'yanked';
@@ -54,8 +56,8 @@ interface RowMessage {
     @if (error(); as failure) {
       <app-error-panel [error]="failure" />
     }
-    <p class="muted" aria-live="polite">{{ loading() ? 'Loading…' : rows().length + ' extensions' }}</p>
-    <table class="grid" data-testid="extension-table">
+    <p class="muted" aria-live="polite" data-testid="extension-count">{{ countText() }}</p>
+    <table class="grid stacked" data-testid="extension-table">
       <thead>
         <tr>
           <th scope="col">Extension</th>
@@ -68,19 +70,19 @@ interface RowMessage {
       <tbody>
         @for (row of rows(); track row.extension.id) {
           <tr [attr.data-extension]="row.extension.name">
-            <td>
+            <td data-label="Extension">
               <a [routerLink]="['/extensions', row.extension.name]">{{
                 row.extension.displayName || row.extension.name
               }}</a>
               <div class="muted small">{{ row.extension.name }} · {{ row.extension.publisher }}</div>
             </td>
-            <td>
+            <td data-label="Latest version">
               {{ row.extension.latestVersion?.version ?? '—' }}
               @if (row.extension.latestVersion?.status === 'yanked') {
                 <span class="badge warn" title="This version was yanked: it can no longer be installed">yanked</span>
               }
             </td>
-            <td>
+            <td data-label="Signature">
               @switch (row.extension.latestVersion?.signatureStatus) {
                 @case ('verified') {
                   <span class="badge ok">verified</span> {{ row.extension.latestVersion?.signer }}
@@ -93,17 +95,30 @@ interface RowMessage {
                 }
               }
             </td>
-            <td data-testid="installed-version">
+            <td data-testid="installed-version" data-label="Installed">
               @if (row.install; as install) {
                 {{ install.version }}
-                @if (install.enabled && install.ui) {
+                @if (row.updateAvailable) {
+                  <a
+                    [routerLink]="['/extensions', row.extension.name]"
+                    class="badge info"
+                    [attr.aria-label]="'Update available: ' + row.extension.latestVersion?.version"
+                    >update available</a
+                  >
+                }
+                @if (session.isPlatformAdmin()) {
+                  <!-- Platform admins cannot open an extension's UI (it runs for a tenant's users): say whose it is. -->
+                  <div class="muted small">for {{ tenants.tenant()?.name }}</div>
+                } @else if (install.enabled && install.ui) {
                   <a [routerLink]="['/apps', row.extension.name]" class="small">open</a>
                 }
+              } @else if (installsLoading()) {
+                <span class="muted" aria-label="Loading installs">…</span>
               } @else {
                 <span class="muted">not installed</span>
               }
             </td>
-            <td>
+            <td data-label="Enabled">
               @if (row.install; as install) {
                 @if (session.canManageInstalls()) {
                   <button
@@ -138,6 +153,11 @@ interface RowMessage {
         }
       </tbody>
     </table>
+    @if (nextCursor()) {
+      <p class="more">
+        <button type="button" (click)="more()" [disabled]="loading()">Show more extensions</button>
+      </p>
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -151,8 +171,13 @@ export class ExtensionList {
   protected readonly publisher = signal('');
   private readonly stateFilter = signal<StateFilter>('all');
   private readonly extensions = signal<ExtensionSummary[]>([]);
+  /** Where the next page starts; null once the last page is shown. */
+  protected readonly nextCursor = signal<string | null>(null);
+  private filter = { q: '', publisher: '' };
   private readonly installList = signal<Install[]>([]);
   protected readonly loading = signal(true);
+  /** Until the tenant's installs arrive, "not installed" would be a guess. */
+  protected readonly installsLoading = signal(false);
   protected readonly error = signal<Explanation | null>(null);
   protected readonly busy = signal<ReadonlySet<string>>(new Set());
   protected readonly messages = signal<ReadonlyMap<string, RowMessage>>(new Map());
@@ -162,7 +187,13 @@ export class ExtensionList {
     const byName = new Map(this.installList().map((install) => [install.extension.name, install]));
     const filter = this.stateFilter();
     return this.extensions()
-      .map((extension) => ({ extension, install: byName.get(extension.name) ?? null }))
+      .map((extension) => {
+        const install = byName.get(extension.name) ?? null;
+        const latest = extension.latestVersion;
+        const updateAvailable =
+          !!install && latest?.status === 'published' && compareSemver(latest.version, install.version) > 0;
+        return { extension, install, updateAvailable };
+      })
       .filter(({ extension, install }) => {
         switch (filter) {
           case 'all':
@@ -183,10 +214,21 @@ export class ExtensionList {
       });
   });
 
+  /** Says how many are shown and whether there are more, never a total the console did not count. */
+  protected readonly countText = computed(() => {
+    const shown = this.rows().length;
+    if (this.loading() && this.extensions().length === 0) return 'Loading…';
+    const loaded = this.extensions().length;
+    const filtered = shown === loaded ? '' : ` (${countOf(shown, 'match', 'matches')} this filter)`;
+    return this.nextCursor()
+      ? `First ${countOf(loaded, 'extension')}${filtered}; more below.`
+      : `${countOf(loaded, 'extension')}${filtered}.`;
+  });
+
   constructor() {
     effect(() => {
-      const filter = { q: this.query().trim(), publisher: this.publisher().trim() };
-      void this.loadExtensions(filter);
+      this.filter = { q: this.query().trim(), publisher: this.publisher().trim() };
+      void this.loadExtensions(null);
     });
     effect(() => {
       const tenantId = this.tenants.tenantId();
@@ -233,15 +275,26 @@ export class ExtensionList {
     this.messages.update((current) => new Map(current).set(installId, message));
   }
 
-  private async loadExtensions(filter: { q: string; publisher: string }): Promise<void> {
+  protected more(): void {
+    const cursor = this.nextCursor();
+    if (cursor) void this.loadExtensions(cursor);
+  }
+
+  /** The first page (cursor null) replaces the list; later pages add to it. */
+  private async loadExtensions(cursor: string | null): Promise<void> {
+    const filter = this.filter;
     this.loading.set(true);
     try {
-      this.extensions.set(await this.registry.listExtensions(filter));
+      const page = await this.registry.extensions(filter, cursor ?? undefined);
+      // A newer search started while this page was on its way: its answer wins.
+      if (filter !== this.filter) return;
+      this.extensions.update((current) => (cursor ? [...current, ...page.items] : page.items));
+      this.nextCursor.set(page.nextCursor ?? null);
       this.error.set(null);
     } catch (failure) {
-      this.error.set(explain(failure));
+      if (filter === this.filter) this.error.set(explain(failure));
     } finally {
-      this.loading.set(false);
+      if (filter === this.filter) this.loading.set(false);
     }
   }
 
@@ -250,10 +303,13 @@ export class ExtensionList {
       this.installList.set([]);
       return;
     }
+    this.installsLoading.set(true);
     try {
       this.installList.set(await this.installs.list(this.session.isPlatformAdmin() ? tenantId : null));
     } catch (failure) {
       this.error.set(explain(failure));
+    } finally {
+      this.installsLoading.set(false);
     }
   }
 }

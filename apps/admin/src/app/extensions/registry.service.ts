@@ -1,37 +1,37 @@
 import { inject, Injectable } from '@angular/core';
 import type { AuditEvent, ExtensionSummary, VersionDetail, VersionSummary } from '@extplat/api-client';
 import { ApiHttp } from '../core/api-http';
+import type { Page } from '../core/pages';
+
+/** Rows per request: a screenful or two, so a registry of any size costs one small request per page. */
+export const PAGE_SIZE = 50;
 
 /** The registry (`/api/extensions`) and the audit log (`/api/audit`). */
 @Injectable({ providedIn: 'root' })
 export class RegistryService {
   private readonly api = inject(ApiHttp);
 
-  async listExtensions(filter: { q?: string; publisher?: string } = {}): Promise<ExtensionSummary[]> {
-    const items: ExtensionSummary[] = [];
-    let cursor: string | null | undefined;
-    do {
-      const page = await this.api.get('/api/extensions', {
-        query: {
-          limit: 100,
-          ...(filter.q ? { q: filter.q } : {}),
-          ...(filter.publisher ? { publisher: filter.publisher } : {}),
-          ...(cursor ? { cursor } : {}),
-        },
-      });
-      items.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor && items.length < 1000);
-    return items;
+  /** One page of the registry; the server searches (`q`, `publisher`), so no page holds more than it shows. */
+  extensions(filter: { q?: string; publisher?: string }, cursor?: string): Promise<Page<ExtensionSummary>> {
+    return this.api.get('/api/extensions', {
+      query: {
+        limit: PAGE_SIZE,
+        ...(filter.q ? { q: filter.q } : {}),
+        ...(filter.publisher ? { publisher: filter.publisher } : {}),
+        ...(cursor ? { cursor } : {}),
+      },
+    });
   }
 
   getExtension(name: string): Promise<ExtensionSummary> {
     return this.api.get('/api/extensions/{name}', { path: { name } });
   }
 
-  async listVersions(name: string): Promise<VersionSummary[]> {
-    const page = await this.api.get('/api/extensions/{name}/versions', { path: { name }, query: { limit: 100 } });
-    return page.items;
+  versions(name: string, cursor?: string): Promise<Page<VersionSummary>> {
+    return this.api.get('/api/extensions/{name}/versions', {
+      path: { name },
+      query: { limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) },
+    });
   }
 
   getVersion(name: string, version: string): Promise<VersionDetail> {
@@ -49,9 +49,10 @@ export class RegistryService {
     return this.api.post('/api/extensions/{name}/versions/{version}/unyank', { path: { name, version } });
   }
 
-  /** Events whose subject starts with `subjectPrefix`, newest first as the API lists them. */
-  async audit(subjectPrefix: string, limit = 50): Promise<AuditEvent[]> {
-    const page = await this.api.get('/api/audit', { query: { subject: subjectPrefix, limit } });
-    return page.items;
+  /** A page of the events whose subject starts with `subjectPrefix`, newest first as the API lists them. */
+  audit(subjectPrefix: string, cursor?: string): Promise<Page<AuditEvent>> {
+    return this.api.get('/api/audit', {
+      query: { subject: subjectPrefix, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) },
+    });
   }
 }

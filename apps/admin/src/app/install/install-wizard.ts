@@ -119,7 +119,14 @@ const PHASE_LABELS: Record<UploadPhase, string> = {
       @case (1) {
         <section class="card" aria-labelledby="upload-title">
           <h3 id="upload-title">{{ bundle()?.name }}</h3>
-          <p class="phase" data-testid="upload-phase" [attr.data-phase]="upload.phase()">{{ phaseLabel() }}</p>
+          <p
+            class="phase"
+            [class.field-error]="upload.phase() === 'failed'"
+            data-testid="upload-phase"
+            [attr.data-phase]="upload.phase()"
+          >
+            {{ phaseLabel() }}
+          </p>
           @if (upload.phase() === 'hashing') {
             <label for="hash-progress">Content hash</label>
             <progress id="hash-progress" [max]="upload.fileSize()" [value]="upload.hashedBytes()"></progress>
@@ -129,6 +136,7 @@ const PHASE_LABELS: Record<UploadPhase, string> = {
               id="upload-progress"
               [max]="100"
               [value]="progress().percent"
+              [class.failed]="upload.phase() === 'failed'"
               data-testid="upload-progress"
               [attr.aria-valuetext]="progress().percent + ' percent'"
             ></progress>
@@ -224,6 +232,8 @@ export class InstallWizard {
   protected readonly announcement = computed(() => {
     const phase = this.upload.phase();
     if (phase === 'uploading') return `Uploading: ${Math.floor(this.progress().percent / 10) * 10} percent`;
+    // The error panel is an alert that says what stopped it: announcing the phase too would say it twice.
+    if (phase === 'failed') return '';
     return PHASE_LABELS[phase];
   });
 

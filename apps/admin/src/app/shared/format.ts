@@ -28,3 +28,8 @@ export function formatDuration(seconds: number): string {
 export function shortHash(hash: string): string {
   return hash.length > 24 ? `${hash.slice(0, 15)}…${hash.slice(-4)}` : hash;
 }
+
+/** 1 → "1 extension", 3 → "3 extensions"; `plural` for words that do not just take an "s". */
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count.toLocaleString('en')} ${count === 1 ? singular : plural}`;
+}
