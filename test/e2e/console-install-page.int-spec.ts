@@ -259,7 +259,7 @@ describe('per-install page', () => {
 
       const history = page.getByTestId('install-audit');
       await history.getByText('Disabled', { exact: true }).waitFor();
-      await history.getByText('Version changed: 2.0.0 → 1.0.0').waitFor();
+      await history.getByText('Version changed: from 2.0.0 to 1.0.0').waitFor();
       await history.getByText('Secret set: API_TOKEN').first().waitFor();
       await history.getByText('Secret deleted: API_TOKEN').waitFor();
       await history.getByText('Configuration changed').first().waitFor();

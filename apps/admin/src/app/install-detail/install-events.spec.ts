@@ -19,13 +19,14 @@ const event = (type: AuditEvent['type'], data: Record<string, unknown>, actor: A
 describe('install events', () => {
   it('labels a version change with its versions and a secret with its name', () => {
     expect(describeInstallEvent(event('install.version-change', { from: '1.0.0', to: '2.0.0' }))).toBe(
-      'Version changed: 1.0.0 → 2.0.0',
+      'Version changed: from 1.0.0 to 2.0.0',
     );
     expect(describeInstallEvent(event('install.secret-set', { name: 'API_TOKEN' }))).toBe('Secret set: API_TOKEN');
     expect(describeInstallEvent(event('install.create', { version: '1.0.0', extension: 'x' }))).toBe(
-      'Installed: 1.0.0',
+      'Installed: version 1.0.0',
     );
     expect(describeInstallEvent(event('install.disable', { version: '1.0.0' }))).toBe('Disabled');
+    expect(describeInstallEvent({ ...event('install.enable', {}), outcome: 'failure' })).toBe('Enabled (failed)');
   });
 
   it('names the actor by email or key name', () => {
