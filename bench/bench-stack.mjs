@@ -55,6 +55,10 @@ export async function benchStack({ name, sharedEnv = {} }) {
   };
   const started = [];
   const cacheDirs = [];
+  // A bench that dies on an error must not leave its servers running on a shared machine.
+  process.once('exit', () => {
+    for (const service of started) if (service.exited() === undefined) service.child.kill('SIGKILL');
+  });
 
   async function startApi(env) {
     const service = await startService(
