@@ -20,9 +20,18 @@ export async function benchServices() {
   const run = Date.now().toString(36);
   const database = `extplat_bench_${run}`;
   const bucket = `extplat-bench-${run}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
+  // A connection per statement: an admin connection held idle for a whole bench can be cut by the server
+  // (other work on a shared machine terminates backends), and its error would end the bench.
+  async function asAdmin(sql) {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+  }
+  await asAdmin(`CREATE DATABASE ${database}`);
   const client = new S3Client({
     endpoint: s3.endpoint,
     region: 'us-east-1',
@@ -65,8 +74,7 @@ export async function benchServices() {
     async close() {
       await emptyBucket();
       await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-      await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
-      await admin.end();
+      await asAdmin(`DROP DATABASE ${database} WITH (FORCE)`);
     },
   };
 }

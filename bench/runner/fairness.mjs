@@ -10,22 +10,15 @@
 // RUNNER_TENANT_CONCURRENCY, RUNNER_TENANT_QUEUE_MAX and RUNNER_QUEUE_TIMEOUT_MS from the environment go
 // to the Runner, to compare settings (e.g. RUNNER_WORKERS=1).
 //   node bench/runner/fairness.mjs [requests=200] [slowCalls=8] [upstreamDelayMs=3000]
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { createDevCa, issuePublisherCertificate, signBundle } from '@extplat/signing';
-import { buildTestComponent, bundleOf, manifestFor, startService } from '@extplat/testing';
-import { templateManifest } from '../../apps/cli/dist/commands/init.js';
-import { benchServices } from '../bench-env.mjs';
+import { buildTestComponent, manifestFor } from '@extplat/testing';
+import { benchStack, freePort, root, templateEntries } from '../bench-stack.mjs';
 
 const requests = Number(process.argv[2] ?? 200);
 const slowCalls = Number(process.argv[3] ?? 8);
 const upstreamDelayMs = Number(process.argv[4] ?? 3000);
-const root = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
-const services = await benchServices();
-const { run } = services;
 
 // The slow upstream of the egress phase.
 const upstream = createServer((_req, res) => {
@@ -34,41 +27,21 @@ const upstream = createServer((_req, res) => {
 await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
 const upstreamOrigin = `http://127.0.0.1:${upstream.address().port}`;
 
-const ca = createDevCa({ commonName: 'bench CA', validDays: 2, keyBits: 2048 });
-const publisher = issuePublisherCertificate({ ca, publisher: 'example', validDays: 2, keyBits: 2048 });
-const shared = {
-  ...services.env,
-  SIGNING_TRUST_BUNDLE: ca.certificatePem,
-  RUNNER_SHARED_SECRET: 'r'.repeat(32),
-  EXT_EGRESS_ALLOWLIST: upstreamOrigin,
-  LOG_LEVEL: 'warn',
-};
+const stack = await benchStack({ name: 'fairness', sharedEnv: { EXT_EGRESS_ALLOWLIST: upstreamOrigin } });
 const runnerSettings = Object.fromEntries(
   ['RUNNER_WORKERS', 'RUNNER_TENANT_CONCURRENCY', 'RUNNER_TENANT_QUEUE_MAX', 'RUNNER_QUEUE_TIMEOUT_MS']
     .filter((name) => process.env[name] !== undefined)
     .map((name) => [name, process.env[name]]),
 );
-const runnerPort = 20000 + Math.floor(Math.random() * 20000);
-const apiService = await startService(root('apps/api/dist/main.js'), {
-  ...shared,
-  API_PORT: '0',
-  RUNNER_BASE_URL: `http://127.0.0.1:${runnerPort}`,
-  EXT_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
-  AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
-  BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-  BOOTSTRAP_ADMIN_PASSWORD: 'bench-password-123',
-  EXT_GATEWAY_RATE_LIMIT_PER_MINUTE: '1000000',
-  LOG_LEVEL: 'info',
-});
-const runnerService = await startService(root('apps/runner/dist/main.js'), {
-  ...shared,
+const runnerPort = await freePort();
+const apiService = await stack.startApi({ RUNNER_BASE_URL: `http://127.0.0.1:${runnerPort}` });
+await stack.startRunner('main', {
   ...runnerSettings,
   RUNNER_PORT: String(runnerPort),
-  RUNNER_CACHE_DIR: `/tmp/extplat-bench-cache-${run}`,
   EXT_EGRESS_ALLOW_PRIVATE: upstreamOrigin,
-  LOG_LEVEL: 'info',
 });
 const base = apiService.url;
+const { api, publish: publishEntries, signInAdmin, user } = stack.client(base);
 
 const agent = new Agent({ keepAlive: true, maxSockets: slowCalls + 4 });
 function get(path, token) {
@@ -82,104 +55,37 @@ function get(path, token) {
     req.end();
   });
 }
-async function api(method, path, token, json) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-const login = async (email, password) => (await api('POST', '/api/auth/login', null, { email, password })).accessToken;
-const adminToken = await login('bench@example.test', 'bench-password-123');
-
-function bundle(entries) {
-  const bytes = bundleOf(entries);
-  const contentHash = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const envelope = signBundle({
-    contentHash,
-    privateKeyPem: publisher.keyPem,
-    certificatesPem: publisher.certificatePem,
-  });
-  return { bytes, signature: JSON.stringify(envelope) };
-}
-async function publish(b) {
-  const initiated = await api('POST', '/api/ext-bundles/initiate-upload', adminToken, {
-    filename: 'bundle.tar.zst',
-    size: b.bytes.length,
-    preferredStrategy: 'proxy',
-  });
-  for (let part = 1; part <= initiated.partCount; part++) {
-    const slice = b.bytes.subarray((part - 1) * initiated.partSize, part * initiated.partSize);
-    await fetch(`${base}/api/ext-bundles/upload-proxy?uploadId=${initiated.uploadId}&partNumber=${part}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/octet-stream' },
-      body: slice,
-    });
-  }
-  await api('POST', '/api/ext-bundles/finalize', adminToken, { uploadId: initiated.uploadId, signature: b.signature });
-}
+const adminToken = await signInAdmin();
 
 // Tenant B's extension: the template (GET /greeting). Tenant A's: the probe guest (/loop, /fetch).
-const [templateWasm, probeWasm] = await Promise.all([
-  buildTestComponent(root('apps/cli/template/src/handler.js')),
-  buildTestComponent(root('apps/runner/test/guests/probe.js')),
+await publishEntries(adminToken, await templateEntries('com.example.greeter', '1.0.0', 'Greeter'));
+const probeWasm = await buildTestComponent(root('apps/runner/test/guests/probe.js'));
+await publishEntries(adminToken, [
+  { name: 'dist', type: 'directory' },
+  { name: 'dist/main.wasm', data: readFileSync(probeWasm) },
+  {
+    name: 'manifest.json',
+    data: JSON.stringify(
+      manifestFor({
+        name: 'com.example.slow',
+        displayName: 'Slow',
+        capabilities: ['cap:http.fetch'],
+        egress: [upstreamOrigin],
+        api: {
+          endpoints: [
+            { method: 'GET', path: '/loop', handler: 'loop' },
+            { method: 'GET', path: '/fetch', handler: 'fetch' },
+          ],
+        },
+      }),
+    ),
+  },
+  { name: 'ui', type: 'directory' },
+  { name: 'ui/index.html', data: '<!doctype html><title>slow</title>' },
 ]);
-const ui = (name) => readFileSync(root(`apps/cli/template/ui/${name}`));
-await publish(
-  bundle([
-    { name: 'dist', type: 'directory' },
-    { name: 'dist/main.wasm', data: readFileSync(templateWasm) },
-    {
-      name: 'manifest.json',
-      data: JSON.stringify({ ...templateManifest('com.example.greeter', 'example', 'Greeter'), version: '1.0.0' }),
-    },
-    { name: 'ui', type: 'directory' },
-    ...['app.js', 'index.html', 'style.css'].map((name) => ({ name: `ui/${name}`, data: ui(name) })),
-  ]),
-);
-await publish(
-  bundle([
-    { name: 'dist', type: 'directory' },
-    { name: 'dist/main.wasm', data: readFileSync(probeWasm) },
-    {
-      name: 'manifest.json',
-      data: JSON.stringify(
-        manifestFor({
-          name: 'com.example.slow',
-          displayName: 'Slow',
-          capabilities: ['cap:http.fetch'],
-          egress: [upstreamOrigin],
-          api: {
-            endpoints: [
-              { method: 'GET', path: '/loop', handler: 'loop' },
-              { method: 'GET', path: '/fetch', handler: 'fetch' },
-            ],
-          },
-        }),
-      ),
-    },
-    { name: 'ui', type: 'directory' },
-    { name: 'ui/index.html', data: '<!doctype html><title>slow</title>' },
-  ]),
-);
 
 async function tenantWith(slug, install) {
-  const tenant = await api('POST', '/api/tenants', adminToken, { slug, name: slug });
-  const email = `admin@${slug}.test`;
-  await api('POST', '/api/users', adminToken, {
-    email,
-    password: 'a long enough password',
-    role: 'tenant-admin',
-    tenantId: tenant.id,
-  });
-  const token = await login(email, 'a long enough password');
+  const { token } = await user(adminToken, slug, 'tenant-admin');
   await api('POST', '/api/installs', token, { ...install, enabled: true });
   return token;
 }
@@ -259,6 +165,4 @@ row('A waiting on egress (/fetch)', egress);
 
 agent.destroy();
 upstream.close();
-await runnerService.stop();
-await apiService.stop();
-await services.close();
+await stack.close();

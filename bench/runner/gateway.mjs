@@ -5,49 +5,22 @@
 // The API and the Runner run as their own processes (apps/*/dist/main.js), as in production, on the local
 // PostgreSQL and S3 (scripts/s3-rgw.sh start) after a build (npm run build:server).
 //   node bench/runner/gateway.mjs [requests=3000] [concurrency=8] [coldVersions=3]
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { createDevCa, issuePublisherCertificate, signBundle } from '@extplat/signing';
-import { buildTestComponent, bundleOf, startService } from '@extplat/testing';
-import { templateManifest } from '../../apps/cli/dist/commands/init.js';
-import { benchServices } from '../bench-env.mjs';
+import { benchStack, freePort, templateEntries } from '../bench-stack.mjs';
 
 const requests = Number(process.argv[2] ?? 3000);
 const concurrency = Number(process.argv[3] ?? 8);
 const coldVersions = Number(process.argv[4] ?? 3);
-const root = (path) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
-const services = await benchServices();
-const { run } = services;
-
-const ca = createDevCa({ commonName: 'bench CA', validDays: 2, keyBits: 2048 });
-const publisher = issuePublisherCertificate({ ca, publisher: 'example', validDays: 2, keyBits: 2048 });
-const shared = {
-  ...services.env,
-  SIGNING_TRUST_BUNDLE: ca.certificatePem,
-  RUNNER_SHARED_SECRET: 'r'.repeat(32),
-  LOG_LEVEL: 'warn',
-};
-const runnerPort = 20000 + Math.floor(Math.random() * 20000);
-const apiService = await startService(root('apps/api/dist/main.js'), {
-  ...shared,
-  API_PORT: '0',
+const stack = await benchStack({ name: 'gateway' });
+const runnerPort = await freePort();
+// Prewarm off: the cold phase measures a first call that loads the bundle itself (first-call.mjs compares).
+const apiService = await stack.startApi({
   RUNNER_BASE_URL: `http://127.0.0.1:${runnerPort}`,
-  EXT_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
-  AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
-  BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-  BOOTSTRAP_ADMIN_PASSWORD: 'bench-password-123',
-  EXT_GATEWAY_RATE_LIMIT_PER_MINUTE: '1000000',
-  LOG_LEVEL: 'info',
+  RUNNER_PREWARM_TIMEOUT_MS: '0',
 });
-const runnerService = await startService(root('apps/runner/dist/main.js'), {
-  ...shared,
-  RUNNER_PORT: String(runnerPort),
-  RUNNER_CACHE_DIR: `/tmp/extplat-bench-cache-${run}`,
-  LOG_LEVEL: 'info',
-});
+const runnerService = await stack.startRunner('main', { RUNNER_PORT: String(runnerPort) });
 const base = apiService.url;
+const { api, publish: publishEntries, signInAdmin, user } = stack.client(base);
 
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 function get(path, token) {
@@ -61,78 +34,13 @@ function get(path, token) {
     req.end();
   });
 }
-async function api(method, path, token, json) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body:
-      json === undefined
-        ? undefined
-        : typeof json === 'string' || json instanceof Uint8Array
-          ? json
-          : JSON.stringify(json),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-const login = async (email, password) => (await api('POST', '/api/auth/login', null, { email, password })).accessToken;
-const adminToken = await login('bench@example.test', 'bench-password-123');
-const tenant = await api('POST', '/api/tenants', adminToken, { slug: 'bench', name: 'Bench' });
-for (const [email, role] of [
-  ['tenant-admin@bench.test', 'tenant-admin'],
-  ['member@bench.test', 'member'],
-]) {
-  await api('POST', '/api/users', adminToken, { email, password: 'a long enough password', role, tenantId: tenant.id });
-}
-const tenantAdmin = await login('tenant-admin@bench.test', 'a long enough password');
-const member = await login('member@bench.test', 'a long enough password');
-
-// The template extension, built once (cached by buildTestComponent).
-const component = readFileSync(await buildTestComponent(root('apps/cli/template/src/handler.js')));
-const ui = (name) => readFileSync(root(`apps/cli/template/ui/${name}`));
-function bundle(version) {
-  const manifest = { ...templateManifest('com.example.bench', 'example', 'Bench'), version };
-  const bytes = bundleOf([
-    { name: 'dist', type: 'directory' },
-    { name: 'dist/main.wasm', data: component },
-    { name: 'manifest.json', data: JSON.stringify(manifest) },
-    { name: 'ui', type: 'directory' },
-    ...['app.js', 'index.html', 'style.css'].map((name) => ({ name: `ui/${name}`, data: ui(name) })),
-  ]);
-  const contentHash = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const envelope = signBundle({
-    contentHash,
-    privateKeyPem: publisher.keyPem,
-    certificatesPem: publisher.certificatePem,
-  });
-  return { bytes, contentHash, signature: JSON.stringify(envelope) };
-}
-async function publish(version) {
-  const b = bundle(version);
-  const initiated = await api('POST', '/api/ext-bundles/initiate-upload', adminToken, {
-    filename: 'bundle.tar.zst',
-    size: b.bytes.length,
-    preferredStrategy: 'proxy',
-  });
-  for (let part = 1; part <= initiated.partCount; part++) {
-    const slice = b.bytes.subarray((part - 1) * initiated.partSize, part * initiated.partSize);
-    await fetch(`${base}/api/ext-bundles/upload-proxy?uploadId=${initiated.uploadId}&partNumber=${part}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/octet-stream' },
-      body: slice,
-    });
-  }
-  await api('POST', '/api/ext-bundles/finalize', adminToken, { uploadId: initiated.uploadId, signature: b.signature });
-  return b;
-}
+const adminToken = await signInAdmin();
+const { tenantId, token: tenantAdmin } = await user(adminToken, 'bench', 'tenant-admin');
+const { token: member } = await user(adminToken, 'bench', 'member', tenantId);
+const publish = async (version) => publishEntries(adminToken, await templateEntries('com.example.bench', version));
 
 const grant = { capabilities: ['cap:log.emit', 'cap:context.read', 'cap:secrets.get', 'cap:http.fetch'], egress: [] };
-await publish('1.0.0');
+const { bytes: bundleBytes } = await publish('1.0.0');
 const install = await api('POST', '/api/installs', tenantAdmin, {
   extensionId: 'com.example.bench',
   version: '1.0.0',
@@ -205,7 +113,7 @@ for (let i = 0; i < coldVersions; i++) {
   colds.push({ version, endToEndMs: ms, ...line });
 }
 console.log(
-  `\ncold start of a newly published version (${(bundle('9.9.9').bytes.length / 1024 / 1024).toFixed(1)} MiB bundle), from the Runner's log:`,
+  `\ncold start of a newly published version (${(bundleBytes / 1024 / 1024).toFixed(1)} MiB bundle), from the Runner's log:`,
 );
 for (const c of colds) {
   console.log(
@@ -215,6 +123,4 @@ for (const c of colds) {
 }
 
 agent.destroy();
-await runnerService.stop();
-await apiService.stop();
-await services.close();
+await stack.close();

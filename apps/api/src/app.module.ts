@@ -17,6 +17,7 @@ import { GatewayModule } from './gateway/gateway.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { RunnerParityCheck, RunnerParityModule } from './parity/runner-parity.js';
 import { InstallsModule } from './installs/installs.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { RegistryModule } from './registry/registry.module.js';
 import { apiSchema } from './schema.js';
 import { UploadModule } from './upload/upload.module.js';
@@ -33,6 +34,7 @@ export class ApiModule {
         // The API degrades without Redis (per-process limits), so an outage does not make it unready.
         SharedStateModule.register({ redis: config.redis, required: false }),
         RunnerParityModule,
+        MetricsModule,
         HealthModule.register({
           checks: [DatabaseReadiness, StorageReadiness, RunnerParityCheck, SharedStateReadiness],
         }),

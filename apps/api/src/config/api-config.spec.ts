@@ -188,6 +188,14 @@ describe('loadApiConfig', () => {
     ]);
   });
 
+  it('serves metrics only when API_METRICS_PORT is set, on a valid port', () => {
+    expect(loadApiConfig(valid).metricsPort).toBeUndefined();
+    expect(loadApiConfig({ ...valid, API_METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(problemsOf({ ...valid, API_METRICS_PORT: 'metrics' })).toEqual([
+      expect.stringMatching(/^API_METRICS_PORT: must be a whole number from 0 to 65535/),
+    ]);
+  });
+
   it('keeps failed logins for AUTH_LOGIN_FAILURE_RETENTION_DAYS (30 by default)', () => {
     expect(loadApiConfig(valid).auth.loginFailureRetentionSeconds).toBe(30 * 86_400);
     expect(loadApiConfig({ ...valid, AUTH_LOGIN_FAILURE_RETENTION_DAYS: '7' }).auth.loginFailureRetentionSeconds).toBe(

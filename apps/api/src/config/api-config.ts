@@ -38,6 +38,8 @@ export type RunnerDiscovery =
 export interface ApiConfig {
   logLevel: LogLevel;
   http: HttpConfig;
+  /** Port of the Prometheus endpoint (`GET /metrics` on API_HOST); none served when absent. */
+  metricsPort?: number;
   trustProxy: TrustProxy;
   database: DatabaseConfig;
   storage: StorageConfig;
@@ -207,6 +209,9 @@ export function loadApiConfig(source: Env): ApiConfig {
   const config: ApiConfig = {
     logLevel: readLogLevel(env),
     http: readHttp(env, 'API', 8080),
+    ...(env.has('API_METRICS_PORT')
+      ? { metricsPort: env.int('API_METRICS_PORT', { default: 0, min: 0, max: 65535 }) }
+      : {}),
     trustProxy: readTrustProxy(env),
     database: readDatabase(env, { migrationsRunDefault: true }),
     storage: readStorage(env),
