@@ -3,7 +3,8 @@
 //   npm run build:server && node bench/bundle-throughput.mjs [sizeMiB=100] [runs=3] [random|text]
 // random: incompressible files, so the bundle itself is about sizeMiB (the worst case for hashing and I/O);
 // text: compressible files of sizeMiB in all (the bundle is then a fraction of that).
-// Prints each timing (median of the runs) and the ratio ours/baseline in throughput (1.0 = as fast).
+// Ours and the baseline run alternately. Prints each timing (median and best of the runs) and the ratio
+// ours/baseline in throughput (1.0 = as fast); on a shared machine the best runs are the steadier figure.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -54,51 +55,80 @@ writeFileSync(
 const files = await listTree(tree);
 const limits = { maxBytes: 1024 * 1024 * 1024, maxUnpackedBytes: 2 * 1024 * 1024 * 1024 };
 
-async function time(fn) {
-  const samples = [];
+/** Runs a shell command; returns the CPU time of its processes in ms (the shell's `times` builtin). */
+function shell(command) {
+  const output = execFileSync('sh', ['-c', `${command}; times`], { encoding: 'utf8' });
+  const [user, system] = [
+    ...output
+      .trim()
+      .split('\n')
+      .at(-1)
+      .matchAll(/(\d+)m([\d.]+)s/g),
+  ].map(([, minutes, seconds]) => (Number(minutes) * 60 + Number(seconds)) * 1000);
+  return { cpuMs: user + system };
+}
+
+const cpuMs = ({ user, system }) => (user + system) / 1000;
+
+/**
+ * Runs ours and the baseline alternately, so that a change of load on a shared machine hits both alike.
+ * Returns the samples of each, sorted: wall time, and CPU time (ours: every thread of this process, and the
+ * main thread alone; the baseline: both of its processes). CPU time depends far less on the machine's load.
+ */
+async function paired(ours, baseline) {
+  const samples = { ours: { wall: [], cpu: [], main: [] }, baseline: { wall: [], cpu: [] } };
   for (let i = 0; i < runs; i++) {
-    const started = process.hrtime.bigint();
-    await fn(i);
-    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    const [cpu, main, started] = [process.cpuUsage(), process.threadCpuUsage(), process.hrtime.bigint()];
+    await ours(i);
+    samples.ours.wall.push(Number(process.hrtime.bigint() - started) / 1e6);
+    samples.ours.cpu.push(cpuMs(process.cpuUsage(cpu)));
+    samples.ours.main.push(cpuMs(process.threadCpuUsage(main)));
+    const baselineStarted = process.hrtime.bigint();
+    const { cpuMs: children } = baseline(i);
+    samples.baseline.wall.push(Number(process.hrtime.bigint() - baselineStarted) / 1e6);
+    samples.baseline.cpu.push(children);
   }
-  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+  for (const side of Object.values(samples)) for (const list of Object.values(side)) list.sort((a, b) => a - b);
+  return samples;
 }
 
 const ours = join(work, 'ours.tar.zst');
-const packMs = await time(async (i) => {
-  rmSync(ours, { force: true });
-  await packFilesToFile(tree, files, ours, { limits });
-  if (i === 0) process.stderr.write(`bundle: ${(statSync(ours).size / 1024 / 1024).toFixed(1)} MiB\n`);
-});
-const baselinePackMs = await time(() => {
-  execFileSync('sh', [
-    '-c',
-    `tar -cf - -C "${tree}" ${files.map((f) => `"${f}"`).join(' ')} | zstd -q -${BUNDLE_ZSTD_LEVEL} -T1 -f -o "${join(work, 'cli.tar.zst')}"`,
-  ]);
-});
-const inspectMs = await time(() => inspectBundle(createReadStream(ours, { highWaterMark: 1024 * 1024 }), { limits }));
-const baselineListMs = await time(() => {
-  execFileSync('sh', ['-c', `zstd -q -d -c "${ours}" | tar -tf - > /dev/null`]);
-});
-const extractMs = await time(async (i) => {
-  await inspectBundle(createReadStream(ours, { highWaterMark: 1024 * 1024 }), {
-    limits,
-    extractTo: join(work, `x-${i}`),
-  });
-});
-const baselineExtractMs = await time((i) => {
-  mkdirSync(join(work, `t-${i}`));
-  execFileSync('sh', ['-c', `zstd -q -d -c "${ours}" | tar -xf - -C "${join(work, `t-${i}`)}"`]);
-});
+const pack = await paired(
+  async (i) => {
+    rmSync(ours, { force: true });
+    await packFilesToFile(tree, files, ours, { limits });
+    if (i === 0) process.stderr.write(`bundle: ${(statSync(ours).size / 1024 / 1024).toFixed(1)} MiB\n`);
+  },
+  () =>
+    shell(
+      `tar -cf - -C "${tree}" ${files.map((f) => `"${f}"`).join(' ')} | zstd -q -${BUNDLE_ZSTD_LEVEL} -T1 -f -o "${join(work, 'cli.tar.zst')}"`,
+    ),
+);
+const inspect = await paired(
+  () => inspectBundle(createReadStream(ours, { highWaterMark: 1024 * 1024 }), { limits }),
+  () => shell(`zstd -q -d -c "${ours}" | tar -tf - > /dev/null`),
+);
+const extract = await paired(
+  (i) =>
+    inspectBundle(createReadStream(ours, { highWaterMark: 1024 * 1024 }), { limits, extractTo: join(work, `x-${i}`) }),
+  (i) => {
+    mkdirSync(join(work, `t-${i}`));
+    return shell(`zstd -q -d -c "${ours}" | tar -xf - -C "${join(work, `t-${i}`)}"`);
+  },
+);
 
 const mib = statSync(ours).size / 1024 / 1024;
-const row = (name, ms, baseline, baselineName) =>
-  `${name.padEnd(24)} ${ms.toFixed(0).padStart(6)} ms  ${(mib / (ms / 1000)).toFixed(0).padStart(5)} MiB/s   ` +
-  `${baselineName.padEnd(28)} ${baseline.toFixed(0).padStart(6)} ms   ratio ${(baseline / ms).toFixed(2)}x`;
+const median = (samples) => samples[Math.floor(samples.length / 2)];
+const ms = (samples) => `${median(samples).toFixed(0).padStart(5)} ms (best ${samples[0].toFixed(0).padStart(4)})`;
+const row = (name, { ours: our, baseline }, baselineName) =>
+  `${name.padEnd(22)} ${ms(our.wall)} ${(mib / (median(our.wall) / 1000)).toFixed(0).padStart(5)} MiB/s   ` +
+  `${baselineName.padEnd(26)} ${ms(baseline.wall)}   ratio ${(median(baseline.wall) / median(our.wall)).toFixed(2)}x ` +
+  `(best ${(baseline.wall[0] / our.wall[0]).toFixed(2)}x)\n` +
+  `${''.padEnd(22)} CPU ${ms(our.cpu)}, main thread ${ms(our.main)}   baseline CPU ${ms(baseline.cpu)}`;
 console.log(
   `bundle ${mib.toFixed(1)} MiB (${content} content), ${files.length} files, median of ${runs} runs, zstd level ${BUNDLE_ZSTD_LEVEL}`,
 );
-console.log(row('pack', packMs, baselinePackMs, `tar -c | zstd -${BUNDLE_ZSTD_LEVEL} -T1`));
-console.log(row('inspect (hash+checks)', inspectMs, baselineListMs, 'zstd -d | tar -t'));
-console.log(row('inspect + extract', extractMs, baselineExtractMs, 'zstd -d | tar -x'));
+console.log(row('pack', pack, `tar -c | zstd -${BUNDLE_ZSTD_LEVEL} -T1`));
+console.log(row('inspect (hash+checks)', inspect, 'zstd -d | tar -t'));
+console.log(row('inspect + extract', extract, 'zstd -d | tar -x'));
 rmSync(work, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { finished, pipeline as pipelineAsync } from 'node:stream/promises';
 import { contentHashFromHex, type ContentHash } from '@extplat/contracts';
 import tar from 'tar-stream';
+import { BackgroundHash, HashWorkerFailure } from './background-hash.js';
 import { ComponentImportReader } from './component-imports.js';
 import { componentRefusal, notWebAssembly, type ComponentRefusal } from './component-policy.js';
 import { checkEntryPath, EntryRegistry, printable } from './entry-path.js';
@@ -58,11 +59,11 @@ class SourceFailure extends Error {
 }
 
 /**
- * Reads a bundle in one streaming pass: SHA-256 and size of the compressed bytes, zstd decompression with a
- * bounded window, tar entries checked against every rule and limit of ARCHITECTURE §3, the manifest parsed
- * and validated against the files present, the entry checked to be a component that imports only what the
- * host provides (ARCHITECTURE §9.3), and optionally a safe extraction (temporary directory, renamed into place
- * at the end). Memory stays bounded by the limits whatever the input. Any violation throws a
+ * Reads a bundle in one streaming pass: SHA-256 (on a worker thread, see BackgroundHash) and size of the
+ * compressed bytes, zstd decompression with a bounded window, tar entries checked against every rule and limit
+ * of ARCHITECTURE §3, the manifest parsed and validated against the files present, the entry checked to be a
+ * component that imports only what the host provides (ARCHITECTURE §9.3), and optionally a safe extraction
+ * (temporary directory, renamed into place at the end). Memory stays bounded by the limits whatever the input. Any violation throws a
  * {@link BundleError} with a stable code and, where it applies, the entry's name.
  */
 export async function inspectBundle(
@@ -70,9 +71,9 @@ export async function inspectBundle(
   options: InspectOptions = {},
 ): Promise<BundleInspection> {
   const limits: BundleLimits = { ...DEFAULT_BUNDLE_LIMITS, ...options.limits };
-  const hash = createHash('sha256');
   const progress: BundleProgress = { compressedBytes: 0, unpackedBytes: 0, entries: 0 };
   const staging = options.extractTo ? await createStagingDirectory(options.extractTo) : undefined;
+  const hash = new BackgroundHash();
   try {
     const decompressed = decompress(tap(source, hash, progress, limits), limits);
     const scan = await scanArchive(decompressed, limits, progress, staging, options.onProgress);
@@ -94,7 +95,7 @@ export async function inspectBundle(
     if (staging && options.extractTo) await publish(staging, options.extractTo);
     options.onProgress?.({ ...progress });
     return {
-      contentHash: contentHashFromHex(hash.digest('hex')),
+      contentHash: contentHashFromHex(await hash.digest()),
       size: progress.compressedBytes,
       unpackedSize: progress.unpackedBytes,
       entryCount: progress.entries,
@@ -106,13 +107,15 @@ export async function inspectBundle(
     if (staging) await rm(staging, { recursive: true, force: true });
     if (error instanceof SourceFailure) throw error.original;
     throw error;
+  } finally {
+    hash.close();
   }
 }
 
 /** Hashes and counts the compressed bytes, checks the zstd magic number and the compressed size limit. */
 async function* tap(
   source: AsyncIterable<Uint8Array>,
-  hash: ReturnType<typeof createHash>,
+  hash: BackgroundHash,
   progress: BundleProgress,
   limits: BundleLimits,
 ): AsyncGenerator<Uint8Array> {
@@ -134,7 +137,7 @@ async function* tap(
           limit: limits.maxBytes,
         });
       }
-      hash.update(chunk);
+      await hash.update(chunk);
       if (head.length < ZSTD_MAGIC.length) {
         head = Buffer.concat([head, chunk]);
         if (head.length >= ZSTD_MAGIC.length && !head.subarray(0, ZSTD_MAGIC.length).equals(ZSTD_MAGIC)) {
@@ -319,7 +322,7 @@ async function drain(entry: AsyncIterable<unknown>): Promise<void> {
 }
 
 function archiveError(error: unknown): unknown {
-  if (isBundleError(error) || error instanceof SourceFailure) return error;
+  if (isBundleError(error) || error instanceof SourceFailure || error instanceof HashWorkerFailure) return error;
   // A system call that failed while extracting (ENOSPC, EACCES, ...) is the target's fault, not the archive's.
   if (typeof (error as NodeJS.ErrnoException | undefined)?.syscall === 'string') return error;
   const message = error instanceof Error ? error.message : String(error);
