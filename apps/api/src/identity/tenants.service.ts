@@ -8,7 +8,7 @@ import type { Principal } from '../access/principal.js';
 import type { TenantEntity } from './tenant.entity.js';
 import { TenantsRepository } from './tenants.repository.js';
 
-/** Tenants are created and listed by platform admins (the route's permission says so). */
+/** Tenants are created, renamed and listed by platform admins (the route's permission says so). */
 @Injectable()
 export class TenantsService {
   constructor(
@@ -39,10 +39,33 @@ export class TenantsService {
     });
   }
 
-  async list(page: { limit?: number; cursor?: string }): Promise<Page<TenantEntity>> {
-    const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, 1)[0];
-    const rows = await this.tenants.list({ limit: limit + 1, after });
+  /** Renames the tenant (its slug, which scripts use, stays). Renaming to the same name changes nothing. */
+  rename(actor: Principal, id: string, name: string): Promise<TenantEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const tenant = await this.tenants.findByIdForUpdate(id, manager);
+      if (!tenant) throw new DomainError(AuthErrors.TENANT_NOT_FOUND, 'No tenant has that id', { tenantId: id });
+      if (tenant.name === name) return tenant;
+      await this.tenants.rename(tenant.id, name, manager);
+      await this.audit.record(
+        {
+          type: 'tenant.rename',
+          actor,
+          tenantId: tenant.id,
+          subject: `tenant:${tenant.id}`,
+          outcome: 'success',
+          data: { slug: tenant.slug, from: tenant.name, to: name },
+        },
+        manager,
+      );
+      return { ...tenant, name };
+    });
+  }
+
+  async list(query: { limit?: number; cursor?: string; q?: string }): Promise<Page<TenantEntity>> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, 1)[0];
+    const prefix = query.q?.trim() || undefined;
+    const rows = await this.tenants.list({ prefix }, { limit: limit + 1, after });
     return pageOf(
       rows,
       limit,
