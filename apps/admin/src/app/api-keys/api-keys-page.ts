@@ -51,6 +51,9 @@ import { ApiKeysService } from './api-keys.service';
           <th scope="col">Name</th>
           <th scope="col">Prefix</th>
           <th scope="col">Role</th>
+          @if (isPlatformAdmin()) {
+            <th scope="col">Tenant</th>
+          }
           <th scope="col">Created</th>
           <th scope="col">Last used</th>
           <th scope="col">State</th>
@@ -65,6 +68,9 @@ import { ApiKeysService } from './api-keys.service';
               <code>{{ key.prefix }}</code>
             </td>
             <td>{{ key.role }}</td>
+            @if (isPlatformAdmin()) {
+              <td>{{ tenantName(key.tenantId) }}</td>
+            }
             <td>{{ key.createdAt | date: 'medium' }}</td>
             <td>{{ key.lastUsedAt ? (key.lastUsedAt | date: 'medium') : 'never' }}</td>
             <td>{{ key.revokedAt ? 'revoked' : key.expiresAt ? 'expires ' + (key.expiresAt | date) : 'active' }}</td>
@@ -78,7 +84,7 @@ import { ApiKeysService } from './api-keys.service';
           </tr>
         } @empty {
           <tr>
-            <td colspan="7" class="muted">No keys yet.</td>
+            <td [attr.colspan]="isPlatformAdmin() ? 8 : 7" class="muted">No keys yet.</td>
           </tr>
         }
       </tbody>
@@ -101,6 +107,8 @@ export class ApiKeysPage {
   protected readonly copied = signal(false);
   protected readonly busy = signal(false);
   protected readonly error = signal<Explanation | null>(null);
+  /** Platform admins see every tenant's keys, so the list says whose each one is. */
+  protected readonly isPlatformAdmin = this.session.isPlatformAdmin;
   /** Tenant admins may create tenant-admin and member keys only. */
   protected readonly roles = computed<readonly Role[]>(() => {
     const role = this.session.role();
@@ -132,6 +140,11 @@ export class ApiKeysPage {
     } finally {
       this.busy.set(false);
     }
+  }
+
+  protected tenantName(tenantId: string | null): string {
+    if (tenantId === null) return 'platform';
+    return this.tenants.tenants().find((tenant) => tenant.id === tenantId)?.name ?? tenantId;
   }
 
   protected async copy(key: string): Promise<void> {

@@ -28,3 +28,8 @@ export function formatDuration(seconds: number): string {
 export function shortHash(hash: string): string {
   return hash.length > 24 ? `${hash.slice(0, 15)}…${hash.slice(-4)}` : hash;
 }
+
+/** 1 → "1 tenant", 3 → "3 tenants" (`many` for irregular words). */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
