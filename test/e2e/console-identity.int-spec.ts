@@ -24,7 +24,7 @@ function overflows(page: Page): Promise<boolean> {
 /**
  * The tenants and users pages in real Chromium against the real stack, on a desktop and a phone viewport:
  * a platform admin creates a tenant and, from there, its first admin; that admin signs in and manages a
- * user of the tenant (create, disable, enable, role). What the page shows is checked against the API.
+ * user of the tenant (create, disable, enable, role, password, delete). What the page shows is checked against the API.
  */
 describe('console tenants and users', () => {
   let stack: Stack;
@@ -108,10 +108,14 @@ describe('console tenants and users', () => {
         tenantId: tenant?.id,
         disabledAt: null,
       });
+
+      // Back on the tenants page, the tenant counts its user.
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tenants' }).click();
+      await page.getByRole('link', { name: '1 user of Acme Corporation' }).first().waitFor();
       await context.close();
     });
 
-    it("lets the tenant's admin create a user, disable and enable it and change its role", async () => {
+    it("lets the tenant's admin create a user, disable and enable it, change its role, reset its password, delete it", async () => {
       const context = await browser.newContext({ viewport: { width, height: 900 } });
       const page = await context.newPage();
       await signIn(page, base, tenantAdminEmail, 'first admin password');
@@ -146,6 +150,31 @@ describe('console tenants and users', () => {
       await notice.getByText(`${memberEmail} is now a tenant-admin.`).waitFor();
       await row.getByRole('button', { name: `Make ${memberEmail} member` }).waitFor();
       expect((await user(memberEmail)).role).toBe('tenant-admin');
+
+      // A new password, set by the admin, is the one that signs the user in.
+      await row.getByRole('button', { name: `Reset the password of ${memberEmail}` }).click();
+      const newPassword = row.getByLabel(`New password for ${memberEmail}`);
+      const password = await newPassword.inputValue();
+      expect(password).toMatch(/^\S{20}$/);
+      await row.getByRole('button', { name: 'Set password' }).click();
+      await notice.getByText(`New password set for ${memberEmail}; their sessions ended.`).waitFor();
+      const login = await fetchApi(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: memberEmail, password }),
+      });
+      expect(login.status).toBe(200);
+
+      // Deleting asks once more in the row; Escape backs out, the second Delete deletes.
+      await row.getByRole('button', { name: `Delete ${memberEmail}` }).click();
+      await row.getByText(`Delete ${memberEmail} for good?`).waitFor();
+      await row.getByRole('button', { name: 'Cancel' }).press('Escape');
+      await row.getByRole('button', { name: `Delete ${memberEmail}` }).click();
+      await row.getByRole('button', { name: 'Delete', exact: true }).click();
+      await notice.getByText(`Deleted ${memberEmail}.`).waitFor();
+      await row.waitFor({ state: 'detached' });
+      const gone = await stack.api.request<{ items: UserView[] }>('GET', `/api/users?q=${memberEmail}`);
+      expect(gone.body.items).toEqual([]);
 
       // Its own row offers nothing to do to itself.
       const own = page.getByTestId('user-table').locator(`tr[data-email="${tenantAdminEmail}"]`);

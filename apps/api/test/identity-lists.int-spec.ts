@@ -163,6 +163,21 @@ describe('tenant rename and identity search', () => {
       expect((await slugsFor(' ', 100)).length).toBeGreaterThanOrEqual(5);
     });
 
+    it("counts each tenant's users, disabled ones included", async () => {
+      const disabled = await createUser('gone@globex.test', tenant('globex').id);
+      expect((await api.request('POST', `/api/users/${disabled.id}/disable`)).status).toBe(200);
+      const listed = await get<PageOf<Tenant & { userCount: number }>>('/api/tenants?limit=100');
+      const counts = Object.fromEntries(listed.body.items.map((item) => [item.slug, item.userCount]));
+      const expected: Record<string, number> = {};
+      for (const slug of tenants.keys()) {
+        expected[slug] = (await allPages<User>(`/api/users?tenantId=${tenant(slug).id}`, 100)).length;
+      }
+      expect(counts).toEqual(expected);
+      expect(expected.globex).toBeGreaterThanOrEqual(2);
+      expect(expected['acme-labs']).toBe(0);
+      await api.request('DELETE', `/api/users/${disabled.id}`);
+    });
+
     it('refuses a q longer than 200 characters', async () => {
       const reply = await get(`/api/tenants?q=${'a'.repeat(201)}`);
       expect({ status: reply.status, code: code(reply) }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });

@@ -47,6 +47,9 @@ export class TenantsController {
   @ApiErrors('INVALID_CURSOR')
   async list(@Query() query: ListTenantsQueryDto): Promise<TenantPageDto> {
     const page = await this.tenants.list(query);
-    return { items: page.items.map(toTenantResponse), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map(({ tenant, userCount }) => ({ ...toTenantResponse(tenant), userCount })),
+      nextCursor: page.nextCursor,
+    };
   }
 }

@@ -37,8 +37,13 @@ export class TenantResponseDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
+export class TenantListItemDto extends TenantResponseDto {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Users of the tenant, disabled ones included' })
+  userCount!: number;
+}
+
 export class TenantPageDto {
-  @ApiProperty({ type: [TenantResponseDto] }) items!: TenantResponseDto[];
+  @ApiProperty({ type: [TenantListItemDto] }) items!: TenantListItemDto[];
   @ApiPropertyOptional({ type: String, nullable: true, description: 'null on the last page' }) nextCursor!:
     string | null;
 }

@@ -7,6 +7,13 @@ import { AuthErrors } from '../access/auth.errors.js';
 import type { Principal } from '../access/principal.js';
 import type { TenantEntity } from './tenant.entity.js';
 import { TenantsRepository } from './tenants.repository.js';
+import { UsersRepository } from './users.repository.js';
+
+/** A tenant as the list shows it: with the number of its users. */
+export interface TenantSummary {
+  tenant: TenantEntity;
+  userCount: number;
+}
 
 /** Tenants are created, renamed and listed by platform admins (the route's permission says so). */
 @Injectable()
@@ -15,6 +22,7 @@ export class TenantsService {
     // Only to open transactions, so a tenant and its audit event are written together or not at all.
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tenants: TenantsRepository,
+    private readonly users: UsersRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -61,16 +69,18 @@ export class TenantsService {
     });
   }
 
-  async list(query: { limit?: number; cursor?: string; q?: string }): Promise<Page<TenantEntity>> {
+  /** A page of tenants by slug, each with its user count (one more query per page, not per tenant). */
+  async list(query: { limit?: number; cursor?: string; q?: string }): Promise<Page<TenantSummary>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, 1)[0];
     const prefix = query.q?.trim() || undefined;
     const rows = await this.tenants.list({ prefix }, { limit: limit + 1, after });
+    const counts = await this.users.countByTenant(rows.slice(0, limit).map((tenant) => tenant.id));
     return pageOf(
       rows,
       limit,
       (tenant) => [tenant.slug],
-      (tenant) => tenant,
+      (tenant) => ({ tenant, userCount: counts.get(tenant.id) ?? 0 }),
     );
   }
 }

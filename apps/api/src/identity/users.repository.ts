@@ -76,6 +76,20 @@ export class UsersRepository {
     return query.getMany();
   }
 
+  /** How many users each of these tenants has (one grouped query over `users_tenant_id_idx`). */
+  async countByTenant(tenantIds: string[]): Promise<Map<string, number>> {
+    if (tenantIds.length === 0) return new Map();
+    const rows = await this.dataSource
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .select('u.tenant_id', 'tenantId')
+      .addSelect('count(*)::int', 'count')
+      .where('u.tenant_id IN (:...tenantIds)', { tenantIds })
+      .groupBy('u.tenant_id')
+      .getRawMany<{ tenantId: string; count: number }>();
+    return new Map(rows.map((row) => [row.tenantId, row.count]));
+  }
+
   /** The user, locked until the transaction of `manager` ends (so concurrent changes to it queue). */
   findByIdForUpdate(id: string, manager: EntityManager): Promise<UserEntity | null> {
     return manager.getRepository(UserEntity).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });

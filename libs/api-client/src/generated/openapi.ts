@@ -853,8 +853,18 @@ export interface components {
       /** @example Acme Corporation */
       name: string;
     };
+    TenantListItemDto: {
+      /** Format: uuid */
+      id: string;
+      slug: string;
+      name: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description Users of the tenant, disabled ones included */
+      userCount: number;
+    };
     TenantPageDto: {
-      items: components['schemas']['TenantResponseDto'][];
+      items: components['schemas']['TenantListItemDto'][];
       /** @description null on the last page */
       nextCursor?: string | null;
     };

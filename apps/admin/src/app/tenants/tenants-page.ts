@@ -9,7 +9,7 @@ import { ServerList } from '../core/server-list';
 import { TenantContext } from '../core/tenant-context.service';
 import { ErrorPanel } from '../shared/error-panel';
 import { plural } from '../shared/format';
-import { TenantsService } from './tenants.service';
+import { type TenantListItem, TenantsService } from './tenants.service';
 
 /** Same rule as the API's (the `tenants_slug_format` CHECK); the server's answer stays the authority. */
 const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
@@ -86,6 +86,7 @@ const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
         <tr>
           <th scope="col">Slug</th>
           <th scope="col">Name</th>
+          <th scope="col">Users</th>
           <th scope="col">Created</th>
           <th scope="col"><span class="visually-hidden">Actions</span></th>
         </tr>
@@ -113,15 +114,16 @@ const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
                 {{ tenant.name }}
               }
             </td>
-            <td data-label="Created">{{ tenant.createdAt | date: 'mediumDate' }}</td>
-            <td class="actions">
+            <td data-label="Users">
               <a
-                class="button"
                 [routerLink]="['/users']"
                 [queryParams]="{ tenant: tenant.id }"
-                [attr.aria-label]="'Users of ' + tenant.name"
-                >Users</a
+                [attr.aria-label]="userCount(tenant) + ' of ' + tenant.name"
+                >{{ userCount(tenant) }}</a
               >
+            </td>
+            <td data-label="Created">{{ tenant.createdAt | date: 'mediumDate' }}</td>
+            <td class="actions">
               @if (renaming() !== tenant.id) {
                 <button type="button" (click)="startRename(tenant)" [attr.aria-label]="'Rename ' + tenant.name">
                   Rename
@@ -131,7 +133,7 @@ const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
           </tr>
         } @empty {
           <tr>
-            <td colspan="4" class="muted">
+            <td colspan="5" class="muted">
               {{ list.loading() ? 'Loading…' : query() ? 'No tenant matches “' + query() + '”.' : 'No tenants yet.' }}
             </td>
           </tr>
@@ -156,7 +158,7 @@ export class TenantsPage {
   protected readonly renameForm = this.formBuilder.group({
     name: ['', [Validators.required, Validators.maxLength(200)]],
   });
-  protected readonly list = new ServerList<Tenant, string>((q, cursor) => this.service.page({ q, cursor }));
+  protected readonly list = new ServerList<TenantListItem, string>((q, cursor) => this.service.page({ q, cursor }));
   protected readonly query = signal('');
   protected readonly created = signal<Tenant | null>(null);
   protected readonly renaming = signal<string | null>(null);
@@ -194,17 +196,21 @@ export class TenantsPage {
     }
   }
 
+  protected userCount(tenant: TenantListItem): string {
+    return plural(tenant.userCount, 'user');
+  }
+
   protected startRename(tenant: Tenant): void {
     this.renameForm.setValue({ name: tenant.name });
     this.renaming.set(tenant.id);
   }
 
-  protected async rename(tenant: Tenant): Promise<void> {
+  protected async rename(tenant: TenantListItem): Promise<void> {
     this.busy.set(true);
     this.rowError.set(null);
     try {
       const renamed = await this.service.rename(tenant.id, this.renameForm.getRawValue().name.trim());
-      this.list.replace(renamed, (a, b) => a.id === b.id);
+      this.list.replace({ ...tenant, ...renamed }, (a, b) => a.id === b.id);
       this.renaming.set(null);
       await this.context.loadTenants();
     } catch (failure) {

@@ -3,6 +3,9 @@ import type { Tenant, TenantPage } from '@extplat/api-client';
 import { ApiHttp } from '../core/api-http';
 import { withoutBlanks } from '../core/pages';
 
+/** A tenant as the list shows it, with its user count. */
+export type TenantListItem = TenantPage['items'][number];
+
 /** Tenants (`/api/tenants`), for platform admins: one page at a time, searched on the server. */
 @Injectable({ providedIn: 'root' })
 export class TenantsService {
