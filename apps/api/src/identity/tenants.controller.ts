@@ -33,7 +33,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Rename a tenant (the slug stays)' })
   @ApiOkResponse({ type: TenantResponseDto })
   @ApiErrors('TENANT_NOT_FOUND')
-  async update(
+  async rename(
     @CurrentPrincipal() principal: Principal,
     @Param() params: TenantIdParamsDto,
     @Body() body: UpdateTenantDto,

@@ -187,7 +187,7 @@ export interface paths {
     options?: never;
     head?: never;
     /** Rename a tenant (the slug stays) */
-    patch: operations['Tenants_update'];
+    patch: operations['Tenants_rename'];
     trace?: never;
   };
   '/api/users': {
@@ -2484,7 +2484,7 @@ export interface operations {
       };
     };
   };
-  Tenants_update: {
+  Tenants_rename: {
     parameters: {
       query?: never;
       header?: never;
