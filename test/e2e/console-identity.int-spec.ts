@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../../apps/api/test/api-harness.js';
 import type { Stack } from '../../apps/api/test/stack-harness.js';
-import { ensureConsoleBuilt, launchChromium, screenshot, signIn, startConsoleStack } from './console-harness.js';
+import { ensureConsoleBuilt, launchChromium, screenshot, signIn, startConsoleStack, until } from './console-harness.js';
 import { fetchApi } from '../../apps/api/test/openapi-contract.js';
 
 // Each step drives a real browser against the real stack: give it room beyond jest's 5 s default.
@@ -165,11 +165,19 @@ describe('console tenants and users', () => {
       });
       expect(login.status).toBe(200);
 
-      // Deleting asks once more in the row; Escape backs out, the second Delete deletes.
+      // Deleting asks once more in the row, focus on Cancel; Escape backs out and gives the focus back to the
+      // row's Delete, where Enter asks again.
       await row.getByRole('button', { name: `Delete ${memberEmail}` }).click();
       await row.getByText(`Delete ${memberEmail} for good?`).waitFor();
-      await row.getByRole('button', { name: 'Cancel' }).press('Escape');
-      await row.getByRole('button', { name: `Delete ${memberEmail}` }).click();
+      const focused = () =>
+        page.evaluate<string | undefined>(
+          "document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim()",
+        );
+      await until(async () => (await focused()) === 'Cancel');
+      await page.keyboard.press('Escape');
+      await until(async () => (await focused()) === `Delete ${memberEmail}`);
+      await page.keyboard.press('Enter');
+      await row.getByText(`Delete ${memberEmail} for good?`).waitFor();
       await row.getByRole('button', { name: 'Delete', exact: true }).click();
       await notice.getByText(`Deleted ${memberEmail}.`).waitFor();
       await row.waitFor({ state: 'detached' });

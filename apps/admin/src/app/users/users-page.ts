@@ -1,5 +1,17 @@
 /* eslint-disable @typescript-eslint/unbound-method -- Angular's Validators are static functions that never use `this`. */
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
+import {
+  afterNextRender,
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  ElementRef,
+  inject,
+  Injector,
+  input,
+  signal,
+  untracked,
+} from '@angular/core';
 import { DatePipe } from '@angular/common';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router } from '@angular/router';
@@ -134,11 +146,12 @@ type RowStep = { userId: string; kind: 'password' | 'delete' } | null;
                   class="inline-form"
                   [formGroup]="passwordForm"
                   (ngSubmit)="resetPassword(user)"
-                  (keydown.escape)="step.set(null)"
+                  (keydown.escape)="closeStep()"
                 >
                   <label [for]="'password-' + user.id">New password for {{ user.email }}</label>
                   <input
                     [id]="'password-' + user.id"
+                    data-step-focus
                     type="text"
                     formControlName="password"
                     required
@@ -148,13 +161,13 @@ type RowStep = { userId: string; kind: 'password' | 'delete' } | null;
                   <button type="submit" class="primary" [disabled]="passwordForm.invalid || busy()">
                     Set password
                   </button>
-                  <button type="button" (click)="step.set(null)">Cancel</button>
+                  <button type="button" (click)="closeStep()">Cancel</button>
                 </form>
               } @else if (step()?.userId === user.id && step()?.kind === 'delete') {
-                <div class="actions" (keydown.escape)="step.set(null)">
+                <div class="actions" (keydown.escape)="closeStep()">
                   <span>Delete {{ user.email }} for good?</span>
                   <button type="button" class="danger" (click)="remove(user)" [disabled]="busy()">Delete</button>
-                  <button type="button" (click)="step.set(null)">Cancel</button>
+                  <button type="button" data-step-focus (click)="closeStep()">Cancel</button>
                 </div>
               } @else {
                 <div class="actions">
@@ -179,6 +192,7 @@ type RowStep = { userId: string; kind: 'password' | 'delete' } | null;
                   <button
                     type="button"
                     (click)="startPasswordReset(user)"
+                    [attr.data-row-action]="'password-' + user.id"
                     [attr.aria-label]="'Reset the password of ' + user.email"
                   >
                     Reset password
@@ -186,7 +200,8 @@ type RowStep = { userId: string; kind: 'password' | 'delete' } | null;
                   <button
                     type="button"
                     class="danger"
-                    (click)="step.set({ userId: user.id, kind: 'delete' })"
+                    (click)="openStep({ userId: user.id, kind: 'delete' })"
+                    [attr.data-row-action]="'delete-' + user.id"
                     [attr.aria-label]="'Delete ' + user.email"
                   >
                     Delete
@@ -227,6 +242,8 @@ export class UsersPage {
   private readonly router = inject(Router);
   protected readonly context = inject(TenantContext);
   private readonly formBuilder = inject(NonNullableFormBuilder);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  private readonly injector = inject(Injector);
 
   protected readonly form = this.formBuilder.group({
     email: ['', [Validators.required, Validators.email, Validators.maxLength(320)]],
@@ -354,7 +371,26 @@ export class UsersPage {
 
   protected startPasswordReset(user: User): void {
     this.passwordForm.setValue({ password: this.generatePassword() });
-    this.step.set({ userId: user.id, kind: 'password' });
+    this.openStep({ userId: user.id, kind: 'password' });
+  }
+
+  /** Opens a row's inline step and moves the focus into it (the field, or Cancel for a deletion). */
+  protected openStep(step: NonNullable<RowStep>): void {
+    this.step.set(step);
+    this.focusAfterRender('[data-step-focus]');
+  }
+
+  /** Closes the row's step and gives the focus back to the button that opened it. */
+  protected closeStep(): void {
+    const step = this.step();
+    this.step.set(null);
+    if (step) this.focusAfterRender(`[data-row-action="${step.kind}-${step.userId}"]`);
+  }
+
+  private focusAfterRender(selector: string): void {
+    afterNextRender(() => this.host.nativeElement.querySelector<HTMLElement>(selector)?.focus(), {
+      injector: this.injector,
+    });
   }
 
   protected resetPassword(user: User): Promise<void> {
