@@ -21,6 +21,13 @@ function overflows(page: Page): Promise<boolean> {
   return page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 }
 
+/** What has the keyboard focus: its id, else its accessible label, else its text. */
+function focused(page: Page): Promise<string | undefined> {
+  return page.evaluate<string | undefined>(
+    "document.activeElement?.id || document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent?.trim()",
+  );
+}
+
 /**
  * The tenants and users pages in real Chromium against the real stack, on a desktop and a phone viewport:
  * a platform admin creates a tenant and, from there, its first admin; that admin signs in and manages a
@@ -71,12 +78,17 @@ describe('console tenants and users', () => {
       await row.waitFor();
       expect(await overflows(page)).toBe(false);
 
-      // Renamed from the keyboard: Enter saves.
+      // Renamed from the keyboard: the field takes the focus, Enter saves.
       await row.getByRole('button', { name: 'Rename Acme' }).click();
       const newName = row.getByLabel(`New name for ${slug}`);
-      await newName.fill('Acme Corporation');
-      await newName.press('Enter');
+      await until(async () => (await focused(page))?.startsWith('rename-') === true);
+      await expect(newName.inputValue()).resolves.toBe('Acme');
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('Acme Corporation');
+      await page.keyboard.press('Enter');
       await row.getByText('Acme Corporation').waitFor();
+      // The focus is back on the row's Rename button.
+      await until(async () => (await focused(page)) === 'Rename Acme Corporation');
       const tenants = await fetchApi(`${base}/api/tenants?q=${slug}`, {
         headers: { authorization: `Bearer ${stack.api.adminToken}` },
       });
@@ -169,13 +181,9 @@ describe('console tenants and users', () => {
       // row's Delete, where Enter asks again.
       await row.getByRole('button', { name: `Delete ${memberEmail}` }).click();
       await row.getByText(`Delete ${memberEmail} for good?`).waitFor();
-      const focused = () =>
-        page.evaluate<string | undefined>(
-          "document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim()",
-        );
-      await until(async () => (await focused()) === 'Cancel');
+      await until(async () => (await focused(page)) === 'Cancel');
       await page.keyboard.press('Escape');
-      await until(async () => (await focused()) === `Delete ${memberEmail}`);
+      await until(async () => (await focused(page)) === `Delete ${memberEmail}`);
       await page.keyboard.press('Enter');
       await row.getByText(`Delete ${memberEmail} for good?`).waitFor();
       await row.getByRole('button', { name: 'Delete', exact: true }).click();

@@ -1,5 +1,13 @@
 /* eslint-disable @typescript-eslint/unbound-method -- Angular's Validators are static functions that never use `this`. */
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import {
+  afterNextRender,
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  inject,
+  Injector,
+  signal,
+} from '@angular/core';
 import { DatePipe } from '@angular/common';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { RouterLink } from '@angular/router';
@@ -103,12 +111,12 @@ const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
                   class="inline-form"
                   [formGroup]="renameForm"
                   (ngSubmit)="rename(tenant)"
-                  (keydown.escape)="renaming.set(null)"
+                  (keydown.escape)="closeRename(tenant)"
                 >
                   <label class="visually-hidden" [for]="'rename-' + tenant.id">New name for {{ tenant.slug }}</label>
                   <input [id]="'rename-' + tenant.id" formControlName="name" maxlength="200" required />
                   <button type="submit" class="primary" [disabled]="renameForm.invalid || busy()">Save</button>
-                  <button type="button" (click)="renaming.set(null)">Cancel</button>
+                  <button type="button" (click)="closeRename(tenant)">Cancel</button>
                 </form>
               } @else {
                 {{ tenant.name }}
@@ -125,7 +133,12 @@ const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
             <td data-label="Created">{{ tenant.createdAt | date: 'mediumDate' }}</td>
             <td class="actions">
               @if (renaming() !== tenant.id) {
-                <button type="button" (click)="startRename(tenant)" [attr.aria-label]="'Rename ' + tenant.name">
+                <button
+                  type="button"
+                  (click)="startRename(tenant)"
+                  [attr.data-rename]="tenant.id"
+                  [attr.aria-label]="'Rename ' + tenant.name"
+                >
                   Rename
                 </button>
               }
@@ -150,6 +163,8 @@ export class TenantsPage {
   private readonly service = inject(TenantsService);
   private readonly context = inject(TenantContext);
   private readonly formBuilder = inject(NonNullableFormBuilder);
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+  private readonly injector = inject(Injector);
 
   protected readonly form = this.formBuilder.group({
     slug: ['', [Validators.required, Validators.pattern(SLUG_PATTERN)]],
@@ -203,6 +218,19 @@ export class TenantsPage {
   protected startRename(tenant: Tenant): void {
     this.renameForm.setValue({ name: tenant.name });
     this.renaming.set(tenant.id);
+    this.focusAfterRender(`#rename-${tenant.id}`);
+  }
+
+  /** Leaves the rename form; the focus goes back to the tenant's Rename button. */
+  protected closeRename(tenant: Tenant): void {
+    this.renaming.set(null);
+    this.focusAfterRender(`[data-rename="${tenant.id}"]`);
+  }
+
+  private focusAfterRender(selector: string): void {
+    afterNextRender(() => this.host.nativeElement.querySelector<HTMLElement>(selector)?.focus(), {
+      injector: this.injector,
+    });
   }
 
   protected async rename(tenant: TenantListItem): Promise<void> {
@@ -211,7 +239,7 @@ export class TenantsPage {
     try {
       const renamed = await this.service.rename(tenant.id, this.renameForm.getRawValue().name.trim());
       this.list.replace({ ...tenant, ...renamed }, (a, b) => a.id === b.id);
-      this.renaming.set(null);
+      this.closeRename(tenant);
       await this.context.loadTenants();
     } catch (failure) {
       this.rowError.set(explain(failure));
