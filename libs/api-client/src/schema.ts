@@ -27,7 +27,7 @@ export type RequestBody<Path extends keyof paths, Method extends keyof paths[Pat
 export type QueryParams<Path extends keyof paths, Method extends keyof paths[Path]> =
   Operation<Path, Method> extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;
 
-export type HttpMethod = 'get' | 'put' | 'post' | 'delete';
+export type HttpMethod = 'get' | 'put' | 'post' | 'patch' | 'delete';
 
 /** The paths that have an operation for `Method`, e.g. `PathsWith<'post'>`. */
 export type PathsWith<Method extends HttpMethod> = {

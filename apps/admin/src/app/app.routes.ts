@@ -38,6 +38,18 @@ export const routes: Routes = [
         loadComponent: () => import('./api-keys/api-keys-page').then((m) => m.ApiKeysPage),
       },
       {
+        path: 'tenants',
+        title: 'Tenants',
+        canActivate: [permissionGuard(Permission.TenantManage)],
+        loadComponent: () => import('./tenants/tenants-page').then((m) => m.TenantsPage),
+      },
+      {
+        path: 'users',
+        title: 'Users',
+        canActivate: [permissionGuard(Permission.UserManage)],
+        loadComponent: () => import('./users/users-page').then((m) => m.UsersPage),
+      },
+      {
         path: 'apps/:extensionId',
         title: 'Extension',
         loadComponent: () => import('./host/extension-host').then((m) => m.ExtensionHost),

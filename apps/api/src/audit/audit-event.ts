@@ -8,6 +8,7 @@ export const AUDIT_EVENT_TYPES = [
   'api-key.create',
   'api-key.revoke',
   'tenant.create',
+  'tenant.rename',
   'user.create',
   'user.disable',
   'user.enable',

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { likePrefix } from '@extplat/server-core';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditEventEntity } from './audit-event.entity.js';
 
@@ -88,14 +89,10 @@ export class AuditRepository {
     if (filter.tenantId !== undefined) query.andWhere('e.tenant_id = :tenantId', { tenantId: filter.tenantId });
     if (filter.type !== undefined) query.andWhere('e.type = :type', { type: filter.type });
     if (filter.subjectPrefix !== undefined) {
-      query.andWhere(`e.subject LIKE :subject ESCAPE '\\'`, { subject: `${escapeLike(filter.subjectPrefix)}%` });
+      query.andWhere(`e.subject LIKE :subject ESCAPE '\\'`, { subject: likePrefix(filter.subjectPrefix) });
     }
     if (filter.since !== undefined) query.andWhere('e.occurred_at >= :since', { since: filter.since });
     if (filter.beforeSeq !== undefined) query.andWhere('e.seq < :beforeSeq', { beforeSeq: String(filter.beforeSeq) });
     return query.getMany();
   }
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

@@ -729,6 +729,10 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
         await targetsFor(),
         await targetsFor(),
       ];
+      // A tenant of its own to rename, so the others keep the names later steps show.
+      const renameTarget = (
+        await call<{ id: string }>(base, 'POST', '/api/tenants', admin, { slug: unique(), name: 'To rename' })
+      ).body;
       const lifecycle = (status: number): Record<Who, number> => ({
         anonymous: 401,
         member: 403,
@@ -787,6 +791,19 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
             tenantAdmin: 403,
             otherTenantAdmin: 403,
             platformAdmin: 201,
+            revokedKey: 401,
+          },
+        },
+        {
+          method: 'PATCH',
+          path: '/api/tenants/:id',
+          request: () => ({ url: `/api/tenants/${renameTarget.id}`, body: { name: `Renamed ${unique()}` } }),
+          expected: {
+            anonymous: 401,
+            member: 403,
+            tenantAdmin: 403,
+            otherTenantAdmin: 403,
+            platformAdmin: 200,
             revokedKey: 401,
           },
         },

@@ -1,13 +1,15 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../access/authenticated.decorator.js';
 import { Permission, type Principal } from '../access/principal.js';
 import {
   CreateTenantDto,
   ListTenantsQueryDto,
+  TenantIdParamsDto,
   TenantPageDto,
   TenantResponseDto,
   toTenantResponse,
+  UpdateTenantDto,
 } from './tenants.dto.js';
 import { TenantsService } from './tenants.service.js';
 import { ApiErrors } from '../openapi.js';
@@ -27,12 +29,27 @@ export class TenantsController {
     return toTenantResponse(await this.tenants.create(principal, { slug: body.slug, name: body.name }));
   }
 
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename a tenant (the slug stays)' })
+  @ApiOkResponse({ type: TenantResponseDto })
+  @ApiErrors('TENANT_NOT_FOUND')
+  async rename(
+    @CurrentPrincipal() principal: Principal,
+    @Param() params: TenantIdParamsDto,
+    @Body() body: UpdateTenantDto,
+  ): Promise<TenantResponseDto> {
+    return toTenantResponse(await this.tenants.rename(principal, params.id, body.name));
+  }
+
   @Get()
-  @ApiOperation({ summary: 'Tenants, by slug' })
+  @ApiOperation({ summary: 'Tenants, by slug; `q` keeps those whose slug or name starts with it' })
   @ApiOkResponse({ type: TenantPageDto })
   @ApiErrors('INVALID_CURSOR')
   async list(@Query() query: ListTenantsQueryDto): Promise<TenantPageDto> {
     const page = await this.tenants.list(query);
-    return { items: page.items.map(toTenantResponse), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map(({ tenant, userCount }) => ({ ...toTenantResponse(tenant), userCount })),
+      nextCursor: page.nextCursor,
+    };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../openapi.js';
 import type { TenantEntity } from './tenant.entity.js';
 
@@ -17,6 +17,19 @@ export class CreateTenantDto {
   name!: string;
 }
 
+export class UpdateTenantDto {
+  @ApiProperty({ example: 'Acme Corporation', minLength: 1, maxLength: 200 })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+}
+
+export class TenantIdParamsDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  id!: string;
+}
+
 export class TenantResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() slug!: string;
@@ -24,13 +37,27 @@ export class TenantResponseDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
+export class TenantListItemDto extends TenantResponseDto {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Users of the tenant, disabled ones included' })
+  userCount!: number;
+}
+
 export class TenantPageDto {
-  @ApiProperty({ type: [TenantResponseDto] }) items!: TenantResponseDto[];
+  @ApiProperty({ type: [TenantListItemDto] }) items!: TenantListItemDto[];
   @ApiPropertyOptional({ type: String, nullable: true, description: 'null on the last page' }) nextCursor!:
     string | null;
 }
 
-export class ListTenantsQueryDto extends PageQueryDto {}
+export class ListTenantsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description: 'Only tenants whose slug or name starts with this text (case-insensitive)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  q?: string;
+}
 
 export function toTenantResponse(tenant: TenantEntity): TenantResponseDto {
   return { id: tenant.id, slug: tenant.slug, name: tenant.name, createdAt: tenant.createdAt.toISOString() };

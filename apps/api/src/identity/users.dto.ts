@@ -73,6 +73,15 @@ export class ListUsersQueryDto extends PageQueryDto {
   @IsOptional()
   @IsUUID()
   tenantId?: string;
+
+  @ApiPropertyOptional({
+    maxLength: 320,
+    description: 'Only users whose email starts with this text (case-insensitive)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  q?: string;
 }
 
 export class UserResponseDto {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { likePrefix } from '@extplat/server-core';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 import type { Role } from '../access/principal.js';
 import { UserEntity } from './user.entity.js';
@@ -52,8 +53,12 @@ export class UsersRepository {
     return manager.getRepository(UserEntity).findOneByOrFail({ id });
   }
 
-  /** Users of one tenant, or of every tenant (platform admins included) when `tenantId` is undefined. */
-  list(filter: { tenantId?: string }, page: UserListPage): Promise<UserEntity[]> {
+  /**
+   * Users of one tenant, or of every tenant (platform admins included) when `tenantId` is undefined;
+   * `emailPrefix` keeps those whose email starts with it (emails are stored lowercase, and
+   * `users_email_prefix_idx` serves the prefix).
+   */
+  list(filter: { tenantId?: string; emailPrefix?: string }, page: UserListPage): Promise<UserEntity[]> {
     // Ordered at the millisecond the cursor carries (a JavaScript Date), so the keyset never skips a tie.
     const query = this.dataSource
       .getRepository(UserEntity)
@@ -62,10 +67,27 @@ export class UsersRepository {
       .addOrderBy('u.email', 'ASC')
       .limit(page.limit);
     if (filter.tenantId !== undefined) query.andWhere('u.tenant_id = :tenantId', { tenantId: filter.tenantId });
+    if (filter.emailPrefix !== undefined) {
+      query.andWhere(`u.email LIKE :emailPrefix ESCAPE '\\'`, { emailPrefix: likePrefix(filter.emailPrefix) });
+    }
     if (page.after) {
       query.andWhere("(date_trunc('milliseconds', u.created_at), u.email) > (:at::timestamptz, :tieBreak)", page.after);
     }
     return query.getMany();
+  }
+
+  /** How many users each of these tenants has (one grouped query over `users_tenant_id_idx`). */
+  async countByTenant(tenantIds: string[]): Promise<Map<string, number>> {
+    if (tenantIds.length === 0) return new Map();
+    const rows = await this.dataSource
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .select('u.tenant_id', 'tenantId')
+      .addSelect('count(*)::int', 'count')
+      .where('u.tenant_id IN (:...tenantIds)', { tenantIds })
+      .groupBy('u.tenant_id')
+      .getRawMany<{ tenantId: string; count: number }>();
+    return new Map(rows.map((row) => [row.tenantId, row.count]));
   }
 
   /** The user, locked until the transaction of `manager` ends (so concurrent changes to it queue). */

@@ -60,11 +60,15 @@ export class UsersService {
 
   async list(
     actor: Principal,
-    query: { tenantId?: string; limit?: number; cursor?: string },
+    query: { tenantId?: string; limit?: number; cursor?: string; q?: string },
   ): Promise<Page<UserEntity>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const after = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor, 'text');
-    const rows = await this.users.list(resolveListScope(actor, query.tenantId), { limit: limit + 1, after });
+    const emailPrefix = query.q === undefined ? undefined : normalizeEmail(query.q) || undefined;
+    const rows = await this.users.list(
+      { ...resolveListScope(actor, query.tenantId), ...(emailPrefix === undefined ? {} : { emailPrefix }) },
+      { limit: limit + 1, after },
+    );
     return pageOf(
       rows,
       limit,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { maxSemver } from '@extplat/contracts';
+import { escapeLike } from '@extplat/server-core';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { ExtensionEntity, ExtensionVersionEntity } from './registry.entities.js';
 
@@ -151,8 +152,4 @@ export class RegistryRepository {
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }

@@ -162,7 +162,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Tenants, by slug */
+    /** Tenants, by slug; `q` keeps those whose slug or name starts with it */
     get: operations['Tenants_list'];
     put?: never;
     /** Create a tenant */
@@ -171,6 +171,23 @@ export interface paths {
     options?: never;
     head?: never;
     patch?: never;
+    trace?: never;
+  };
+  '/api/tenants/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Rename a tenant (the slug stays) */
+    patch: operations['Tenants_rename'];
     trace?: never;
   };
   '/api/users': {
@@ -669,6 +686,7 @@ export interface components {
         | 'api-key.create'
         | 'api-key.revoke'
         | 'tenant.create'
+        | 'tenant.rename'
         | 'user.create'
         | 'user.disable'
         | 'user.enable'
@@ -831,8 +849,22 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
     };
+    UpdateTenantDto: {
+      /** @example Acme Corporation */
+      name: string;
+    };
+    TenantListItemDto: {
+      /** Format: uuid */
+      id: string;
+      slug: string;
+      name: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description Users of the tenant, disabled ones included */
+      userCount: number;
+    };
     TenantPageDto: {
-      items: components['schemas']['TenantResponseDto'][];
+      items: components['schemas']['TenantListItemDto'][];
       /** @description null on the last page */
       nextCursor?: string | null;
     };
@@ -1614,6 +1646,7 @@ export interface operations {
           | 'api-key.create'
           | 'api-key.revoke'
           | 'tenant.create'
+          | 'tenant.rename'
           | 'user.create'
           | 'user.disable'
           | 'user.enable'
@@ -2273,6 +2306,8 @@ export interface operations {
         limit?: number;
         /** @description nextCursor of the previous page; an unknown cursor is 400 INVALID_CURSOR */
         cursor?: string;
+        /** @description Only tenants whose slug or name starts with this text (case-insensitive) */
+        q?: string;
       };
       header?: never;
       path?: never;
@@ -2449,6 +2484,104 @@ export interface operations {
       };
     };
   };
+  Tenants_rename: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateTenantDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TenantResponseDto'];
+        };
+      };
+      /** @description The request is malformed or fails validation: BAD_REQUEST, INVALID_TEXT, JSON_TOO_DEEP, VALIDATION_FAILED */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description No valid credential was presented: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The credential does not allow this: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is too large: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body has an unsupported media type: UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description A dependency is unavailable; retry after Retry-After seconds: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
   Users_list: {
     parameters: {
       query?: {
@@ -2457,6 +2590,8 @@ export interface operations {
         cursor?: string;
         /** @description Platform admins: only this tenant */
         tenantId?: string;
+        /** @description Only users whose email starts with this text (case-insensitive) */
+        q?: string;
       };
       header?: never;
       path?: never;

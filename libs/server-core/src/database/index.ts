@@ -1,2 +1,3 @@
 export * from './database.module.js';
 export * from './unavailable.js';
+export * from './like.js';

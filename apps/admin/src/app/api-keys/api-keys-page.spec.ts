@@ -52,3 +52,51 @@ describe('ApiKeysPage', () => {
     expect(element.querySelector('[data-testid=api-key-table]')?.textContent).toContain('extplat_ab');
   });
 });
+
+describe('ApiKeysPage for a platform admin', () => {
+  it("shows each key's tenant by name (the platform's own keys as platform) next to its role", async () => {
+    sessionStorage.setItem(
+      'extplat.session',
+      JSON.stringify({
+        accessToken: 't',
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+        principal: { kind: 'user', id: 'u', tenantId: null, role: 'platform-admin', name: 'x' },
+      }),
+    );
+    TestBed.configureTestingModule({ providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()] });
+    const http = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(ApiKeysPage);
+    fixture.detectChanges();
+    const key = (id: string, role: string, tenantId: string | null) => ({
+      id,
+      name: id,
+      prefix: `extplat_${id}`,
+      role,
+      tenantId,
+      createdBy: 'user:u',
+      createdAt: new Date().toISOString(),
+      expiresAt: null,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    http.expectOne('/api/api-keys').flush({
+      items: [key('acme-ci', 'tenant-admin', 't1'), key('publish', 'platform-admin', null)],
+      nextCursor: null,
+    });
+    http.expectOne('/api/tenants').flush({
+      items: [{ id: 't1', slug: 'acme', name: 'Acme', createdAt: new Date().toISOString(), userCount: 1 }],
+      nextCursor: null,
+    });
+    await new Promise((resolve) => setTimeout(resolve));
+    await fixture.whenStable();
+    fixture.detectChanges();
+    const rows = [...(fixture.nativeElement as HTMLElement).querySelectorAll('[data-testid=api-key-table] tbody tr')];
+    const cells = rows.map((row) =>
+      [...row.querySelectorAll('td')].slice(0, 4).map((cell) => cell.textContent?.trim()),
+    );
+    expect(cells).toEqual([
+      ['acme-ci', 'extplat_acme-ci', 'tenant-admin', 'Acme'],
+      ['publish', 'extplat_publish', 'platform-admin', 'platform'],
+    ]);
+  });
+});

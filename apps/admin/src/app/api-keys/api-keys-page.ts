@@ -53,6 +53,9 @@ import { ApiKeysService } from './api-keys.service';
           <th scope="col">Name</th>
           <th scope="col">Prefix</th>
           <th scope="col">Role</th>
+          @if (isPlatformAdmin()) {
+            <th scope="col">Tenant</th>
+          }
           <th scope="col">Created</th>
           <th scope="col">Last used</th>
           <th scope="col">State</th>
@@ -67,6 +70,9 @@ import { ApiKeysService } from './api-keys.service';
               <code>{{ key.prefix }}</code>
             </td>
             <td data-label="Role">{{ key.role }}</td>
+            @if (isPlatformAdmin()) {
+              <td data-label="Tenant">{{ tenantName(key.tenantId) }}</td>
+            }
             <td data-label="Created">{{ key.createdAt | date: 'medium' }}</td>
             <td data-label="Last used">{{ key.lastUsedAt ? (key.lastUsedAt | date: 'medium') : 'never' }}</td>
             <td data-label="State">{{ state(key) }}</td>
@@ -80,7 +86,7 @@ import { ApiKeysService } from './api-keys.service';
           </tr>
         } @empty {
           <tr>
-            <td colspan="7" class="muted">No keys yet.</td>
+            <td [attr.colspan]="isPlatformAdmin() ? 8 : 7" class="muted">No keys yet.</td>
           </tr>
         }
       </tbody>
@@ -106,6 +112,8 @@ export class ApiKeysPage {
   protected readonly copied = signal(false);
   protected readonly busy = signal(false);
   protected readonly error = signal<Explanation | null>(null);
+  /** Platform admins see every tenant's keys, so the list says whose each one is. */
+  protected readonly isPlatformAdmin = this.session.isPlatformAdmin;
   /** Tenant admins may create tenant-admin and member keys only. */
   protected readonly roles = computed<readonly Role[]>(() => {
     const role = this.session.role();
@@ -137,6 +145,11 @@ export class ApiKeysPage {
     } finally {
       this.busy.set(false);
     }
+  }
+
+  protected tenantName(tenantId: string | null): string {
+    if (tenantId === null) return 'platform';
+    return this.tenants.tenants().find((tenant) => tenant.id === tenantId)?.name ?? tenantId;
   }
 
   protected async copy(key: string): Promise<void> {

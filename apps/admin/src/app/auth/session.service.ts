@@ -34,6 +34,8 @@ export class SessionService {
   });
   /** May install, enable, configure (tenant admins, and platform admins for a chosen tenant). */
   readonly canManageInstalls = computed(() => this.may(Permission.InstallManage));
+  /** May create and manage console users (tenant admins within their tenant). */
+  readonly canManageUsers = computed(() => this.may(Permission.UserManage));
 
   constructor() {
     this.scheduleExpiry();

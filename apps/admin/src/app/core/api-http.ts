@@ -48,6 +48,13 @@ export class ApiHttp {
     return this.send('PUT', path, request);
   }
 
+  patch<Path extends PathsWith<'patch'>>(
+    path: Path,
+    request: ApiRequest<Path, 'patch'> = {},
+  ): Promise<SuccessBody<Path, 'patch'>> {
+    return this.send('PATCH', path, request);
+  }
+
   delete<Path extends PathsWith<'delete'>>(
     path: Path,
     request: ApiRequest<Path, 'delete'> = {},

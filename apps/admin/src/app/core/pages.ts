@@ -15,3 +15,10 @@ export async function allPages<T>(fetchPage: (cursor: string | undefined) => Pro
   } while (cursor);
   return items;
 }
+
+/** A list query without its blank values, so an empty search box sends no `q` at all. */
+export function withoutBlanks<Query extends Record<string, string | undefined>>(query: Query): Partial<Query> {
+  return Object.fromEntries(
+    Object.entries(query).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  ) as Partial<Query>;
+}

@@ -20,6 +20,7 @@ import { TenantContext } from '../core/tenant-context.service';
 import { RegistryService } from '../extensions/registry.service';
 import { InstallsService } from '../installs/installs.service';
 import { ErrorPanel } from '../shared/error-panel';
+import { countOf } from '../shared/format';
 import { ConfigForm } from './config-form';
 import { GrantItem } from './grant-item';
 import { actorOf, describeInstallEvent } from './install-events';
@@ -127,7 +128,7 @@ interface PendingSwitch {
       <section class="card" aria-labelledby="grants-title">
         <h3 id="grants-title">What it may do</h3>
         <p class="muted small">
-          Version {{ current.version }} requests {{ plural(requestedCount(), 'permission') }}; it may use only what is
+          Version {{ current.version }} requests {{ countOf(requestedCount(), 'permission') }}; it may use only what is
           ticked.
         </p>
         <ul class="grant-list" data-testid="grants">
@@ -375,16 +376,13 @@ export class InstallDetail {
   });
 
   protected readonly describe = describeInstallEvent;
+  protected readonly countOf = countOf;
   protected readonly actor = actorOf;
 
   constructor() {
     effect(() => {
       void this.load(this.installId());
     });
-  }
-
-  protected plural(count: number, noun: string): string {
-    return `${count} ${noun}${count === 1 ? '' : 's'}`;
   }
 
   protected isNewer(candidate: string, current: string): boolean {
