@@ -21,6 +21,7 @@ import { RegistryService } from '../extensions/registry.service';
 import { InstallsService } from '../installs/installs.service';
 import { ErrorPanel } from '../shared/error-panel';
 import { countOf } from '../shared/format';
+import { allPages } from '../core/pages';
 import { ConfigForm } from './config-form';
 import { GrantItem } from './grant-item';
 import { actorOf, describeInstallEvent } from './install-events';
@@ -530,7 +531,7 @@ export class InstallDetail {
     const name = install.extension.name;
     const [detail, versions] = await Promise.all([
       this.registry.getVersion(name, install.version),
-      this.registry.listVersions(name),
+      allPages((cursor) => this.registry.versions(name, cursor)),
     ]);
     const config = detail.manifest['config'];
     this.schema.set(config && typeof config === 'object' ? (config as Record<string, unknown>) : undefined);
@@ -546,8 +547,9 @@ export class InstallDetail {
   }
 
   private async loadAudit(installId: string): Promise<void> {
-    const events = await this.registry.audit(`install:${installId}`);
-    this.audit.set([...events].sort((a, b) => b.seq - a.seq));
+    // The newest page is the history a person reads here; the audit page has the rest.
+    const { items } = await this.registry.audit(`install:${installId}`);
+    this.audit.set([...items].sort((a, b) => b.seq - a.seq));
   }
 }
 

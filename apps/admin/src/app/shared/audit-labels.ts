@@ -10,6 +10,7 @@ export const AUDIT_LABELS: Readonly<Record<AuditEvent['type'], string>> = {
   'api-key.create': 'API key created',
   'api-key.revoke': 'API key revoked',
   'tenant.create': 'Tenant created',
+  'tenant.rename': 'Tenant renamed',
   'user.create': 'User created',
   'user.disable': 'User disabled',
   'user.enable': 'User enabled',
@@ -50,6 +51,7 @@ export function auditDetail(event: Pick<AuditEvent, 'type' | 'data'>): string {
     case 'install.create':
       return text('version') ? `version ${text('version')}` : '';
     case 'install.version-change':
+    case 'tenant.rename':
       return text('from') && text('to') ? `from ${text('from')} to ${text('to')}` : '';
     case 'version.yank':
       return text('reason') ? `reason: ${text('reason')}` : '';
