@@ -78,7 +78,8 @@ const partOf = (bytes, n) => bytes.subarray((n - 1) * partSize, n * partSize);
 async function viaApi(b, strategy) {
   const started = performance.now();
   const init = await call('POST', '/api/ext-bundles/initiate-upload', {
-    json: { filename: 'b.tar.zst', size: b.bytes.length, preferredStrategy: strategy },
+    // The hash declared up front, as the CLI and the console do: the upload then completes at its canonical key.
+    json: { filename: 'b.tar.zst', size: b.bytes.length, sha256: b.contentHash, preferredStrategy: strategy },
   });
   const numbers = Array.from({ length: init.partCount }, (_, i) => i + 1);
   if (init.strategy === 'presigned-multipart') {

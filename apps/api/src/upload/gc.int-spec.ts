@@ -13,6 +13,8 @@ import { ApiModule } from '../app.module.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { loadApiConfig } from '../config/api-config.js';
+import { RegistryPublisher } from '../registry/registry-publisher.service.js';
+import { RegistryRepository } from '../registry/registry.repository.js';
 import { apiSchema } from '../schema.js';
 import { DEFAULT_GC_OPTIONS, GC_OPTIONS } from './gc-options.js';
 import { apiTestEnv } from '../../test/api-harness.js';
@@ -108,11 +110,13 @@ describe('GC sweeper on a real PostgreSQL and a real S3 bucket', () => {
   let filler: Record<string, unknown>;
 
   function newGc(source: DataSource): GcService {
+    const sourceAudit = new AuditService(new AuditRepository(source));
     return new GcService(
       new GcRepository(source),
       store,
       keys,
-      new AuditService(new AuditRepository(source)),
+      sourceAudit,
+      new RegistryPublisher(store, keys, new RegistryRepository(source), sourceAudit),
       DEFAULT_GC_OPTIONS,
     );
   }
