@@ -16,6 +16,7 @@ import {
 } from '@extplat/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -122,6 +123,10 @@ export async function startApi(
   const config = loadApiConfig(apiEnv(database, bucket, options.env));
   const app: INestApplication = await createApiApp(config, createRootLogger({ level: 'silent', service: 'api' }));
   const base = await listen(app, config.http);
+  // The tests' fetch shares this process: while a test builds a bundle the event loop stands still, and an
+  // idle connection past the server's keep-alive (5 s by default) could be closed just as the next request
+  // goes out on it (ECONNRESET). A long one lets the client drop idle connections first.
+  (app.getHttpServer() as Server).keepAliveTimeout = 60_000;
   const storeRoot = config.storage.driver === 'fs' ? config.storage.fs.root : undefined;
   const harness = await signedIn(base, database, bucket, storeRoot, async () => {
     await app.close();

@@ -161,7 +161,13 @@ export class RegistryRepository {
    */
   async withContentLock<T>(contentHash: string, work: () => Promise<T>): Promise<T> {
     const { url } = this.dataSource.options as { url?: string };
-    const client = new pg.Client({ connectionString: url, application_name: 'extplat-content-lock' });
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: 'extplat-content-lock',
+      connectionTimeoutMillis: 5000,
+      // A holder that hangs must not hold every later writer of its hash forever: as long as a finalize lease.
+      lock_timeout: CONTENT_LOCK_TIMEOUT_MS,
+    });
     await client.connect();
     // Losing this connection mid-work releases the lock unnoticed until `work` ends: accepted, since the
     // database is then gone for `work` too, whose registry writes fail. The error must not crash the process.
@@ -176,6 +182,7 @@ export class RegistryRepository {
   }
 }
 
+const CONTENT_LOCK_TIMEOUT_MS = 15 * 60_000;
 /** First key of every content lock ("cntl"), so these locks never collide with another feature's. */
 const CONTENT_LOCK_NAMESPACE = 0x636e746c;
 
