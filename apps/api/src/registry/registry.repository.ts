@@ -176,8 +176,9 @@ export class RegistryRepository {
       await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [CONTENT_LOCK_NAMESPACE, contentHash]);
       return await work();
     } finally {
-      // Closing the session releases its advisory locks.
-      await client.end();
+      // Closing the session releases its advisory locks; a connection that already broke released them
+      // then, and must not turn the outcome of `work` into a failure.
+      await client.end().catch(() => undefined);
     }
   }
 }
