@@ -11,7 +11,7 @@
 // BENCH_REDIS_URL=redis://127.0.0.1:6379 puts the limits and the replay cache in Redis, as with several
 // replicas; BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles both servers.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createDevCa, issuePublisherCertificate, signBundle } from '@extplat/signing';
@@ -36,6 +36,7 @@ const shared = {
   // e.g. BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile both servers
   ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
 };
+const cacheDir = `/tmp/extplat-bench-cache-${run}`;
 const runnerPort = 20000 + Math.floor(Math.random() * 20000);
 const apiService = await startService(root('apps/api/dist/main.js'), {
   ...shared,
@@ -51,7 +52,7 @@ const apiService = await startService(root('apps/api/dist/main.js'), {
 const runnerService = await startService(root('apps/runner/dist/main.js'), {
   ...shared,
   RUNNER_PORT: String(runnerPort),
-  RUNNER_CACHE_DIR: `/tmp/extplat-bench-cache-${run}`,
+  RUNNER_CACHE_DIR: cacheDir,
   LOG_LEVEL: 'info',
 });
 const base = apiService.url;
@@ -245,5 +246,6 @@ for (const c of colds) {
 
 agent.destroy();
 await runnerService.stop();
+rmSync(cacheDir, { recursive: true, force: true });
 await apiService.stop();
 await services.close();
