@@ -4,14 +4,26 @@
 //   cold:  the first call of a newly published version, split into the phases the Runner logs
 // The API and the Runner run as their own processes (apps/*/dist/main.js), as in production, on the local
 // PostgreSQL and S3 (scripts/s3-rgw.sh start) after a build (npm run build:server).
+// Besides wall-clock figures it reports the CPU time each server process spent per request (user + system,
+// worker threads included, from /proc): on a machine shared with other work that figure moves much less
+// than latency and throughput do.
 //   node bench/runner/gateway.mjs [requests=3000] [concurrency=8] [coldVersions=3]
+// BENCH_REDIS_URL=redis://127.0.0.1:6379 puts the limits and the replay cache in Redis, as with several
+// replicas; BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles both servers.
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { benchStack, freePort, templateEntries } from '../bench-stack.mjs';
 
 const requests = Number(process.argv[2] ?? 3000);
 const concurrency = Number(process.argv[3] ?? 8);
 const coldVersions = Number(process.argv[4] ?? 3);
-const stack = await benchStack({ name: 'gateway' });
+const stack = await benchStack({
+  name: 'gateway',
+  sharedEnv: {
+    ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+  },
+});
 const runnerPort = await freePort();
 // Prewarm off: the cold phase measures a first call that loads the bundle itself (first-call.mjs compares).
 const apiService = await stack.startApi({
@@ -49,6 +61,19 @@ const install = await api('POST', '/api/installs', tenantAdmin, {
   enabled: true,
 });
 
+/** CPU milliseconds (user + system, all threads) the process has used so far; undefined off Linux. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+const servers = [apiService, runnerService];
+const cpuNow = () => servers.map((service) => cpuMs(service.child.pid));
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 async function measure(path) {
   const latencies = [];
@@ -58,6 +83,7 @@ async function measure(path) {
     latencies.push(ms);
   }
   latencies.sort((a, b) => a - b);
+  const cpuBefore = cpuNow();
   const started = performance.now();
   let done = 0;
   await Promise.all(
@@ -68,11 +94,11 @@ async function measure(path) {
       }
     }),
   );
-  return {
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    rps: requests / ((performance.now() - started) / 1000),
-  };
+  const rps = requests / ((performance.now() - started) / 1000);
+  const cpu = cpuNow().map((after, index) =>
+    after === undefined || cpuBefore[index] === undefined ? undefined : (after - cpuBefore[index]) / requests,
+  );
+  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), rps, cpu };
 }
 
 // Warm both paths (JIT, connection pools, the warm instance) before measuring.
@@ -85,9 +111,11 @@ const gateway = await measure('/api/ext/com.example.bench/greeting');
 const baseline2 = await measure('/api/auth/me');
 
 console.log(`warm, ${requests} sequential requests for latency, then ${requests} at concurrency ${concurrency}`);
+const ms = (value) => (value === undefined ? '   n/a' : value.toFixed(2).padStart(6));
 const row = (name, r) =>
   console.log(
-    `${name.padEnd(34)} p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   ${r.rps.toFixed(0).padStart(6)} req/s`,
+    `${name.padEnd(34)} p50 ${ms(r.p50)} ms   p95 ${ms(r.p95)} ms   p99 ${ms(r.p99)} ms   ${r.rps.toFixed(0).padStart(6)} req/s` +
+      `   CPU per request: API ${ms(r.cpu[0])} ms, Runner ${ms(r.cpu[1])} ms`,
   );
 row('GET /api/auth/me (plain API route)', baseline);
 row('GET /api/ext/.../greeting', gateway);
@@ -96,6 +124,12 @@ const mid = { p50: (baseline.p50 + baseline2.p50) / 2, rps: (baseline.rps + base
 console.log(
   `gateway -> Runner vs plain route: p50 ${(gateway.p50 / mid.p50).toFixed(2)}x latency, ${(gateway.rps / mid.rps).toFixed(2)}x throughput`,
 );
+if (gateway.cpu[0] !== undefined && baseline.cpu[0] !== undefined && baseline2.cpu[0] !== undefined) {
+  const apiCpu = (baseline.cpu[0] + baseline2.cpu[0]) / 2;
+  console.log(
+    `CPU per request, gateway call vs plain route: API ${(gateway.cpu[0] / apiCpu).toFixed(2)}x, API + Runner ${((gateway.cpu[0] + gateway.cpu[1]) / apiCpu).toFixed(2)}x`,
+  );
+}
 
 // Cold starts: every new version is fetched, verified, unpacked, transpiled, compiled and instantiated.
 const colds = [];

@@ -567,6 +567,23 @@ describe('gateway → Runner on real PostgreSQL and S3, the Runner in its own pr
       expect((await call('/ping', acmeMember.token)).status).toBe(200);
     });
   });
+
+  describe('install resolution cache', () => {
+    it('forgets an uninstalled extension at once, although its resolution was cached a moment ago', async () => {
+      const installed = await stack.api.request<{ id: string }>('POST', '/api/installs', {
+        token: globex.token,
+        json: { extensionId: EXTENSION, version: '1.0.0', grant: acmeGrant(), enabled: true },
+      });
+      expect(installed.status).toBe(201);
+      // Resolved and cached for the resolution TTL (2 s); the uninstall must not wait for it to expire.
+      expect((await call('/ping', globex.token)).status).toBe(200);
+      const removed = await stack.api.request('DELETE', `/api/installs/${installed.body.id}`, { token: globex.token });
+      expect(removed.status).toBe(204);
+      const response = await call('/ping', globex.token);
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('EXTENSION_NOT_INSTALLED');
+    });
+  });
 });
 
 describe('gateway rate limit', () => {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { HttpConfig } from './config/index.js';
 import { bodyParsers, checkUrlText } from './edge/index.js';
 import { AllExceptionsFilter, createValidationPipe } from './errors/index.js';
-import { PinoNestLogger, requestLoggingMiddleware } from './logging/index.js';
+import { PinoNestLogger, requestLoggingMiddleware, type RequestLoggingOptions } from './logging/index.js';
 import { currentRequestContext } from './logging/request-context.js';
 
 export interface HttpAppOptions {
@@ -18,6 +18,8 @@ export interface HttpAppOptions {
    * otherwise JSON and form bodies are parsed with the edge's size, depth and text rules.
    */
   bodyParser?: boolean;
+  /** Paths whose successful requests are logged at debug only. */
+  debugWhenPassing?: RequestLoggingOptions['debugWhenPassing'];
   /** Extra setup before listening (static files, CORS, docs). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -33,7 +35,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
     abortOnError: false,
     bodyParser: false,
   });
-  app.use(requestLoggingMiddleware(options.logger));
+  app.use(requestLoggingMiddleware(options.logger, { debugWhenPassing: options.debugWhenPassing }));
   app.use(checkUrlText());
   if (options.bodyParser ?? true) app.use(...bodyParsers());
   app.useGlobalPipes(createValidationPipe());

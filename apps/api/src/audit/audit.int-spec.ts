@@ -167,6 +167,34 @@ describe('the audit chain on a real PostgreSQL', () => {
     expect(await audit.verifyChain({ pageSize: 7 })).toEqual({ ok: true, checked: rows.length });
   });
 
+  it('appends a batch in the order given, interleaved safely with single appends', async () => {
+    const before = (await allRows(dataSource)).length;
+    logged.length = 0;
+    const batch = Array.from({ length: 150 }, (_, index) => event({ subject: `batch:${index}` }));
+    await Promise.all([
+      audit.recordAll(batch.slice(0, 75)),
+      audit.record(event({ subject: 'single:1' })),
+      audit.recordAll(batch.slice(75)),
+      audit.record(event({ subject: 'single:2' })),
+    ]);
+    const rows = await allRows(dataSource);
+    expect(rows).toHaveLength(before + 152);
+    // Each batch is one run of consecutive links in its own order (which batch went first is up to the lock).
+    const subjects = rows.map((row) => row.subject);
+    for (const half of [batch.slice(0, 75), batch.slice(75)]) {
+      const start = subjects.indexOf(half[0]!.subject!);
+      expect(subjects.slice(start, start + half.length)).toEqual(half.map((input) => input.subject));
+    }
+    // One log line per event, carrying the sequence number each got.
+    const seqs = logged.map(({ message }) => (message as { audit: { seq: number } }).audit.seq);
+    expect(new Set(seqs).size).toBe(152);
+    expect(Math.min(...seqs)).toBe(Number(rows[before]?.seq));
+    expect(await audit.verifyChain({ pageSize: 50 })).toEqual({ ok: true, checked: rows.length });
+    // Nothing to write is no statement at all.
+    await audit.recordAll([]);
+    expect(await allRows(dataSource)).toHaveLength(rows.length);
+  });
+
   it("commits and rolls back with the caller's transaction", async () => {
     const before = (await allRows(dataSource)).length;
     await expect(

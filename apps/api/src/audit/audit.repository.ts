@@ -42,13 +42,24 @@ export class AuditRepository {
     return rows[0]?.hash ?? null;
   }
 
-  async append(manager: EntityManager, row: NewAuditEventRow): Promise<number> {
-    const inserted: { seq: string }[] = await manager.query(
+  /**
+   * Inserts rows in chain order with one statement and answers their sequence numbers in the same order.
+   * The rows of one VALUES list take their `seq` from the sequence in list order, so the chain's order by
+   * `seq` is the order given (the caller holds the chain lock, so nothing interleaves).
+   */
+  async append(manager: EntityManager, rows: readonly NewAuditEventRow[]): Promise<number[]> {
+    if (rows.length === 0) return [];
+    const columns = 12;
+    const values = rows.map((_, row) => {
+      const at = (column: number) => `$${row * columns + column}`;
+      return `(${at(1)}, ${at(2)}, ${at(3)}, ${at(4)}, ${at(5)}, ${at(6)}, ${at(7)}, ${at(8)}, ${at(9)}, ${at(10)}::jsonb, ${at(11)}, ${at(12)})`;
+    });
+    const inserted: { id: string; seq: string }[] = await manager.query(
       `INSERT INTO audit_events
          (id, occurred_at, type, actor_kind, actor_id, actor_name, tenant_id, subject, outcome, data, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
-       RETURNING seq`,
-      [
+       VALUES ${values.join(', ')}
+       RETURNING id, seq`,
+      rows.flatMap((row) => [
         row.id,
         row.occurredAt,
         row.type,
@@ -61,11 +72,14 @@ export class AuditRepository {
         JSON.stringify(row.data),
         row.prevHash,
         row.hash,
-      ],
+      ]),
     );
-    const seq = inserted[0]?.seq;
-    if (seq === undefined) throw new Error('INSERT INTO audit_events returned no sequence number');
-    return Number(seq);
+    const seqById = new Map(inserted.map(({ id, seq }) => [id, Number(seq)]));
+    return rows.map((row) => {
+      const seq = seqById.get(row.id);
+      if (seq === undefined) throw new Error('INSERT INTO audit_events returned no sequence number');
+      return seq;
+    });
   }
 
   /** Events after `afterSeq` in chain order: one page of a full verification. */

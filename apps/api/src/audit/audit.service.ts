@@ -18,7 +18,7 @@ import {
   type ListAuditEventsQueryDto,
   toAuditEventResponse,
 } from './audit.dto.js';
-import { AuditRepository } from './audit.repository.js';
+import { AuditRepository, type NewAuditEventRow } from './audit.repository.js';
 
 export interface VerifyChainResult {
   ok: boolean;
@@ -47,25 +47,37 @@ export class AuditService {
    * back, the line stays but the event does not.
    */
   async record(event: AuditEventInput, manager?: EntityManager): Promise<void> {
-    const append = (inTransaction: EntityManager) => this.append(event, inTransaction);
-    const { seq, chained } = manager?.queryRunner?.isTransactionActive
+    await this.recordAll([event], manager);
+  }
+
+  /**
+   * Appends several events in the order given, as {@link record} does one: the chain lock and the last
+   * hash are read once and the rows go in with one INSERT, so a batch costs three statements, not three
+   * per event.
+   */
+  async recordAll(events: readonly AuditEventInput[], manager?: EntityManager): Promise<void> {
+    if (events.length === 0) return;
+    const append = (inTransaction: EntityManager) => this.append(events, inTransaction);
+    const appended = manager?.queryRunner?.isTransactionActive
       ? await append(manager)
       : manager
         ? await manager.transaction(append)
         : await this.repository.transaction(append);
-    this.logger.log({
-      msg: `audit ${chained.type} ${chained.outcome}`,
-      audit: {
-        seq,
-        id: chained.id,
-        type: chained.type,
-        outcome: chained.outcome,
-        actor: chained.actor ? { kind: chained.actor.kind, id: chained.actor.id } : null,
-        tenantId: chained.tenantId,
-        subject: chained.subject,
-        data: chained.data,
-      },
-    });
+    for (const { seq, chained } of appended) {
+      this.logger.log({
+        msg: `audit ${chained.type} ${chained.outcome}`,
+        audit: {
+          seq,
+          id: chained.id,
+          type: chained.type,
+          outcome: chained.outcome,
+          actor: chained.actor ? { kind: chained.actor.kind, id: chained.actor.id } : null,
+          tenantId: chained.tenantId,
+          subject: chained.subject,
+          data: chained.data,
+        },
+      });
+    }
   }
 
   /**
@@ -123,39 +135,46 @@ export class AuditService {
   }
 
   private async append(
-    event: AuditEventInput,
+    events: readonly AuditEventInput[],
     manager: EntityManager,
-  ): Promise<{ seq: number; chained: ChainedEvent }> {
+  ): Promise<{ seq: number; chained: ChainedEvent }[]> {
     await this.repository.lockChain(manager);
-    const prevHash = (await this.repository.lastHash(manager)) ?? GENESIS_HASH;
-    // Taken under the lock, so occurred_at never goes backwards along the chain.
-    const chained: ChainedEvent = {
-      prevHash,
-      id: randomUUID(),
-      occurredAt: new Date(),
-      type: event.type,
-      actor: event.actor ? { kind: event.actor.kind, id: event.actor.id, name: event.actor.name } : null,
-      tenantId: event.tenantId === undefined ? (event.actor?.tenantId ?? null) : event.tenantId,
-      subject: event.subject ?? null,
-      outcome: event.outcome,
-      data: normaliseAuditData(event.data),
-    };
-    const hash = auditEventHash(chained);
-    const seq = await this.repository.append(manager, {
-      id: chained.id,
-      occurredAt: chained.occurredAt,
-      type: chained.type,
-      actorKind: chained.actor?.kind ?? null,
-      actorId: chained.actor?.id ?? null,
-      actorName: chained.actor?.name ?? null,
-      tenantId: chained.tenantId,
-      subject: chained.subject,
-      outcome: chained.outcome,
-      data: chained.data,
-      prevHash,
-      hash,
-    });
-    return { seq, chained };
+    let prevHash = (await this.repository.lastHash(manager)) ?? GENESIS_HASH;
+    const rows: NewAuditEventRow[] = [];
+    const chain: ChainedEvent[] = [];
+    for (const event of events) {
+      // Taken under the lock, so occurred_at never goes backwards along the chain.
+      const chained: ChainedEvent = {
+        prevHash,
+        id: randomUUID(),
+        occurredAt: new Date(),
+        type: event.type,
+        actor: event.actor ? { kind: event.actor.kind, id: event.actor.id, name: event.actor.name } : null,
+        tenantId: event.tenantId === undefined ? (event.actor?.tenantId ?? null) : event.tenantId,
+        subject: event.subject ?? null,
+        outcome: event.outcome,
+        data: normaliseAuditData(event.data),
+      };
+      const hash = auditEventHash(chained);
+      rows.push({
+        id: chained.id,
+        occurredAt: chained.occurredAt,
+        type: chained.type,
+        actorKind: chained.actor?.kind ?? null,
+        actorId: chained.actor?.id ?? null,
+        actorName: chained.actor?.name ?? null,
+        tenantId: chained.tenantId,
+        subject: chained.subject,
+        outcome: chained.outcome,
+        data: chained.data,
+        prevHash,
+        hash,
+      });
+      chain.push(chained);
+      prevHash = hash;
+    }
+    const seqs = await this.repository.append(manager, rows);
+    return chain.map((chained, index) => ({ seq: seqs[index]!, chained }));
   }
 }
 

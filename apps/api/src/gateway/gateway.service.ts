@@ -32,6 +32,8 @@ const UNAUDITED: ReadonlySet<string> = new Set([GatewayErrors.TENANT_REQUIRED, G
 /** How long a resolved install is reused. Changes made through this API instance invalidate it at once. */
 const RESOLUTION_TTL_MS = 2000;
 
+const EMPTY_BODY = Buffer.alloc(0);
+
 async function readBody(req: Request, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   const tooLarge = () =>
@@ -43,6 +45,10 @@ async function readBody(req: Request, limit: number): Promise<Buffer> {
       },
     );
   if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  // A request with neither header has no body (RFC 9112 §6.3): most calls are GETs, spare them the stream.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    return EMPTY_BODY;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   try {

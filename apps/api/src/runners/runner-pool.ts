@@ -7,6 +7,8 @@ import { type PrewarmAnswer, type RunnerAnswer, RunnerClient } from './runner-cl
 
 /** How long one health probe may take before it counts as a failure. */
 const PROBE_TIMEOUT_MS = 1500;
+/** Content hashes whose rank is kept; past this the memo starts over (a rank costs one hash per Runner). */
+const MAX_RANKINGS = 10_000;
 
 interface Member {
   client: RunnerClient;
@@ -24,6 +26,8 @@ interface Member {
 export class RunnerPool {
   private readonly logger = new Logger('RunnerPool');
   private readonly members = new Map<string, Member>();
+  /** Rendezvous ranks by content hash for the current members (see ranked()). */
+  private readonly rankings = new Map<string, readonly string[]>();
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -53,7 +57,7 @@ export class RunnerPool {
 
   /** Known Runners in the order a call for `contentHash` tries them: healthy ones first, by rendezvous rank. */
   order(contentHash: string): string[] {
-    const ranked = rendezvousOrder(contentHash, [...this.members.keys()]);
+    const ranked = this.ranked(contentHash);
     const healthy = ranked.filter((url) => this.members.get(url)?.healthy);
     return [...healthy, ...ranked.filter((url) => !this.members.get(url)?.healthy)];
   }
@@ -100,6 +104,21 @@ export class RunnerPool {
     for (const timer of this.timers) clearInterval(timer);
     for (const { client } of this.members.values()) client.close();
     this.members.clear();
+    this.rankings.clear();
+  }
+
+  /**
+   * The rendezvous rank of every member for `contentHash`, kept until the members change: it hashes once per
+   * member, and every call asks for it.
+   */
+  private ranked(contentHash: string): readonly string[] {
+    let ranked = this.rankings.get(contentHash);
+    if (!ranked) {
+      if (this.rankings.size >= MAX_RANKINGS) this.rankings.clear();
+      ranked = rendezvousOrder(contentHash, [...this.members.keys()]);
+      this.rankings.set(contentHash, ranked);
+    }
+    return ranked;
   }
 
   private setMembers(urls: readonly string[]): void {
@@ -107,12 +126,14 @@ export class RunnerPool {
       if (urls.includes(url)) continue;
       // Calls in flight keep their sockets; idle ones are closed by the Runner's keep-alive timeout.
       this.members.delete(url);
+      this.rankings.clear();
       this.logger.log({ msg: 'Runner left the pool', runner: member.client.baseUrl });
     }
     for (const url of urls) {
       if (this.members.has(url)) continue;
       // Healthy until a probe says otherwise: a new pod should take its share at once.
       this.members.set(url, { client: new RunnerClient(url, this.sharedSecret), healthy: true });
+      this.rankings.clear();
       if (this.timers.length > 0) this.logger.log({ msg: 'Runner joined the pool', runner: url });
     }
   }

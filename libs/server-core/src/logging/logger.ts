@@ -33,6 +33,15 @@ export function contextualLogger(root: Logger): Logger {
   return currentRequestContext()?.logger ?? root;
 }
 
+export interface RequestLoggingOptions {
+  /**
+   * Paths whose successful requests are logged at `debug` only, because another service already logs
+   * each of them (the Runner's execute calls are in the API's request log under the same request id).
+   * Failures on them are still warnings and errors.
+   */
+  debugWhenPassing?: readonly string[];
+}
+
 /**
  * Express middleware: assigns the request id (kept from `X-Request-Id` when acceptable), echoes it in the
  * response, logs one line per completed request and runs the rest of the request inside a context whose
@@ -40,7 +49,9 @@ export function contextualLogger(root: Logger): Logger {
  */
 export function requestLoggingMiddleware(
   root: Logger,
+  options: RequestLoggingOptions = {},
 ): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
+  const debugWhenPassing = new Set(options.debugWhenPassing);
   const http: HttpLogger = pinoHttp({
     logger: root,
     // Child loggers carry only `reqId`, so lines logged while serving a request stay small but traceable.
@@ -56,6 +67,7 @@ export function requestLoggingMiddleware(
       // Readiness is probed every few seconds (Kubernetes, and each API's Runner pool): a passing probe is
       // not logged, a failing one is a warning (the check that failed logs why).
       if (!error && req.url === '/readyz') return res.statusCode < 400 ? 'silent' : 'warn';
+      if (!error && res.statusCode < 400 && debugWhenPassing.has(req.url ?? '')) return 'debug';
       return error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
     },
     // Liveness probes would drown the log.
