@@ -75,6 +75,16 @@ export async function signIn(page: Page, base: string, email: string, password: 
 }
 
 /**
+ * Follows a link of the main navigation the way a person would at the page's width: below 48rem the
+ * navigation is folded behind "Menu", which is opened first.
+ */
+export async function openFromMenu(page: Page, link: string): Promise<void> {
+  const menu = page.getByRole('button', { name: 'Menu' });
+  if ((await menu.isVisible()) && (await menu.getAttribute('aria-expanded')) !== 'true') await menu.click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
+}
+
+/**
  * The stack with the API serving the built console on an origin of its own, which the Runner lets frame
  * extension UIs (`frame-ancestors`) and the bucket lets upload parts (CORS).
  */

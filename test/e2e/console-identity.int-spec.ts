@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../../apps/api/test/api-harness.js';
 import type { Stack } from '../../apps/api/test/stack-harness.js';
-import { ensureConsoleBuilt, launchChromium, screenshot, signIn, startConsoleStack, until } from './console-harness.js';
+import {
+  ensureConsoleBuilt,
+  launchChromium,
+  openFromMenu,
+  screenshot,
+  signIn,
+  startConsoleStack,
+  until,
+} from './console-harness.js';
 import { fetchApi } from '../../apps/api/test/openapi-contract.js';
 
 // Each step drives a real browser against the real stack: give it room beyond jest's 5 s default.
@@ -66,7 +74,7 @@ describe('console tenants and users', () => {
       const context = await browser.newContext({ viewport: { width, height: 900 } });
       const page = await context.newPage();
       await signIn(page, base, ADMIN_EMAIL, ADMIN_PASSWORD);
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tenants' }).click();
+      await openFromMenu(page, 'Tenants');
       await page.getByRole('heading', { name: 'Tenants' }).waitFor();
 
       await page.getByLabel('Slug').fill(slug);
@@ -122,7 +130,7 @@ describe('console tenants and users', () => {
       });
 
       // Back on the tenants page, the tenant counts its user.
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tenants' }).click();
+      await openFromMenu(page, 'Tenants');
       await page.getByRole('link', { name: '1 user of Acme Corporation' }).first().waitFor();
       await context.close();
     });
@@ -133,7 +141,7 @@ describe('console tenants and users', () => {
       await signIn(page, base, tenantAdminEmail, 'first admin password');
       const nav = page.getByRole('navigation', { name: 'Main' });
       await expect(nav.getByRole('link', { name: 'Tenants' }).count()).resolves.toBe(0);
-      await nav.getByRole('link', { name: 'Users' }).click();
+      await openFromMenu(page, 'Users');
       await page.getByRole('heading', { name: 'Users' }).waitFor();
       // A tenant admin grants tenant roles only, in its own tenant (no tenant to choose).
       await expect(page.locator('#user-role option').allTextContents()).resolves.toEqual(['tenant-admin', 'member']);
