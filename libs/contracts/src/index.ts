@@ -5,3 +5,4 @@ export * from './part-math.js';
 export * from './semver.js';
 export * from './roles.js';
 export * from './error-codes.js';
+export * from './capabilities.js';
