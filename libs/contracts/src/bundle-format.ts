@@ -27,3 +27,56 @@ export function claimedSignatureDigest(text: string): ContentHash | null {
   const digest = (value as Record<string, unknown>)['digest'];
   return isContentHash(digest) ? digest : null;
 }
+
+/**
+ * What a client can tell is wrong with the files it is about to upload, with the code the API would answer
+ * after the whole upload. The console and extctl both check through these, so they refuse the same things
+ * in the same words.
+ */
+export interface PreUploadProblem {
+  code: 'NOT_ZSTD' | 'SIGNATURE_MALFORMED' | 'SIGNATURE_REQUIRED' | 'DIGEST_MISMATCH';
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** NOT_ZSTD for a file (named `name`) whose first bytes `head` are not the zstd magic. */
+export function bundleHeadProblem(name: string, head: Uint8Array): PreUploadProblem | null {
+  if (hasZstdMagic(head)) return null;
+  return {
+    code: 'NOT_ZSTD',
+    message:
+      head.length < ZSTD_MAGIC_BYTES.length
+        ? `${name} is empty or too short to be a bundle.`
+        : `${name} is not zstd-compressed, so it is not a bundle.`,
+  };
+}
+
+/** SIGNATURE_MALFORMED for a .sig that is not a signature envelope (there is no digest to compare). */
+export function signatureTextProblem(name: string, text: string): PreUploadProblem | null {
+  if (claimedSignatureDigest(text)) return null;
+  return {
+    code: 'SIGNATURE_MALFORMED',
+    message: `${name} is not a signature envelope (JSON naming the sha256 digest it signs).`,
+  };
+}
+
+/** SIGNATURE_REQUIRED when the platform's policy is `enforce` and no .sig comes with the bundle. */
+export function missingSignatureProblem(policy: string | null, signatureName: string | null): PreUploadProblem | null {
+  if (policy !== 'enforce' || signatureName) return null;
+  return { code: 'SIGNATURE_REQUIRED', message: 'No .sig was picked, and this platform accepts signed bundles only.' };
+}
+
+/**
+ * DIGEST_MISMATCH when the .sig signs other content than `contentHash`. Checked also when the platform has
+ * the content already: a .sig for other content must not pass unnoticed.
+ */
+export function signatureDigestProblem(name: string, text: string, contentHash: string): PreUploadProblem | null {
+  const claimed = claimedSignatureDigest(text);
+  if (!claimed) return signatureTextProblem(name, text);
+  if (claimed === contentHash) return null;
+  return {
+    code: 'DIGEST_MISMATCH',
+    message: `${name} signs ${claimed}, but this file's hash is ${contentHash}: it belongs to other content.`,
+    details: { claimed, actual: contentHash },
+  };
+}

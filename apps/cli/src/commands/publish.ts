@@ -15,11 +15,11 @@ import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, type Output } from '../output.js';
 import {
+  bundleHeadProblem,
   bytesOfParts,
-  claimedSignatureDigest,
-  hasZstdMagic,
   missingParts,
   partRange,
+  signatureDigestProblem,
   ZSTD_MAGIC_BYTES,
 } from '@extplat/contracts';
 import { uploadParts } from '../publish/part-uploader.js';
@@ -390,22 +390,11 @@ class Publish {
    * registered already: say so before anything is sent.
    */
   private checkSignatureDigest(signature: string, contentHash: string): void {
-    const name = this.options.sig ?? `${this.bundle}.sig`;
-    const claimed = claimedSignatureDigest(signature);
-    if (!claimed) {
-      throw new CliError(
-        ExitCode.SIGNATURE,
-        `${name} is not a signature envelope (JSON naming the sha256 digest it signs): sign again with extctl sign`,
-        'SIGNATURE_MALFORMED',
-      );
-    }
-    if (claimed !== contentHash) {
-      throw new CliError(
-        ExitCode.SIGNATURE,
-        `${name} signs ${claimed}, but ${this.bundle} is ${contentHash}: sign this bundle again (extctl sign)`,
-        'DIGEST_MISMATCH',
-        { claimed, actual: contentHash },
-      );
+    const problem = signatureDigestProblem(this.options.sig ?? `${this.bundle}.sig`, signature, contentHash);
+    if (problem) {
+      throw new CliError(ExitCode.SIGNATURE, `${problem.message} Sign this bundle again (extctl sign).`, problem.code, {
+        ...problem.details,
+      });
     }
   }
 
@@ -521,11 +510,12 @@ async function checkZstdMagic(path: string): Promise<void> {
     const { bytesRead } = await file.read(head, 0, head.length, 0).catch(() => {
       throw new CliError(ExitCode.INPUT, `${path}: not a readable file`, 'FILE_NOT_FOUND');
     });
-    if (!hasZstdMagic(head.subarray(0, bytesRead))) {
+    const problem = bundleHeadProblem(path, head.subarray(0, bytesRead));
+    if (problem) {
       throw new CliError(
         ExitCode.INVALID_BUNDLE,
-        `${path} is not zstd-compressed, so it is not a bundle: publish the .tar.zst that extctl pack wrote`,
-        'NOT_ZSTD',
+        `${problem.message} Publish the .tar.zst that extctl pack wrote.`,
+        problem.code,
       );
     }
   } finally {
