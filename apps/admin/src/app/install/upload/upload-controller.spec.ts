@@ -313,6 +313,25 @@ describe('UploadController', () => {
     expect(transport.finalize).toHaveBeenCalledWith({ uploadId: 'up-1', sha256: HASH, signature: SIGNATURE });
   });
 
+  it('does not resume an upload whose stored .sig signs other content', async () => {
+    const transport = new FakeTransport();
+    const record = {
+      uploadId: 'up-1',
+      strategy: 'presigned-multipart' as const,
+      partSize: PART,
+      partCount: 2,
+      file: { name: 'bundle.tar.zst', size: 8, lastModified: 1, contentHash: HASH },
+      signature: envelope('sha256:' + 'd'.repeat(64)),
+      signatureName: 'old.sig',
+      startedAt: new Date().toISOString(),
+    };
+    const upload = controller(transport);
+    await upload.resumeWith(record, file(8));
+    expect(upload.error()).toMatchObject({ code: 'DIGEST_MISMATCH' });
+    expect(upload.resumable).toBe(false);
+    expect(transport.putPresigned).not.toHaveBeenCalled();
+  });
+
   it('refuses a file over the known size limit before hashing it', async () => {
     uploadRecords.rememberLimit(10);
     const hash = vi.fn(async () => HASH);
