@@ -123,6 +123,15 @@ describe('docs/developer-guide.md and docs/examples/publish-extension.yml, as wr
     expect(versions.body.items.map((version) => version.version).sort()).toEqual(['0.1.0', '0.2.0']);
   }, 240_000);
 
+  it('runs the guide again, as written, on the same platform (its names carry a per-run suffix)', async () => {
+    const blocks = docTestBlocks(readFileSync(repo('docs/developer-guide.md'), 'utf8'));
+    const result = await bash(blocks.join('\n'), work, env);
+    if (result.code !== 0) throw new Error(`the second run failed (${result.code}):\n${result.output}`);
+    expect(result.output).toContain('"apiTokenConfigured":true');
+    const installs = await stack.api.request<{ items: unknown[] }>('GET', '/api/installs');
+    expect(installs.body.items).toHaveLength(2);
+  }, 300_000);
+
   it("renders the extension's UI for the guide's tenant user, calling its API through the bridge", async () => {
     expect(walkthrough).toBeDefined();
     const { email, password, page: link, extension } = walkthrough!;
