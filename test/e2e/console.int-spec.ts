@@ -209,10 +209,19 @@ describe('admin console end to end', () => {
     // The install form's own tenant field, not the header's tenant picker (also labelled "Tenant").
     await page
       .getByRole('region', { name: `Install ${EXTENSION_ID}` })
-      .getByLabel('Tenant')
+      // exact: a grant's description ("which tenant, install and user") is part of its checkbox's label.
+      .getByLabel('Tenant', { exact: true })
       .selectOption(tenantId);
     await page.getByLabel('Configuration (JSON)').fill('{"greeting": "Howdy"}');
     await expect(page.getByLabel('Enable right away').isChecked()).resolves.toBe(true);
+    // Nothing is pre-granted; each request is explained; granting all of it is one explicit action.
+    await expect(page.getByTestId('grant-summary').textContent()).resolves.toContain('Nothing granted yet');
+    await expect(page.getByText('Read the secrets you set').count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Grant everything this version requests' }).click();
+    await page
+      .getByTestId('grant-summary')
+      .filter({ hasText: /(\d+) of \1 requested permissions granted/ })
+      .waitFor();
     await screenshot(page, '07-install-form');
     await page.getByRole('button', { name: 'Install', exact: true }).click();
     await expect(page.getByTestId('install-done').textContent()).resolves.toMatch(/installed and\s+enabled/);

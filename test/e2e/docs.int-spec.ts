@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDevCa } from '@extplat/signing';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../../apps/api/test/api-harness.js';
-import { type Stack, tenantUser } from '../../apps/api/test/stack-harness.js';
+import type { Stack } from '../../apps/api/test/stack-harness.js';
 import { ensureConsoleBuilt, launchChromium, screenshot, signIn, startConsoleStack } from './console-harness.js';
 
 const repo = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
@@ -59,6 +59,8 @@ describe('docs/developer-guide.md and docs/examples/publish-extension.yml, as wr
   const bin = join(work, 'bin');
   let stack: Stack;
   let env: Record<string, string>;
+  /** What the guide's run printed: the tenant user it made and the console page to open. */
+  let walkthrough: { email: string; password: string; page: string; extension: string } | undefined;
 
   beforeAll(async () => {
     const ca = createDevCa({ commonName: 'docs test CA', validDays: 2, keyBits: 2048 });
@@ -98,36 +100,53 @@ describe('docs/developer-guide.md and docs/examples/publish-extension.yml, as wr
     expect(result.output).toContain('"message":"Hello from Ticket Helper"');
     expect(result.output).toContain('"apiTokenConfigured":true');
     expect(result.output).toMatch(/verified/);
+    // Section 7 printed where a tenant user signs in and which page shows the extension.
+    const printed =
+      /Sign in at \S+ as (\S+) with password (\S+), then open (\S+\/apps\/(com\.acme\.ticket-helper-\d+))\n/.exec(
+        result.output,
+      );
+    expect(printed).not.toBeNull();
+    const [, email, password, page, extension] = printed!;
+    walkthrough = { email: email!, password: password!, page: page!, extension: extension! };
     // The second version was published, upgraded to and rolled back from.
     const installs = await stack.api.request<{ items: { extension: { name: string }; version: string }[] }>(
       'GET',
       '/api/installs',
     );
     expect(installs.body.items.map((install) => [install.extension.name, install.version])).toEqual([
-      ['com.acme.ticket-helper', '0.1.0'],
+      [extension, '0.1.0'],
     ]);
     const versions = await stack.api.request<{ items: { version: string }[] }>(
       'GET',
-      '/api/extensions/com.acme.ticket-helper/versions',
+      `/api/extensions/${extension}/versions`,
     );
     expect(versions.body.items.map((version) => version.version).sort()).toEqual(['0.1.0', '0.2.0']);
   }, 240_000);
 
-  it("renders the extension's UI inside the console's host page, calling its API through the bridge", async () => {
-    const tenants = await stack.api.request<{ items: { id: string; slug: string }[] }>('GET', '/api/tenants');
-    const acme = tenants.body.items.find((tenant) => tenant.slug === 'acme');
-    expect(acme).toBeDefined();
-    const member = await tenantUser(stack.api, 'acme', 'member', acme!.id);
+  it('runs the guide again, as written, on the same platform (its names carry a per-run suffix)', async () => {
+    const blocks = docTestBlocks(readFileSync(repo('docs/developer-guide.md'), 'utf8'));
+    const result = await bash(blocks.join('\n'), work, env);
+    if (result.code !== 0) throw new Error(`the second run failed (${result.code}):\n${result.output}`);
+    expect(result.output).toContain('"apiTokenConfigured":true');
+    const installs = await stack.api.request<{ items: unknown[] }>('GET', '/api/installs');
+    expect(installs.body.items).toHaveLength(2);
+  }, 300_000);
+
+  it("renders the extension's UI for the guide's tenant user, calling its API through the bridge", async () => {
+    expect(walkthrough).toBeDefined();
+    const { email, password, page: link, extension } = walkthrough!;
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      await signIn(page, stack.api.base, member.email, member.password);
-      await page.goto(`${stack.api.base}/apps/com.acme.ticket-helper`);
+      await signIn(page, stack.api.base, email, password);
+      await page.goto(link);
       const frame = page.frameLocator('[data-testid=extension-frame]');
       await frame.getByText('Hello from Ticket Helper').waitFor({ timeout: 30_000 });
       const src = await page.locator('[data-testid=extension-frame]').getAttribute('src');
       expect(src).toMatch(
-        new RegExp(`^${stack.runnerPublicBase}/ext-ui/com\\.acme\\.ticket-helper/sha256:[0-9a-f]{64}/index\\.html`),
+        new RegExp(
+          `^${stack.runnerPublicBase}/ext-ui/${extension.replaceAll('.', '\\.')}/sha256:[0-9a-f]{64}/index\\.html`,
+        ),
       );
       await screenshot(page, 'docs-walkthrough-extension-page');
     } finally {
@@ -137,7 +156,7 @@ describe('docs/developer-guide.md and docs/examples/publish-extension.yml, as wr
 
   it('runs the CI example workflow steps and publishes the tagged version', async () => {
     // A fresh checkout of the extension's repository: what its .gitignore keeps out is not there.
-    const source = join(work, 'ticket-helper');
+    const source = join(work, walkthrough!.extension.replace('com.acme.', ''));
     const project = join(work, 'checkout');
     cpSync(source, project, {
       recursive: true,

@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { runToExit, s3ClientFor, validEntries } from '@extplat/testing';
 import pg from 'pg';
+import { certificateFingerprint, createDevCa, issuePublisherCertificate } from '@extplat/signing';
 import {
   type ApiHarness,
   makeBundle,
@@ -445,6 +446,34 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
         expect(result.status).toBe(422);
         expect(result.body.error.code).toBe('DIGEST_MISMATCH');
         expect(await keys(`staging/${uploadId}/`)).toEqual([]);
+      });
+
+      it('the console learns the signing policy and the trusted CA before any upload', async () => {
+        const config = await api.request<{ signingPolicy: string; trustedCas: { fingerprint: string }[] }>(
+          'GET',
+          '/api/console-config',
+        );
+        expect(config.status).toBe(200);
+        expect(config.body.signingPolicy).toBe('enforce');
+        expect(config.body.trustedCas.map((ca) => ca.fingerprint)).toEqual([
+          certificateFingerprint(testTrust().ca.certificatePem),
+        ]);
+      });
+
+      it('a signer from another CA, naming the CA this platform trusts', async () => {
+        const foreignCa = createDevCa({ commonName: 'another data folder CA', validDays: 30, keyBits: 2048 });
+        const signer = issuePublisherCertificate({ ca: foreignCa, publisher: 'example', validDays: 30, keyBits: 2048 });
+        const bundle = makeBundle({ manifest: { version: '9.4.0' }, signer });
+        const { uploadId } = await uploadViaProxy(api, bundle);
+        const result = await finalize(api, uploadId, bundle.signature);
+        expect(result.status).toBe(422);
+        expect(result.body.error.code).toBe('SIGNER_UNTRUSTED');
+        expect(result.body.error.details?.['trustedCas']).toEqual([
+          {
+            subject: expect.stringContaining('test CA'),
+            fingerprint: certificateFingerprint(testTrust().ca.certificatePem),
+          },
+        ]);
       });
     });
 

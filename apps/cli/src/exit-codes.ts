@@ -34,6 +34,38 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** One line per exit status for `extctl --help`, where the guide and the template send CI authors. */
+const EXIT_CODE_HELP: Readonly<Record<ExitCode, string>> = {
+  [ExitCode.OK]: 'ok',
+  [ExitCode.FAILURE]: 'unexpected failure',
+  [ExitCode.USAGE]: 'wrong command line (unknown option, missing argument, --api that is not the API)',
+  [ExitCode.INPUT]: 'an input file or directory is missing or unreadable',
+  [ExitCode.INVALID_BUNDLE]: 'the bundle breaks a rule of the format (not zstd, paths, limits)',
+  [ExitCode.INVALID_MANIFEST]: 'the manifest is not valid',
+  [ExitCode.SIGNATURE]: 'the signature was rejected (or signing was impossible)',
+  [ExitCode.BUILD]: 'building the component failed',
+  [ExitCode.EXISTS]: 'refused to overwrite, or an upload is in progress (--resume or --abort)',
+  [ExitCode.NETWORK]: 'the API or the object store could not be reached, or kept failing',
+  [ExitCode.AUTH]: 'the API key was refused (401) or its role may not do this (403)',
+  [ExitCode.CONFLICT]: 'conflict: the version exists, already installed...',
+  [ExitCode.NOT_FOUND]: 'the extension, version, install or upload does not exist',
+  [ExitCode.APPROVAL_REQUIRED]: 'the target version needs more than is granted: rerun with --approve',
+  [ExitCode.INVALID_REQUEST]: 'the API refused the request as invalid (config, grant)',
+  [ExitCode.INTERRUPTED]: 'interrupted (Ctrl-C); an upload continues with --resume',
+};
+
+/** The exit statuses as a help section. */
+export function exitCodeHelp(): string {
+  const lines = Object.entries(EXIT_CODE_HELP)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([code, text]) => `  ${code.padStart(3)}  ${text}`);
+  return [
+    '',
+    'Exit statuses (stable, for scripts and CI; with --json, errors are one JSON document on stdout):',
+    ...lines,
+  ].join('\n');
+}
+
 /** A failure the user can act on: printed without a stack trace, with its exit status. */
 export class CliError extends Error {
   constructor(

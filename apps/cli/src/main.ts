@@ -13,7 +13,7 @@ import { registerPublish } from './commands/publish.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
 import type { CliContext } from './context.js';
-import { CliError, ExitCode } from './exit-codes.js';
+import { CliError, ExitCode, exitCodeHelp } from './exit-codes.js';
 import { createOutput, type OutputStreams } from './output.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -34,7 +34,12 @@ export async function main(
     .version(version, '-V, --version')
     .option('--json', 'print one JSON document per command, for scripts and CI')
     .showHelpAfterError('(run extctl --help for usage)')
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .addHelpText('after', exitCodeHelp())
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      // With --json a usage error is one JSON document on stdout (below), not text for people.
+      writeErr: (text) => (json ? undefined : io.stderr.write(text)),
+    })
     .exitOverride();
   for (const register of [
     registerInit,
@@ -56,7 +61,9 @@ export async function main(
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0.
-      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      if (error.exitCode === 0) return ExitCode.OK;
+      if (json) output.error('USAGE', error.message.replace(/^error: /, ''), { reason: error.code });
+      return ExitCode.USAGE;
     }
     const failure = asCliError(error);
     if (failure) {

@@ -416,9 +416,10 @@ describe('extctl against the API', () => {
         capabilities: { granted: ['cap:log.emit'] },
         grantReport: { notGranted: { capabilities: ['cap:context.read'], egress: [] } },
       });
-      const again = await extctl(['install', 'com.example.crm', '1.0.0', '--config-json', '{"region":"eu"}'], {
-        key: tenantKey,
-      });
+      const again = await extctl(
+        ['install', 'com.example.crm', '1.0.0', '--grant-none', '--config-json', '{"region":"eu"}'],
+        { key: tenantKey },
+      );
       expect(again.code).toBe(ExitCode.CONFLICT);
       expect(again.stderr).toContain('ALREADY_INSTALLED');
     });
@@ -442,6 +443,46 @@ describe('extctl against the API', () => {
         config: { region: 'us' },
         capabilities: { granted: ['cap:log.emit', 'cap:context.read'] },
       });
+    });
+
+    it('without a grant option, refuses off a terminal and asks at one; nothing is granted silently', async () => {
+      const other = (await http<{ id: string }>('POST', '/api/tenants', adminKey, { slug: 'initech', name: 'I' })).id;
+      const args = ['install', 'com.example.crm', '1.1.0', '--tenant', other, '--config-json', '{"region":"eu"}'];
+      const refused = await extctl(['--json', ...args]);
+      expect(refused.code).toBe(ExitCode.USAGE);
+      expect(json(refused)).toMatchObject({
+        error: {
+          code: 'GRANT_REQUIRED',
+          details: {
+            requests: [
+              { kind: 'capability', name: 'cap:log.emit', risk: 'low' },
+              { kind: 'capability', name: 'cap:context.read', risk: 'low' },
+              { kind: 'capability', name: 'cap:http.fetch', risk: 'medium' },
+              { kind: 'egress', name: 'https://api.example.com', risk: 'medium' },
+            ],
+          },
+        },
+      });
+      expect(json<{ error: { message: string } }>(refused).error.message).toContain(
+        'cap:http.fetch: Send HTTP requests to the internet (medium risk)',
+      );
+      const tenantInstalls = async () =>
+        (await http<{ items: unknown[] }>('GET', `/api/installs?tenantId=${other}`, adminKey)).items;
+      expect(await tenantInstalls()).toEqual([]);
+
+      // At a terminal: one question per request, in order; only "y" grants.
+      const terminal = Object.assign(Readable.from(['y\n', 'n\n', 'yes\n', 'no\n']), { isTTY: true });
+      const asked = await extctl(args, { stdin: terminal });
+      expect(asked.code).toBe(0);
+      expect(asked.stderr).toContain('grant cap:http.fetch? [y/N]');
+      expect(asked.stderr).toContain('Send requests to api.example.com (medium risk)');
+      const installed = await tenantInstalls();
+      expect(installed).toEqual([
+        expect.objectContaining({
+          capabilities: expect.objectContaining({ granted: ['cap:log.emit', 'cap:http.fetch'] }),
+          egress: expect.objectContaining({ granted: [] }),
+        }),
+      ]);
     });
 
     it('enables and disables by extension name', async () => {

@@ -1,3 +1,4 @@
+import { ZSTD_MAGIC_BYTES } from '@extplat/contracts';
 import { MAX_BUNDLE_PATH_BYTES } from './manifest-paths.js';
 
 const MIB = 1024 * 1024;
@@ -27,7 +28,7 @@ export const DEFAULT_BUNDLE_LIMITS: Readonly<BundleLimits> = {
 export const MANIFEST_PATH = 'manifest.json';
 
 /** zstd frame magic number (RFC 8878 §3.1.1), little-endian 0xFD2FB528. */
-export const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+export const ZSTD_MAGIC = Buffer.from(ZSTD_MAGIC_BYTES);
 
 /**
  * Largest zstd window the reader accepts (2^24 = 16 MiB): bounds the decoder's memory whatever a frame

@@ -1,4 +1,5 @@
 export * from './content-hash.js';
+export * from './bundle-format.js';
 export * from './http.js';
 export * from './runner.js';
 export * from './part-math.js';

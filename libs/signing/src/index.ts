@@ -26,6 +26,7 @@ export {
   CLOCK_SKEW_MS,
   createDevCa,
   type CreateDevCaOptions,
+  developmentCaName,
   DEFAULT_RSA_KEY_BITS,
   issuePublisherCertificate,
   type IssuePublisherCertificateOptions,

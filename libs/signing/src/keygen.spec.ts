@@ -2,7 +2,13 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { contentHashFromHex } from '@extplat/contracts';
 import forge from 'node-forge';
 import { SigningError } from './errors.js';
-import { CLOCK_SKEW_MS, createDevCa, issuePublisherCertificate, type KeyAndCertificate } from './keygen.js';
+import {
+  CLOCK_SKEW_MS,
+  createDevCa,
+  developmentCaName,
+  issuePublisherCertificate,
+  type KeyAndCertificate,
+} from './keygen.js';
 import type { RsaKeySize } from './keys.js';
 import { signBundle } from './sign.js';
 import { TrustStore } from './trust-store.js';
@@ -131,5 +137,18 @@ describe('issuePublisherCertificate', () => {
     expect(attempt({ keyPem: publisher.keyPem, certificatePem: ca.certificatePem })).toThrow(/does not belong/);
     expect(attempt(publisher)).toThrow(/not a CA certificate/);
     expect(() => issuePublisherCertificate({ ca, publisher: '', validDays: 1 })).toThrow(TypeError);
+  });
+});
+
+describe('developmentCaName', () => {
+  it('names the folder a development CA was made for', () => {
+    expect(developmentCaName('/home/ada/platform/.data')).toBe('extplat development CA (/home/ada/platform/.data)');
+  });
+
+  it('keeps the end of a long path within the 64 characters of a common name', () => {
+    const name = developmentCaName(`/home/ada/${'nested/'.repeat(10)}checkout/.data`);
+    expect(name).toHaveLength(64);
+    expect(name).toMatch(/^extplat development CA \(\.\.\..*\/checkout\/\.data\)$/);
+    expect(() => createDevCa({ commonName: name, validDays: 1, keyBits: 2048 })).not.toThrow();
   });
 });

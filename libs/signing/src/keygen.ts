@@ -109,6 +109,19 @@ function checkOptions(commonName: unknown, validDays: unknown): void {
 }
 
 /**
+ * The name of a development CA made for `folder` (a data folder, a keys folder): every such CA gets its own
+ * name, so a rejection that names the trusted CA tells which folder's CA the platform expects. A long path
+ * keeps its end, which tells folders apart, within the 64 characters a common name may have.
+ */
+export function developmentCaName(folder: string): string {
+  const prefix = 'extplat development CA ';
+  const room = MAX_COMMON_NAME_LENGTH - prefix.length - 2;
+  // Plain ASCII, so that every tool (openssl, browsers, logs) shows the name alike.
+  const shown = folder.length <= room ? folder : `...${folder.slice(folder.length - room + 3)}`;
+  return `${prefix}(${shown})`;
+}
+
+/**
  * A self-signed development CA: CA:TRUE (critical), keyUsage keyCertSign + cRLSign (critical). Its
  * certificate is what goes into SIGNING_TRUST_BUNDLE. Generation is synchronous (about half a second
  * for 3072 bits).

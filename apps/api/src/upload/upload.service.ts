@@ -384,8 +384,11 @@ export class UploadService {
       inspection.manifest.publisher,
     );
     if (!verdict.accepted) {
+      // An untrusted signer most often means a CA from another data folder: name the ones this platform trusts.
+      const trusted = verdict.code === 'SIGNER_UNTRUSTED' ? { trustedCas: this.verification.trustedCas } : {};
       throw new DomainError(verdict.code ?? 'SIGNATURE_INVALID', verdict.message ?? 'The signature was rejected', {
         verdict,
+        ...trusted,
       });
     }
     return verdict;

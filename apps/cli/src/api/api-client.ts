@@ -71,6 +71,9 @@ export function normaliseBaseUrl(api: string): string {
   }
   url.search = '';
   url.hash = '';
+  // Every route extctl calls starts with /api: a URL given with it (as the console's address bar shows
+  // API calls) would otherwise make /api/api/...
+  url.pathname = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
   return url.toString().replace(/\/+$/, '');
 }
 
@@ -129,7 +132,10 @@ export class ApiClient {
       fetch: (request) => this.fetchWithRetries(request, options.retry),
     };
     const { data, error, response } = await send(this.client, init);
-    if (!response.ok) throw apiFailure(response.status, error, what, response.headers.get(REQUEST_ID_HEADER));
+    if (!response.ok) {
+      if (isUnknownRoute(response.status, error)) throw notTheApi(this.connection.baseUrl, response.url);
+      throw apiFailure(response.status, error, what, response.headers.get(REQUEST_ID_HEADER));
+    }
     return data as Data;
   }
 
@@ -156,6 +162,27 @@ export class ApiClient {
       return response;
     }
   }
+}
+
+/**
+ * A 404 for a route the server does not have at all ("Cannot POST /api/..."), rather than for a missing
+ * extension or version: the API has every route extctl calls, so this server is something else.
+ */
+function isUnknownRoute(status: number, body: unknown): boolean {
+  if (status !== 404) return false;
+  const parsed = parseErrorBody(body);
+  return parsed === null || (parsed.error.code === 'NOT_FOUND' && /^Cannot [A-Z]+ \//.test(parsed.error.message));
+}
+
+function notTheApi(baseUrl: string, url: string): CliError {
+  return new CliError(
+    ExitCode.USAGE,
+    `${baseUrl} is not the platform's API: it has no ${new URL(url).pathname}. ` +
+      "Pass the API's URL with --api (or EXTCTL_API_URL): the address the console is served from, " +
+      "not the Runner's (which serves extension UIs) and not the object store's",
+    'NOT_THE_API',
+    { api: baseUrl },
+  );
 }
 
 /** The failure for an API that could not be reached at all. */

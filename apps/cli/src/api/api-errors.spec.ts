@@ -78,4 +78,18 @@ describe('API errors', () => {
     expect(failure.message).toBe('initiate failed with HTTP 502: <html>Bad Gateway</html>');
     expect(apiFailure(403, undefined, 'x').exitCode).toBe(ExitCode.AUTH);
   });
+
+  it('names the CAs the platform trusts when the signer is untrusted', () => {
+    const fingerprint = 'ab'.repeat(32);
+    const failure = apiFailure(
+      422,
+      body('SIGNER_UNTRUSTED', 'the issuer is not trusted', {
+        trustedCas: [{ subject: 'CN=extplat development CA (.data) abababab', fingerprint }],
+      }),
+      'finalize',
+    );
+    expect(failure.message).toContain(
+      `this platform trusts CN=extplat development CA (.data) abababab (SHA-256 ${fingerprint})`,
+    );
+  });
 });

@@ -55,11 +55,23 @@ export function apiFailure(status: number, body: unknown, what: string, requestI
     lines.push("  the key's role may not do this (publishing needs platform-admin; installs need tenant-admin)");
   }
   if (code === 'VERSION_EXISTS') lines.push('  bump the version in manifest.json, pack and sign again');
+  for (const ca of trustedCas(details)) lines.push(`  this platform trusts ${ca.subject} (SHA-256 ${ca.fingerprint})`);
   return new CliError(exitCodeForApiError(status, code), lines.join('\n'), code, {
     status,
     ...(details ?? {}),
     ...((parsed.requestId ?? requestId) ? { requestId: parsed.requestId ?? requestId } : {}),
   });
+}
+
+/** The CAs a SIGNER_UNTRUSTED rejection names: the ones to get a publisher certificate from. */
+function trustedCas(details: Record<string, unknown> | undefined): { subject: string; fingerprint: string }[] {
+  const list = details?.['trustedCas'];
+  if (!Array.isArray(list)) return [];
+  return (list as { subject?: unknown; fingerprint?: unknown }[]).flatMap((ca) =>
+    typeof ca.subject === 'string' && typeof ca.fingerprint === 'string'
+      ? [{ subject: ca.subject, fingerprint: ca.fingerprint }]
+      : [],
+  );
 }
 
 /** `name: message` of the first failed check of a rejected signature verdict, if the details hold one. */

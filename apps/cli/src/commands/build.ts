@@ -1,10 +1,13 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { WIT_DIR, WIT_WORLD } from '@extplat/bundle';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, type Output } from '../output.js';
 import { readProjectManifest } from '../project.js';
+import type { ComponentizeAnswer, ComponentizeJob } from './build-worker.js';
 
 /**
  * WASI features the component may not use: no stdio, no outgoing HTTP of its own (egress goes through
@@ -12,6 +15,29 @@ import { readProjectManifest } from '../project.js';
  * at build time and identical in every instance.
  */
 const DISABLED_FEATURES = ['stdio', 'http', 'fetch-event'] as const;
+
+/**
+ * The compiled build process. The path goes through dist/ so that it names the same file from src/ (tests
+ * run the TypeScript sources) and from dist/ (the installed command): apps/cli/dist/commands/build-worker.js.
+ */
+const BUILD_PROCESS = fileURLToPath(new URL('../../dist/commands/build-worker.js', import.meta.url));
+
+function componentizeInChild(job: ComponentizeJob): Promise<Uint8Array> {
+  return new Promise((resolvePromise, reject) => {
+    // Its stdout (the handler's console output while the engine snapshots it) goes to stderr, so that
+    // --json keeps stdout for the one result document; 'advanced' carries the bytes without JSON.
+    const child = fork(BUILD_PROCESS, [], { stdio: ['ignore', 2, 2, 'ipc'], serialization: 'advanced' });
+    child.once('message', (answer: ComponentizeAnswer) =>
+      'component' in answer ? resolvePromise(answer.component) : reject(new Error(answer.error)),
+    );
+    child.once('error', reject);
+    // After an answer this changes nothing; without one, the build must not wait forever.
+    child.once('exit', (code, signal) =>
+      reject(new Error(`the build process ended (${signal ?? `exit ${code}`}) without a component`)),
+    );
+    child.send(job);
+  });
+}
 
 export interface BuildResult {
   entry: string;
@@ -27,21 +53,23 @@ export async function buildComponent(directory: string, source: string, output: 
   }
   const progress = output.progress('build');
   const started = Date.now();
+  // The engine snapshot takes 15 s to a minute: a line every second says the build is alive.
   const ticker = setInterval(
-    () => progress.update(`componentizing ${source} (${Math.round((Date.now() - started) / 1000)} s)`),
+    () =>
+      progress.update(
+        `componentizing ${source} with the JavaScript engine (${Math.round((Date.now() - started) / 1000)} s)`,
+      ),
     1000,
   );
   progress.update(`componentizing ${source}`);
   let component: Uint8Array;
   try {
-    // Loaded on demand: it is large, and only this command needs it.
-    const { componentize } = await import('@bytecodealliance/componentize-js');
-    ({ component } = await componentize({
+    component = await componentizeInChild({
       sourcePath,
       witPath: WIT_DIR,
       worldName: WIT_WORLD,
       disableFeatures: [...DISABLED_FEATURES],
-    }));
+    });
   } catch (error) {
     progress.done();
     throw new CliError(

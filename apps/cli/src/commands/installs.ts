@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { describeCapability, describeEgressOrigin, type GrantDescription } from '@extplat/contracts';
 import type { Command } from 'commander';
 import { ApiClient, resolveConnection, withApiOptions, type ApiOptions } from '../api/api-client.js';
-import type { CreatedInstall, Grant, Install, VersionDiff, VersionSummary } from '@extplat/api-client';
+import type { CreatedInstall, Grant, Install, VersionDetail, VersionDiff, VersionSummary } from '@extplat/api-client';
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -14,6 +16,7 @@ interface InstallOptions extends TenantOption {
   grantCapability: string[];
   grantEgress: string[];
   grantAll?: boolean;
+  grantNone?: boolean;
   config?: string;
   configJson?: string;
   enable?: boolean;
@@ -69,6 +72,7 @@ export function registerInstallCommands(program: Command, output: Output, contex
     .option('--grant-capability <cap>', 'grant a capability the version requests (repeatable)', collect, [])
     .option('--grant-egress <origin>', 'grant an egress origin the version requests (repeatable)', collect, [])
     .option('--grant-all', 'grant everything the version requests')
+    .option('--grant-none', 'grant nothing (calls that need a requested capability fail)')
     .option('--config <file>', 'config as a JSON file, validated against the version schema')
     .option('--config-json <json>', 'config as inline JSON')
     .option('--tenant <id>', TENANT_HELP)
@@ -77,15 +81,30 @@ export function registerInstallCommands(program: Command, output: Output, contex
       const api = client(options);
       const config = await readConfig(options);
       const grant: Grant = { capabilities: [...options.grantCapability], egress: [...options.grantEgress] };
-      if (options.grantAll) {
-        const detail = await api.call(`reading ${extensionId} ${version}`, (client, init) =>
+      const named = grant.capabilities.length > 0 || grant.egress.length > 0;
+      if (options.grantNone && (named || options.grantAll)) {
+        throw new CliError(ExitCode.USAGE, '--grant-none excludes the other --grant options', 'INVALID_OPTION');
+      }
+      const readVersion = (): Promise<VersionDetail> =>
+        api.call(`reading ${extensionId} ${version}`, (client, init) =>
           client.GET('/api/extensions/{name}/versions/{version}', {
             ...init,
             params: { path: { name: extensionId, version } },
           }),
         );
+      if (options.grantAll) {
+        const detail = await readVersion();
         grant.capabilities = unique([...grant.capabilities, ...detail.capabilities]);
         grant.egress = unique([...grant.egress, ...detail.egress]);
+      } else if (!named && !options.grantNone) {
+        // No choice on the command line: ask at a terminal, refuse elsewhere. Installing with nothing
+        // granted by default would leave an extension that fails every call, with exit status 0.
+        const detail = await readVersion();
+        const requests = requestsOf(detail);
+        if (requests.length > 0) {
+          if (output.json || context.stdin.isTTY !== true) throw grantRequired(extensionId, version, requests);
+          Object.assign(grant, await askGrants(requests, context.stdin, output));
+        }
       }
       const install = await api.call(
         'install',
@@ -196,7 +215,7 @@ export function registerInstallCommands(program: Command, output: Output, contex
       .command('set')
       .description('set a secret of an install; the value is read from stdin, never from the command line')
       .argument('<extensionId>', 'extension name, e.g. com.acme.tickets')
-      .argument('<name>', 'secret name, e.g. API_TOKEN')
+      .argument('<name>', 'secret name, as the handler reads it, e.g. api-token')
       .option('--tenant <id>', TENANT_HELP),
   ).action(async (extensionId: string, name: string, options: TenantOption) => {
     const api = client(options);
@@ -325,6 +344,60 @@ export async function readSecretValue(stdin: NodeJS.ReadableStream): Promise<str
     .replace(/\r?\n$/, '');
   if (value === '') throw new CliError(ExitCode.USAGE, 'no secret value on stdin', 'SECRET_EMPTY');
   return value;
+}
+
+interface GrantRequest extends GrantDescription {
+  kind: 'capability' | 'egress';
+  name: string;
+}
+
+/** What a version requests, each explained from the contracts catalog (as the console shows it). */
+function requestsOf(detail: VersionDetail): GrantRequest[] {
+  return [
+    ...detail.capabilities.map((name) => ({ kind: 'capability' as const, name, ...describeCapability(name) })),
+    ...detail.egress.map((name) => ({ kind: 'egress' as const, name, ...describeEgressOrigin(name) })),
+  ];
+}
+
+function requestLine(request: GrantRequest): string {
+  return `  ${request.name}: ${request.title} (${request.risk} risk). ${request.description}`;
+}
+
+function grantRequired(extensionId: string, version: string, requests: GrantRequest[]): CliError {
+  return new CliError(
+    ExitCode.USAGE,
+    [
+      `${extensionId} ${version} requests:`,
+      ...requests.map(requestLine),
+      'Choose what to grant: --grant-capability <cap> and --grant-egress <origin> (repeatable), --grant-all, or --grant-none',
+    ].join('\n'),
+    'GRANT_REQUIRED',
+    { requests: requests.map(({ kind, name, risk }) => ({ kind, name, risk })) },
+  );
+}
+
+/** One question per request, answered y or n; anything but yes grants nothing. */
+async function askGrants(requests: GrantRequest[], stdin: NodeJS.ReadableStream, output: Output): Promise<Grant> {
+  const lines = createInterface({ input: stdin, terminal: false });
+  const answers = lines[Symbol.asyncIterator]();
+  const grant: Grant = { capabilities: [], egress: [] };
+  try {
+    output.note('This version requests the following. Grant each? (y/N)');
+    for (const request of requests) {
+      output.note(requestLine(request));
+      output.note(`  grant ${request.name}? [y/N]`);
+      const answer = await answers.next();
+      if (answer.done) {
+        throw new CliError(ExitCode.USAGE, 'stdin ended before every grant was answered', 'GRANT_REQUIRED');
+      }
+      if (/^y(es)?$/i.test(answer.value.trim())) {
+        (request.kind === 'capability' ? grant.capabilities : grant.egress).push(request.name);
+      }
+    }
+  } finally {
+    lines.close();
+  }
+  return grant;
 }
 
 export function installLines(install: CreatedInstall): string[] {

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createDevCa, issuePublisherCertificate, type KeyAndCertificate } from '@extplat/signing';
+import { join, resolve } from 'node:path';
+import {
+  certificateFingerprint,
+  createDevCa,
+  developmentCaName,
+  issuePublisherCertificate,
+  type KeyAndCertificate,
+} from '@extplat/signing';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -16,6 +22,8 @@ export interface KeygenOptions {
 
 export interface KeygenResult {
   caCertificate: string;
+  /** SHA-256 of the CA certificate: what a platform's trust bundle (and a SIGNER_UNTRUSTED error) names. */
+  caFingerprint: string;
   caKey?: string;
   certificate: string;
   key: string;
@@ -51,14 +59,24 @@ export async function generateKeys(options: KeygenOptions): Promise<KeygenResult
   if (options.caCert && options.caKey) {
     ca = { certificatePem: await readInput(options.caCert), keyPem: await readInput(options.caKey) };
   } else {
-    ca = createDevCa({ commonName: 'extplat development CA', validDays: Math.max(options.days, 3650) });
+    ca = createDevCa({
+      commonName: developmentCaName(resolve(options.out)),
+      validDays: Math.max(options.days, 3650),
+    });
     await writeFile(caCertificate, ca.certificatePem, { flag: 'wx', mode: 0o644 });
     await writeFile(caKey, ca.keyPem, { flag: 'wx', mode: 0o600 });
   }
   const issued = issuePublisherCertificate({ ca, publisher: options.publisher, validDays: options.days });
   await writeFile(certificate, issued.certificatePem, { flag: 'wx', mode: 0o644 });
   await writeFile(key, issued.keyPem, { flag: 'wx', mode: 0o600 });
-  return { caCertificate, ...(options.caCert ? {} : { caKey }), certificate, key, created: !options.caCert };
+  return {
+    caCertificate,
+    caFingerprint: certificateFingerprint(ca.certificatePem),
+    ...(options.caCert ? {} : { caKey }),
+    certificate,
+    key,
+    created: !options.caCert,
+  };
 }
 
 export async function readInput(path: string): Promise<string> {
@@ -70,7 +88,9 @@ export async function readInput(path: string): Promise<string> {
 export function registerKeygen(program: Command, output: Output): void {
   program
     .command('keygen')
-    .description('create a development CA and a publisher signing certificate + key')
+    .description(
+      "create a publisher signing certificate + key, issued by the platform's CA (--ca-cert/--ca-key) or by a new development CA",
+    )
     .requiredOption('--publisher <id>', 'publisher id (the certificate CN; must equal manifest.publisher)')
     .option('--out <dir>', 'where to write the files', 'keys')
     .option('--days <n>', 'validity of the publisher certificate in days', (value) => Number.parseInt(value, 10), 365)
@@ -89,8 +109,17 @@ export function registerKeygen(program: Command, output: Output): void {
         [
           `publisher certificate  ${result.certificate}`,
           `publisher key          ${result.key}  (keep it secret)`,
-          `CA certificate         ${result.caCertificate}  (the trust bundle: SIGNING_TRUST_BUNDLE)`,
-          ...(result.caKey ? [`CA key                 ${result.caKey}  (development only)`] : []),
+          `CA certificate         ${result.caCertificate}`,
+          `CA fingerprint         ${result.caFingerprint}`,
+          ...(result.caKey
+            ? [
+                `CA key                 ${result.caKey}  (development only)`,
+                '',
+                "This CA is new: no platform trusts it until its certificate is in the platform's SIGNING_TRUST_BUNDLE.",
+                'To publish to a running platform, issue from the CA it trusts instead; for npm start that is',
+                '  extctl keygen --publisher <id> --ca-cert .data/dev-ca/ca.pem --ca-key .data/dev-ca/ca.key',
+              ]
+            : []),
         ].join('\n'),
       );
     });

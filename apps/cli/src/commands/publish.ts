@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ApiClient, resolveConnection, withApiOptions, type ApiOptions } from '../api/api-client.js';
@@ -13,7 +14,14 @@ import { abortReason, DEFAULT_RETRY, isAbortError, sleep, type RetryPolicy } fro
 import type { CliContext } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, type Output } from '../output.js';
-import { bytesOfParts, missingParts, partRange } from '@extplat/contracts';
+import {
+  bundleHeadProblem,
+  bytesOfParts,
+  missingParts,
+  partRange,
+  signatureDigestProblem,
+  ZSTD_MAGIC_BYTES,
+} from '@extplat/contracts';
 import { uploadParts } from '../publish/part-uploader.js';
 import { formatDuration, formatSpeed, TransferMeter } from '../publish/transfer-meter.js';
 import { readUploadState, statePathFor, UploadStateFile, type UploadState } from '../publish/upload-state.js';
@@ -101,9 +109,11 @@ class Publish {
         { stateFile: this.statePath },
       );
     }
+    await checkZstdMagic(this.bundle);
     const signature = await this.signature();
     const client = new ApiClient(resolveConnection(this.options, this.context.env), signal, this.retry);
     const { contentHash, size } = await this.digest();
+    if (signature !== undefined) this.checkSignatureDigest(signature, contentHash);
     const initiated = await client.call(
       'starting the upload',
       (api, init) =>
@@ -375,6 +385,19 @@ class Publish {
     return existsSync(beside) ? readInput(beside) : undefined;
   }
 
+  /**
+   * A .sig for other content would be refused after the whole upload, and ignored when the content is
+   * registered already: say so before anything is sent.
+   */
+  private checkSignatureDigest(signature: string, contentHash: string): void {
+    const problem = signatureDigestProblem(this.options.sig ?? `${this.bundle}.sig`, signature, contentHash);
+    if (problem) {
+      throw new CliError(ExitCode.SIGNATURE, `${problem.message} Sign this bundle again (extctl sign).`, problem.code, {
+        ...problem.details,
+      });
+    }
+  }
+
   private async digest(): Promise<{ contentHash: string; size: number }> {
     const progress = this.output.progress('hash');
     progress.update(this.bundle);
@@ -475,4 +498,27 @@ function wholeNumber(value: string, option: string, min: number, max: number): n
     throw new CliError(ExitCode.USAGE, `${option} must be a whole number from ${min} to ${max}`, 'INVALID_OPTION');
   }
   return parsed;
+}
+
+/** A file that is not zstd is no bundle: refused before the API is asked anything. */
+async function checkZstdMagic(path: string): Promise<void> {
+  const file = await open(path, 'r').catch(() => {
+    throw new CliError(ExitCode.INPUT, `${path}: no such file or not readable`, 'FILE_NOT_FOUND');
+  });
+  try {
+    const head = new Uint8Array(ZSTD_MAGIC_BYTES.length);
+    const { bytesRead } = await file.read(head, 0, head.length, 0).catch(() => {
+      throw new CliError(ExitCode.INPUT, `${path}: not a readable file`, 'FILE_NOT_FOUND');
+    });
+    const problem = bundleHeadProblem(path, head.subarray(0, bytesRead));
+    if (problem) {
+      throw new CliError(
+        ExitCode.INVALID_BUNDLE,
+        `${problem.message} Publish the .tar.zst that extctl pack wrote.`,
+        problem.code,
+      );
+    }
+  } finally {
+    await file.close();
+  }
 }

@@ -627,7 +627,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The deployment's settings the console needs (the Runner's public base) */
+    /** The deployment's settings the console needs (Runner base, signing policy, trusted CAs) */
     get: operations['ConsoleConfig_get'];
     put?: never;
     post?: never;
@@ -1310,12 +1310,25 @@ export interface components {
       /** @description The value, at most 8192 bytes as UTF-8; never returned by any API */
       value: string;
     };
+    TrustedCaDto: {
+      /** @example CN=extplat development CA (.data) 3f9a1c2e */
+      subject: string;
+      /** @description SHA-256 of the DER certificate, 64 lowercase hex digits */
+      fingerprint: string;
+    };
     ConsoleConfigResponseDto: {
       /**
        * @description Where extension UIs are served (RUNNER_PUBLIC_BASE): the console frames them from there
        * @example https://ext-ui.example.com
        */
       runnerPublicBase: string;
+      /**
+       * @description SIGNING_POLICY: with `enforce` an unsigned bundle is rejected, so the console refuses it before uploading
+       * @enum {string}
+       */
+      signingPolicy: 'enforce' | 'warn' | 'off';
+      /** @description The CAs of the trust bundle (empty when none is configured) */
+      trustedCas: components['schemas']['TrustedCaDto'][];
     };
     /** @description The body of every error answer */
     ErrorResponse: {

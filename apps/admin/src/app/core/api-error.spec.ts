@@ -20,6 +20,18 @@ describe('explain', () => {
     expect(explanation.requestId).toBe('req-1');
   });
 
+  it('names the CAs the platform trusts when the signer is untrusted', () => {
+    const fingerprint = 'ab'.repeat(32);
+    const explanation = explain(
+      httpError(422, 'SIGNER_UNTRUSTED', 'the issuer is not trusted', {
+        trustedCas: [{ subject: 'CN=extplat development CA (/srv/extplat/.data)', fingerprint }],
+      }),
+    );
+    expect(explanation.message).toBe(
+      `the issuer is not trusted. This platform trusts CN=extplat development CA (/srv/extplat/.data) (SHA-256 ${fingerprint}).`,
+    );
+  });
+
   it('names the signature check that failed', () => {
     const checks = [
       { name: 'integrity', status: 'pass' },

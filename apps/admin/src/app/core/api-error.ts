@@ -159,14 +159,26 @@ function explainSignature(error: ApiError): Explanation {
   const checks = Array.isArray(verdict.checks) ? verdict.checks : [];
   const failed = checks.find((check) => check.status === 'fail');
   const { title, action } = ERROR_CATALOG[error.code as SigningErrorCode];
+  const message = failed ? `The "${failed.name}" check failed: ${failed.message ?? error.message}` : error.message;
+  const trusted = trustedCaLines(error.details['trustedCas']);
   return {
     code: error.code,
     requestId: error.requestId,
     title,
-    message: failed ? `The "${failed.name}" check failed: ${failed.message ?? error.message}` : error.message,
+    message: trusted.length > 0 ? [/[.!?]$/.test(message) ? message : `${message}.`, ...trusted].join(' ') : message,
     action,
     checks,
   };
+}
+
+/** An untrusted signer's rejection names the CAs the platform trusts: compare with the one you signed with. */
+function trustedCaLines(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return (value as { subject?: unknown; fingerprint?: unknown }[]).flatMap((ca) =>
+    typeof ca.subject === 'string' && typeof ca.fingerprint === 'string'
+      ? [`This platform trusts ${ca.subject} (SHA-256 ${ca.fingerprint}).`]
+      : [],
+  );
 }
 
 function issuesOf(value: unknown): Issue[] {

@@ -10,11 +10,13 @@ import {
   viewChild,
 } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import { explain } from '../core/api-error';
-import type { Install } from '@extplat/api-client';
+import { type ApiError, explain } from '../core/api-error';
+import { ConsoleConfigService } from '../core/console-config.service';
+import type { ConsoleConfig, Install } from '@extplat/api-client';
 import { InstallForm } from '../installs/install-form';
 import { ErrorPanel } from '../shared/error-panel';
 import { formatBytes, formatDuration } from '../shared/format';
+import { checkBundleHead, checkSignaturePresent, checkSignatureText } from './early-checks';
 import { VerificationSummary } from './verification-summary';
 import { UploadController, type UploadPhase } from './upload/upload-controller';
 import { type UploadRecord, uploadRecords } from './upload/upload-record';
@@ -105,13 +107,23 @@ const PHASE_LABELS: Record<UploadPhase, string> = {
             </dd>
             <dt>Signature</dt>
             <dd data-testid="picked-signature">
-              {{ signatureName() ?? 'none (accepted only when the platform does not require signatures)' }}
+              {{ signatureName() ?? unsignedNote() }}
             </dd>
           </dl>
           @if (pickError()) {
             <p class="field-error" role="alert">{{ pickError() }}</p>
           }
-          <button type="button" class="primary" [disabled]="!bundle()" (click)="startUpload()">
+          @for (problem of earlyProblems(); track problem.code) {
+            <div class="field-error" role="alert" data-testid="early-check" [attr.data-code]="problem.code">
+              <strong>{{ problem.title }}.</strong> {{ problem.message }}
+            </div>
+          }
+          <button
+            type="button"
+            class="primary"
+            [disabled]="!bundle() || earlyProblems().length > 0"
+            (click)="startUpload()"
+          >
             Upload and verify
           </button>
         </section>
@@ -205,6 +217,7 @@ const PHASE_LABELS: Record<UploadPhase, string> = {
 })
 export class InstallWizard {
   private readonly uploads = inject(UploadService);
+  private readonly consoleConfig = inject(ConsoleConfigService);
   private readonly heading = viewChild.required<ElementRef<HTMLElement>>('stepHeading');
 
   protected readonly steps = ['Choose files', 'Upload', 'Verification', 'Install'];
@@ -218,6 +231,29 @@ export class InstallWizard {
   protected readonly pending = signal<UploadRecord | null>(uploadRecords.load());
   protected readonly pendingReceived = signal<number | null>(null);
   protected readonly installedAs = signal<Install | null>(null);
+  /** Null until the console config arrives (or when it cannot be loaded: the server still decides). */
+  protected readonly signingPolicy = signal<ConsoleConfig['signingPolicy'] | null>(null);
+  private readonly bundleProblem = signal<ApiError | null>(null);
+  private readonly signatureProblem = signal<ApiError | null>(null);
+
+  /** What the browser can tell is wrong before uploading, each with the catalog's title for its code. */
+  protected readonly earlyProblems = computed(() =>
+    [
+      this.bundleProblem(),
+      this.signatureProblem(),
+      this.bundle() ? checkSignaturePresent(this.signingPolicy(), this.signatureName()) : null,
+    ]
+      .filter((problem) => problem !== null)
+      .map((problem) => {
+        const { code, title, message, action } = explain(problem);
+        return { code, title, message: `${message} ${action}` };
+      }),
+  );
+  protected readonly unsignedNote = computed(() =>
+    this.signingPolicy() === 'enforce'
+      ? 'none (this platform requires a signature)'
+      : 'none (accepted only when the platform does not require signatures)',
+  );
 
   protected readonly stepTitle = computed(() => `Install an extension — ${this.steps[this.stepIndex()]}`);
   protected readonly progress = this.upload.progress;
@@ -254,6 +290,10 @@ export class InstallWizard {
     effect(() => {
       if (this.upload.phase() === 'done' && this.stepIndex() === 1) this.stepIndex.set(2);
     });
+    this.consoleConfig
+      .load()
+      .then((config) => this.signingPolicy.set(config.signingPolicy))
+      .catch(() => undefined);
     const record = this.pending();
     if (record) {
       this.uploads.transport
@@ -300,10 +340,13 @@ export class InstallWizard {
           unusable.push(`${file.name} is too large for a signature file`);
           continue;
         }
-        this.signatureText.set(await file.text());
+        const text = await file.text();
+        this.signatureText.set(text);
         this.signatureName.set(file.name);
+        this.signatureProblem.set(checkSignatureText(file.name, text));
       } else if (file.name.endsWith('.tar.zst') || file.name.endsWith('.zst')) {
         this.bundle.set(file);
+        this.bundleProblem.set(await checkBundleHead(file));
       } else {
         unusable.push(`${file.name} is neither a .tar.zst bundle nor a .sig signature`);
       }
@@ -313,7 +356,7 @@ export class InstallWizard {
 
   protected async startUpload(): Promise<void> {
     const file = this.bundle();
-    if (!file) return;
+    if (!file || this.earlyProblems().length > 0) return;
     this.pending.set(null);
     this.stepIndex.set(1);
     const text = this.signatureText();
@@ -350,6 +393,8 @@ export class InstallWizard {
     this.bundle.set(null);
     this.signatureText.set(null);
     this.signatureName.set(null);
+    this.bundleProblem.set(null);
+    this.signatureProblem.set(null);
     this.installedAs.set(null);
     this.pending.set(uploadRecords.load());
     this.stepIndex.set(0);

@@ -15,7 +15,7 @@ import { formatBytes } from '../shared/format';
       <dl class="facts">
         <dt>Content hash</dt>
         <dd>
-          <code data-testid="summary-hash">{{ version.contentHash }}</code>
+          <code class="wrap" data-testid="summary-hash">{{ version.contentHash }}</code>
         </dd>
         <dt>Size</dt>
         <dd>{{ bytes(version.size) }} ({{ bytes(version.unpackedSize) }} unpacked)</dd>
@@ -77,6 +77,16 @@ import { formatBytes } from '../shared/format';
         <dd>{{ version.uiEntry ?? 'no UI' }}</dd>
       </dl>
     </section>
+  `,
+  styles: `
+    /* Hashes and fingerprints are single long words: they wrap instead of widening the page at 390 px. */
+    .facts {
+      grid-template-columns: max-content minmax(0, 1fr);
+    }
+    .facts dd {
+      min-width: 0;
+      overflow-wrap: anywhere;
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

@@ -1,20 +1,21 @@
-import { ChangeDetectionStrategy, Component, effect, inject, input, output, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, input, output, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { explain, type Explanation } from '../core/api-error';
 import type { Install, VersionDetail } from '@extplat/api-client';
 import { TenantContext } from '../core/tenant-context.service';
 import { SessionService } from '../auth/session.service';
+import { GrantItem } from '../install-detail/grant-item';
 import { ErrorPanel } from '../shared/error-panel';
 import { InstallsService } from './installs.service';
 
 /**
- * Installs a version for a tenant: the admin grants capabilities and egress (each requested one listed,
- * checked by default), sets the config (JSON, validated by the server against the version's schema) and
+ * Installs a version for a tenant: the admin grants capabilities and egress (each requested one listed
+ * with what it allows and its risk, none granted until chosen; granting all is one explicit action), sets the config (JSON, validated by the server against the version's schema) and
  * chooses whether to enable it now.
  */
 @Component({
   selector: 'app-install-form',
-  imports: [FormsModule, ErrorPanel],
+  imports: [FormsModule, ErrorPanel, GrantItem],
   template: `
     <form (ngSubmit)="submit()" class="stack" aria-describedby="install-help">
       <p id="install-help" class="muted">
@@ -37,17 +38,25 @@ import { InstallsService } from './installs.service';
           <p class="notice">No tenant exists yet: create one with POST /api/tenants first.</p>
         }
       }
+      @if (requestedCount() > 0) {
+        <div class="grant-all">
+          <p class="muted" data-testid="grant-summary" aria-live="polite">{{ grantSummary() }}</p>
+          <button type="button" (click)="grantAll()" [disabled]="grantedCount() === requestedCount()">
+            Grant everything this version requests
+          </button>
+        </div>
+      }
       <fieldset>
         <legend>Capabilities</legend>
         @for (capability of version().capabilities; track capability) {
-          <label class="check">
+          <label class="check grant">
             <input
               type="checkbox"
               [name]="'cap-' + capability"
               [ngModel]="capabilities().has(capability)"
               (ngModelChange)="toggle(capabilities, capability, $event)"
             />
-            <code>{{ capability }}</code>
+            <app-grant-item kind="capability" [name]="capability" />
           </label>
         } @empty {
           <p class="muted">This version requests no capabilities.</p>
@@ -56,14 +65,14 @@ import { InstallsService } from './installs.service';
       <fieldset>
         <legend>Egress (origins it may call)</legend>
         @for (origin of version().egress; track origin) {
-          <label class="check">
+          <label class="check grant">
             <input
               type="checkbox"
               [name]="'egress-' + origin"
               [ngModel]="egress().has(origin)"
               (ngModelChange)="toggle(egress, origin, $event)"
             />
-            <code>{{ origin }}</code>
+            <app-grant-item kind="egress" [name]="origin" />
           </label>
         } @empty {
           <p class="muted">This version calls no outside origins.</p>
@@ -88,6 +97,17 @@ import { InstallsService } from './installs.service';
       </button>
     </form>
   `,
+  styles: `
+    .grant {
+      align-items: flex-start;
+    }
+    .grant-all {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0.5rem 1rem;
+    }
+  `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class InstallForm {
@@ -106,11 +126,29 @@ export class InstallForm {
   protected readonly error = signal<Explanation | null>(null);
   protected readonly configError = signal('');
 
+  protected readonly requestedCount = computed(() => this.version().capabilities.length + this.version().egress.length);
+  protected readonly grantedCount = computed(() => this.capabilities().size + this.egress().size);
+  protected readonly grantSummary = computed(() => {
+    const requested = this.requestedCount();
+    const granted = this.grantedCount();
+    const noun = requested === 1 ? 'permission' : 'permissions';
+    return granted === 0
+      ? `Nothing granted yet: this version requests ${requested} ${noun}.`
+      : `${granted} of ${requested} requested ${noun} granted.`;
+  });
+
   constructor() {
+    // Least privilege: a new version starts with nothing granted; the admin chooses each grant.
     effect(() => {
-      this.capabilities.set(new Set(this.version().capabilities));
-      this.egress.set(new Set(this.version().egress));
+      this.version();
+      this.capabilities.set(new Set());
+      this.egress.set(new Set());
     });
+  }
+
+  protected grantAll(): void {
+    this.capabilities.set(new Set(this.version().capabilities));
+    this.egress.set(new Set(this.version().egress));
   }
 
   protected toggle(set: typeof this.capabilities, value: string, checked: boolean): void {

@@ -13,6 +13,9 @@ import type { UploadTransport } from './upload-transport';
 
 const PART = 4;
 const HASH = 'sha256:' + 'a'.repeat(64);
+/** What the controller reads of a .sig before uploading: the digest it claims to sign. */
+const envelope = (digest: string) => JSON.stringify({ format: 'extplat-signature/v1', digest });
+const SIGNATURE = envelope(HASH);
 const version = { extension: 'com.acme.tickets', version: '1.0.0' } as VersionDetail;
 
 /** An in-memory API + S3: records which parts arrived and can fail chosen attempts. */
@@ -124,13 +127,13 @@ describe('UploadController', () => {
   it('uploads every part in parallel straight to S3, then finalizes with hash and signature', async () => {
     const transport = new FakeTransport();
     const upload = controller(transport, { concurrency: 3 });
-    await upload.start(file(18), { text: '{"sig":1}', name: 'bundle.tar.zst.sig' });
+    await upload.start(file(18), { text: SIGNATURE, name: 'bundle.tar.zst.sig' });
     expect(upload.phase()).toBe('done');
     expect([...transport.stored.keys()].sort()).toEqual([1, 2, 3, 4, 5]);
     expect(transport.stored.get(5)).toBe(2);
     expect(transport.maxInFlight).toBe(3);
     expect(transport.initiate).toHaveBeenCalledWith({ filename: 'bundle.tar.zst', size: 18, sha256: HASH });
-    expect(transport.finalize).toHaveBeenCalledWith({ uploadId: 'up-1', sha256: HASH, signature: '{"sig":1}' });
+    expect(transport.finalize).toHaveBeenCalledWith({ uploadId: 'up-1', sha256: HASH, signature: SIGNATURE });
     expect(upload.progress()).toMatchObject({ uploadedBytes: 18, percent: 100 });
     expect(upload.result()).toEqual({ created: true, version });
     expect(uploadRecords.load()).toBeNull();
@@ -145,6 +148,40 @@ describe('UploadController', () => {
     expect(upload.result()).toEqual({ created: false, version });
     expect(transport.putPresigned).not.toHaveBeenCalled();
     expect(transport.finalize).not.toHaveBeenCalled();
+  });
+
+  it('refuses a .sig for other content after hashing, before the platform is asked anything', async () => {
+    const transport = new FakeTransport();
+    const upload = controller(transport);
+    const other = 'sha256:' + 'b'.repeat(64);
+    await upload.start(file(8), { text: envelope(other), name: 'old.tar.zst.sig' });
+    expect(upload.phase()).toBe('failed');
+    expect(upload.error()).toMatchObject({ code: 'DIGEST_MISMATCH', details: { claimed: other, actual: HASH } });
+    expect((upload.error() as Error).message).toContain('old.tar.zst.sig signs ' + other);
+    expect(transport.initiate).not.toHaveBeenCalled();
+    expect(uploadRecords.load()).toBeNull();
+  });
+
+  it('checks the picked .sig also when the platform has the content already', async () => {
+    const transport = new FakeTransport();
+    transport.strategy = 'exists';
+    const upload = controller(transport);
+    await upload.start(file(10), { text: envelope('sha256:' + 'c'.repeat(64)), name: 'bundle.tar.zst.sig' });
+    expect(upload.phase()).toBe('failed');
+    expect(upload.error()).toMatchObject({ code: 'DIGEST_MISMATCH' });
+    expect(upload.result()).toBeNull();
+
+    const right = controller(transport);
+    await right.start(file(10), { text: SIGNATURE, name: 'bundle.tar.zst.sig' });
+    expect(right.result()).toEqual({ created: false, version });
+  });
+
+  it('refuses a .sig that is not an envelope', async () => {
+    const transport = new FakeTransport();
+    const upload = controller(transport);
+    await upload.start(file(8), { text: 'hello', name: 'notes.sig' });
+    expect(upload.error()).toMatchObject({ code: 'SIGNATURE_MALFORMED' });
+    expect(transport.initiate).not.toHaveBeenCalled();
   });
 
   it('sends parts through the API when the strategy is proxy', async () => {
@@ -259,7 +296,7 @@ describe('UploadController', () => {
       partSize: PART,
       partCount: 2,
       file: { name: 'bundle.tar.zst', size: 8, lastModified: 1, contentHash: HASH },
-      signature: '{"sig":1}',
+      signature: SIGNATURE,
       startedAt: new Date().toISOString(),
     };
     uploadRecords.save(record);
@@ -273,7 +310,26 @@ describe('UploadController', () => {
     await upload.resumeWith(record, file(8));
     expect(upload.phase()).toBe('done');
     expect(transport.putPresigned.mock.calls.map(([part]) => part.partNumber)).toEqual([2]);
-    expect(transport.finalize).toHaveBeenCalledWith({ uploadId: 'up-1', sha256: HASH, signature: '{"sig":1}' });
+    expect(transport.finalize).toHaveBeenCalledWith({ uploadId: 'up-1', sha256: HASH, signature: SIGNATURE });
+  });
+
+  it('does not resume an upload whose stored .sig signs other content', async () => {
+    const transport = new FakeTransport();
+    const record = {
+      uploadId: 'up-1',
+      strategy: 'presigned-multipart' as const,
+      partSize: PART,
+      partCount: 2,
+      file: { name: 'bundle.tar.zst', size: 8, lastModified: 1, contentHash: HASH },
+      signature: envelope('sha256:' + 'd'.repeat(64)),
+      signatureName: 'old.sig',
+      startedAt: new Date().toISOString(),
+    };
+    const upload = controller(transport);
+    await upload.resumeWith(record, file(8));
+    expect(upload.error()).toMatchObject({ code: 'DIGEST_MISMATCH' });
+    expect(upload.resumable).toBe(false);
+    expect(transport.putPresigned).not.toHaveBeenCalled();
   });
 
   it('refuses a file over the known size limit before hashing it', async () => {

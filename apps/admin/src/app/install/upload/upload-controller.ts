@@ -1,6 +1,7 @@
 import { computed, signal } from '@angular/core';
 import { bytesOfParts, isPartNumber, missingParts, partLength, partRange } from '@extplat/contracts';
 import { ApiError } from '../../core/api-error';
+import { checkSignatureDigest } from '../early-checks';
 import type { FinalizeResponse, PresignedPart, UploadStatus, VersionDetail } from '@extplat/api-client';
 import { type UploadRecord, uploadRecords } from './upload-record';
 import type { UploadTransport } from './upload-transport';
@@ -136,6 +137,12 @@ export class UploadController {
     const run = this.beginRun();
     try {
       const contentHash = await this.hashFile(file, run.signal);
+      // Before anything reaches the server, and also when the platform has this content already.
+      const wrongSignature = signature && checkSignatureDigest(signature.name, signature.text, contentHash);
+      if (wrongSignature) {
+        this.fail(wrongSignature);
+        return;
+      }
       this.phase.set('initiating');
       const initiated = await this.transport.initiate({ filename: file.name, size: file.size, sha256: contentHash });
       uploadRecords.rememberLimit(initiated.maxBytes);
@@ -184,6 +191,15 @@ export class UploadController {
       if (contentHash !== record.file.contentHash) {
         this.record = null;
         this.fail(notSameFile(record));
+        return;
+      }
+      const wrongSignature =
+        record.signature &&
+        checkSignatureDigest(record.signatureName ?? 'The signature', record.signature, contentHash);
+      if (wrongSignature) {
+        // Resuming would only send parts the server is bound to reject at finalize.
+        this.record = null;
+        this.fail(wrongSignature);
         return;
       }
       await this.uploadAndFinalize(run.signal);
