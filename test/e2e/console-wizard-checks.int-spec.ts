@@ -103,7 +103,7 @@ describe('install wizard: early checks before uploading', () => {
     /** Nothing of the page sticks out of the viewport; on failure, the wizard's elements that do say where. */
     const noHorizontalOverflow = async () => {
       // A string: the test project has no DOM types; this runs in the page.
-      const sticking = await page.evaluate<string[]>(`[...document.querySelectorAll('main *')]
+      const sticking = await page.evaluate<string[]>(`[...document.querySelectorAll('body *')]
         .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
         .map((element) => element.tagName.toLowerCase() + [...element.classList].map((name) => '.' + name).join(''))`);
       expect(sticking).toEqual([]);

@@ -6,6 +6,12 @@
 /** From most to least powerful. */
 export const ROLES = ['platform-admin', 'tenant-admin', 'member'] as const;
 export type Role = (typeof ROLES)[number];
+/** Each role by name, for code that picks one (the console names roles only through these). */
+export const RoleName = {
+  PlatformAdmin: 'platform-admin',
+  TenantAdmin: 'tenant-admin',
+  Member: 'member',
+} as const satisfies Record<string, Role>;
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);

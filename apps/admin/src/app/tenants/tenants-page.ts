@@ -12,6 +12,7 @@ import { DatePipe } from '@angular/common';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { RouterLink } from '@angular/router';
 import type { Tenant } from '@extplat/api-client';
+import { RoleName } from '@extplat/contracts';
 import { explain, type Explanation } from '../core/api-error';
 import { ServerList } from '../core/server-list';
 import { TenantContext } from '../core/tenant-context.service';
@@ -60,7 +61,7 @@ const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
           <a
             class="button primary"
             [routerLink]="['/users']"
-            [queryParams]="{ tenant: tenant.id, role: 'tenant-admin' }"
+            [queryParams]="{ tenant: tenant.id, role: roleName.TenantAdmin }"
           >
             Create its first admin
           </a>
@@ -160,6 +161,7 @@ const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class TenantsPage {
+  protected readonly roleName = RoleName;
   private readonly service = inject(TenantsService);
   private readonly context = inject(TenantContext);
   private readonly formBuilder = inject(NonNullableFormBuilder);

@@ -15,7 +15,7 @@ import {
 import { DatePipe } from '@angular/common';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { Router } from '@angular/router';
-import { grantableRoles, isRole, roleBelongsToTenant } from '@extplat/contracts';
+import { grantableRoles, isRole, roleBelongsToTenant, RoleName } from '@extplat/contracts';
 import type { Role, User } from '@extplat/api-client';
 import { explain, type Explanation } from '../core/api-error';
 import { ServerList } from '../core/server-list';
@@ -186,7 +186,7 @@ type RowStep = { userId: string; kind: 'password' | 'delete' } | null;
                       [disabled]="busy()"
                       [attr.aria-label]="'Make ' + user.email + ' ' + role"
                     >
-                      Make {{ role === 'tenant-admin' ? 'admin' : 'member' }}
+                      Make {{ role === roleName.TenantAdmin ? 'admin' : 'member' }}
                     </button>
                   }
                   <button
@@ -240,6 +240,7 @@ export class UsersPage {
   private readonly service = inject(UsersService);
   private readonly session = inject(SessionService);
   private readonly router = inject(Router);
+  protected readonly roleName = RoleName;
   protected readonly context = inject(TenantContext);
   private readonly formBuilder = inject(NonNullableFormBuilder);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
@@ -248,7 +249,7 @@ export class UsersPage {
   protected readonly form = this.formBuilder.group({
     email: ['', [Validators.required, Validators.email, Validators.maxLength(320)]],
     password: ['', Validators.required],
-    role: ['member' as Role, Validators.required],
+    role: [RoleName.Member as Role, Validators.required],
     tenantId: [''],
   });
   protected readonly passwordForm = this.formBuilder.group({ password: ['', Validators.required] });
@@ -269,7 +270,7 @@ export class UsersPage {
     const role = this.session.role();
     return role ? grantableRoles(role) : [];
   });
-  private readonly chosenRole = signal<Role>('member');
+  private readonly chosenRole = signal<Role>(RoleName.Member);
   private readonly chosenTenant = signal('');
   protected readonly newUserNeedsTenant = computed(() => roleBelongsToTenant(this.chosenRole()));
   protected readonly missingTenant = computed(
@@ -278,7 +279,7 @@ export class UsersPage {
   /** The tenant's name when the page was opened to create a tenant's first admin. */
   protected readonly firstAdminOf = computed(() => {
     const tenantId = this.tenant();
-    if (this.role() !== 'tenant-admin' || !tenantId) return null;
+    if (this.role() !== RoleName.TenantAdmin || !tenantId) return null;
     return this.context.tenants().find((tenant) => tenant.id === tenantId)?.name ?? null;
   });
 
@@ -313,7 +314,7 @@ export class UsersPage {
   /** The role a tenant user would swap to, or null for platform admins (who keep theirs). */
   protected otherTenantRole(user: User): Role | null {
     if (!roleBelongsToTenant(user.role)) return null;
-    return user.role === 'member' ? 'tenant-admin' : 'member';
+    return user.role === RoleName.Member ? RoleName.TenantAdmin : RoleName.Member;
   }
 
   protected search(text: string): void {
@@ -363,7 +364,7 @@ export class UsersPage {
   protected changeRole(user: User, role: Role): Promise<void> {
     return this.act(
       () => this.service.changeRole(user.id, role),
-      role === 'member'
+      role === RoleName.Member
         ? `${user.email} is now a member; the API keys they created were revoked.`
         : `${user.email} is now a tenant-admin.`,
     );
