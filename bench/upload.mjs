@@ -1,9 +1,6 @@
 // The upload pipeline on a large bundle, next to the raw work it cannot avoid, in one script:
 //   API:      initiate -> parts (presigned straight to S3, or through the API) -> finalize
 //   baseline: a raw S3 multipart upload of the same bytes + one SHA-256 pass over them
-// Each strategy runs with the hash declared at initiate (as the CLI and the console do: the upload completes at
-// its canonical key) and without (staged, then copied to the canonical key), alternating, so both see the same
-// machine. Ratios are per sample (each API upload against the raw upload just before it): median and range.
 // Needs the local PostgreSQL and S3 (scripts/s3-rgw.sh start) and a build (npm run build:server).
 //   node bench/upload.mjs [sizeMiB=200] [concurrency=4] [runs=3]
 import { createHash, randomBytes } from 'node:crypto';
@@ -78,15 +75,10 @@ async function inParallel(numbers, work) {
 }
 const partOf = (bytes, n) => bytes.subarray((n - 1) * partSize, n * partSize);
 
-async function viaApi(b, strategy, declared) {
+async function viaApi(b, strategy) {
   const started = performance.now();
   const init = await call('POST', '/api/ext-bundles/initiate-upload', {
-    json: {
-      filename: 'b.tar.zst',
-      size: b.bytes.length,
-      preferredStrategy: strategy,
-      ...(declared ? { sha256: b.contentHash } : {}),
-    },
+    json: { filename: 'b.tar.zst', size: b.bytes.length, preferredStrategy: strategy },
   });
   const numbers = Array.from({ length: init.partCount }, (_, i) => i + 1);
   if (init.strategy === 'presigned-multipart') {
@@ -143,34 +135,25 @@ await emptyBucket();
 const results = [];
 let serial = 0;
 for (const strategy of ['presigned-multipart', 'proxy']) {
-  const samples = { declared: [], staged: [] };
+  const samples = [];
   for (let i = 0; i < runs; i++) {
-    for (const declared of [true, false]) {
-      const b = bundle(`1.${serial++}.0`);
-      const raw = await baseline(b);
-      const api = await viaApi(b, strategy, declared);
-      samples[declared ? 'declared' : 'staged'].push({ raw, ...api, ratio: api.total / raw });
-      await emptyBucket();
-    }
+    const b = bundle(`1.${serial++}.0`);
+    samples.push({ raw: await baseline(b), ...(await viaApi(b, strategy)) });
+    await emptyBucket();
   }
-  for (const [mode, list] of Object.entries(samples)) {
-    const ratios = list.map((s) => s.ratio).sort((a, b) => a - b);
-    results.push({
-      name: `${strategy}, ${mode === 'declared' ? 'hash declared' : 'no hash (staged + copy)'}`,
-      raw: median(list.map((s) => s.raw)),
-      total: median(list.map((s) => s.total)),
-      upload: median(list.map((s) => s.upload)),
-      finalize: median(list.map((s) => s.finalize)),
-      ratio: median(ratios),
-      spread: `${ratios[0].toFixed(2)}-${ratios.at(-1).toFixed(2)}`,
-    });
-  }
+  results.push({
+    strategy,
+    raw: median(samples.map((s) => s.raw)),
+    total: median(samples.map((s) => s.total)),
+    upload: median(samples.map((s) => s.upload)),
+    finalize: median(samples.map((s) => s.finalize)),
+  });
 }
 console.log(`bundle ${sizeMiB} MiB, parts of ${partSize / MIB} MiB, ${concurrency} in parallel, median of ${runs}`);
 for (const r of results) {
   console.log(
-    `${r.name.padEnd(45)} API ${r.total.toFixed(0).padStart(6)} ms (parts ${r.upload.toFixed(0)}, finalize ${r.finalize.toFixed(0)})  ` +
-      `raw multipart + sha256 ${r.raw.toFixed(0).padStart(6)} ms  ratio ${r.ratio.toFixed(2)}x (${r.spread})`,
+    `${r.strategy.padEnd(20)} API ${r.total.toFixed(0).padStart(6)} ms (parts ${r.upload.toFixed(0)} ms, finalize ${r.finalize.toFixed(0)} ms)   ` +
+      `raw multipart + sha256 ${r.raw.toFixed(0).padStart(6)} ms   ratio ${(r.total / r.raw).toFixed(2)}x`,
   );
 }
 await app.close();

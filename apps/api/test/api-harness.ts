@@ -16,11 +16,11 @@ import {
 } from '@extplat/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createApiApp } from '../src/app.js';
 import { loadApiConfig } from '../src/config/api-config.js';
 import { fetchApi } from './openapi-contract.js';
@@ -179,9 +179,6 @@ export async function signedIn(
       headers,
       body,
       ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-    }).catch((error: unknown) => {
-      // fetch's own error names no request; a failing test should.
-      throw new Error(`${method} ${path} failed`, { cause: error });
     });
     const text = await response.text();
     let parsed: unknown = text;
@@ -251,25 +248,16 @@ export interface InitiateResult {
   partCount: number;
 }
 
-/**
- * initiate + every part through the API (proxy strategy). `declareHash` sends `bundle.contentHash` at
- * initiate, as the CLI and the console do (the upload then completes at that hash's canonical key).
- */
+/** initiate + every part through the API (proxy strategy). */
 export async function uploadViaProxy(
   api: ApiHarness,
   bundle: TestBundle,
   order?: number[],
   token?: string,
-  options: { declareHash?: boolean } = {},
 ): Promise<InitiateResult> {
   const initiated = await api.request<InitiateResult>('POST', '/api/ext-bundles/initiate-upload', {
     token,
-    json: {
-      filename: 'bundle.tar.zst',
-      size: bundle.bytes.length,
-      preferredStrategy: 'proxy',
-      ...(options.declareHash ? { sha256: bundle.contentHash } : {}),
-    },
+    json: { filename: 'bundle.tar.zst', size: bundle.bytes.length, preferredStrategy: 'proxy' },
   });
   if (initiated.status !== 201)
     throw new Error(`initiate failed: ${initiated.status} ${JSON.stringify(initiated.body)}`);
@@ -364,29 +352,6 @@ export async function storedKeys(api: ApiHarness, prefix: string): Promise<strin
     .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
     .filter((key) => !key.startsWith('.extplat/') && key.startsWith(prefix))
     .sort();
-}
-
-/** The bytes of one object of the API's store, read from the store itself; null when it is absent. */
-export async function storedBytes(api: ApiHarness, key: string): Promise<Buffer | null> {
-  if (api.bucket) {
-    const client = s3ClientFor(api.bucket.s3);
-    try {
-      const out = await client.send(new GetObjectCommand({ Bucket: api.bucket.name, Key: key }));
-      return Buffer.from(await out.Body!.transformToByteArray());
-    } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchKey') return null;
-      throw error;
-    } finally {
-      client.destroy();
-    }
-  }
-  if (!api.storeRoot) throw new Error('the harness has neither a bucket nor an fs root');
-  try {
-    return await readFile(join(api.storeRoot, ...key.split('/')));
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return null;
-    throw error;
-  }
 }
 
 /** How many multipart uploads the store still holds open (parts kept until completed or aborted). */

@@ -19,11 +19,7 @@ export interface VerifiedBundle {
   verdict: SignatureVerdict;
   /** The signature document as presented, kept next to the canonical bundle. */
   signature: string | null;
-  /**
-   * The object that was verified. A staged object is copied inside the store, never streamed again; one
-   * already at the canonical key (an upload completed there) stays where it is, and then the caller holds
-   * the content lock of its hash ({@link RegistryPublisher.withContentLock}) for the whole publish.
-   */
+  /** The staged object that was verified; it is copied inside the store, never streamed again. */
   staged: { key: string; etag: string };
 }
 
@@ -65,30 +61,7 @@ export class RegistryPublisher {
     return version?.extension ? toVersionDetail(version.extension, version) : null;
   }
 
-  /**
-   * Runs `work` as the only writer of the canonical bundle object of `contentHash`, across API instances.
-   * Every writer holds it (completing an upload at the canonical key, copying a staged bundle there, deleting
-   * one that failed verification), because the S3 servers we run on ignore `If-None-Match` on
-   * CompleteMultipartUpload and on copies: the store alone cannot keep two writers of one key apart. Under
-   * the lock, a canonical bundle with no registered version is nobody's: it is the leftover of a finalize
-   * that failed or crashed, unverified, and the holder may replace or delete it. Not reentrant.
-   */
-  withContentLock<T>(contentHash: string, work: () => Promise<T>): Promise<T> {
-    return this.registry.withContentLock(contentHash, work);
-  }
-
-  /** Whether `key` is where the bundle of `contentHash` is published. */
-  isCanonicalBundleKey(contentHash: string, key: string): boolean {
-    return key === this.keys.canonical(contentHash, 'bundle.tar.zst');
-  }
-
   async publish(request: PublishRequest): Promise<Publication> {
-    const { inspection, staged } = request.bundle;
-    if (this.isCanonicalBundleKey(inspection.contentHash, staged.key)) return this.publishLocked(request);
-    return this.withContentLock(inspection.contentHash, () => this.publishLocked(request));
-  }
-
-  private async publishLocked(request: PublishRequest): Promise<Publication> {
     const { inspection } = request.bundle;
     const existing = await this.findByContentHash(inspection.contentHash);
     if (existing) return { created: false, version: existing };
@@ -168,16 +141,14 @@ export class RegistryPublisher {
   }
 
   /**
-   * Write-once canonical objects, written under the content lock with no version registered yet. A staged
-   * bundle is copied inside the store from the object that was just verified (the API never streams it a
-   * second time); the copy is conditional on that object's ETag. It replaces whatever lies at the canonical
-   * key: with nothing registered, that can only be an unverified leftover (see withContentLock). A bundle
-   * verified in place is already there. The small manifest and signature go through a conditional create
-   * (If-None-Match: *): they are written only after verification, so an existing one holds these bytes.
+   * Write-once canonical objects. The bundle is copied inside the store from the staged object that was
+   * just verified (the API never streams it a second time); the copy is conditional on that object's ETag.
+   * An existing canonical object is kept: its key is its content hash, so its bytes are these bytes. The
+   * small manifest and signature go through a conditional create (If-None-Match: *).
    */
   private async writeCanonical({ inspection, staged, signature }: VerifiedBundle): Promise<void> {
     const bundleKey = this.keys.canonical(inspection.contentHash, 'bundle.tar.zst');
-    if (staged.key !== bundleKey) {
+    if (!(await this.store.head(bundleKey))) {
       await this.store.copy(staged.key, bundleKey, {
         ifSourceEtag: staged.etag,
         contentType: 'application/zstd',

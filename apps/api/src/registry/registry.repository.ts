@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { maxSemver } from '@extplat/contracts';
 import { escapeLike } from '@extplat/server-core';
-import pg from 'pg';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { ExtensionEntity, ExtensionVersionEntity } from './registry.entities.js';
 
@@ -153,37 +152,4 @@ export class RegistryRepository {
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
-
-  /**
-   * Runs `work` holding the advisory lock of one content hash. The lock lives on a connection of its own,
-   * outside the pool: a waiter blocked on it, or a holder whose `work` runs queries and transactions of its
-   * own, never takes a pool connection that `work` (its own or the holder's) needs, so a full pool cannot
-   * deadlock. A crashed holder's connection closes, and PostgreSQL releases the lock with it.
-   */
-  async withContentLock<T>(contentHash: string, work: () => Promise<T>): Promise<T> {
-    const { url } = this.dataSource.options as { url?: string };
-    const client = new pg.Client({
-      connectionString: url,
-      application_name: 'extplat-content-lock',
-      connectionTimeoutMillis: 5000,
-      // A holder that hangs must not hold every later writer of its hash forever: as long as a finalize lease.
-      lock_timeout: CONTENT_LOCK_TIMEOUT_MS,
-    });
-    await client.connect();
-    // Losing this connection mid-work releases the lock unnoticed until `work` ends: accepted, since the
-    // database is then gone for `work` too, whose registry writes fail. The error must not crash the process.
-    client.on('error', () => undefined);
-    try {
-      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [CONTENT_LOCK_NAMESPACE, contentHash]);
-      return await work();
-    } finally {
-      // Closing the session releases its advisory locks; a connection that already broke released them
-      // then, and must not turn the outcome of `work` into a failure.
-      await client.end().catch(() => undefined);
-    }
-  }
 }
-
-const CONTENT_LOCK_TIMEOUT_MS = 15 * 60_000;
-/** First key of every content lock ("cntl"), so these locks never collide with another feature's. */
-const CONTENT_LOCK_NAMESPACE = 0x636e746c;

@@ -8,8 +8,6 @@ import { DataSource } from 'typeorm';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { loadApiConfig } from '../config/api-config.js';
-import { RegistryPublisher } from '../registry/registry-publisher.service.js';
-import { RegistryRepository } from '../registry/registry.repository.js';
 import { apiSchema } from '../schema.js';
 import { DEFAULT_GC_OPTIONS } from './gc-options.js';
 import { GcRepository } from './gc.repository.js';
@@ -55,15 +53,11 @@ Logger.overrideLogger(
 const dataSource = new DataSource(postgresOptions({ ...config.database, poolMax: 2, migrationsRun: false }, apiSchema));
 try {
   await dataSource.initialize();
-  const store = bundleStoreFromConfig(config.storage);
-  const keys = new KeyPolicy(config.storage.canonicalBase, config.storage.stagingBase);
-  const audit = new AuditService(new AuditRepository(dataSource));
   const gc = new GcService(
     new GcRepository(dataSource),
-    store,
-    keys,
-    audit,
-    new RegistryPublisher(store, keys, new RegistryRepository(dataSource), audit),
+    bundleStoreFromConfig(config.storage),
+    new KeyPolicy(config.storage.canonicalBase, config.storage.stagingBase),
+    new AuditService(new AuditRepository(dataSource)),
     { ...DEFAULT_GC_OPTIONS, graceSeconds: args.graceSeconds },
   );
   const report = await gc.sweep({ dryRun: args.dryRun, graceSeconds: args.graceSeconds });

@@ -13,8 +13,6 @@ import { ApiModule } from '../app.module.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { AuditService } from '../audit/audit.service.js';
 import { loadApiConfig } from '../config/api-config.js';
-import { RegistryPublisher } from '../registry/registry-publisher.service.js';
-import { RegistryRepository } from '../registry/registry.repository.js';
 import { apiSchema } from '../schema.js';
 import { DEFAULT_GC_OPTIONS, GC_OPTIONS } from './gc-options.js';
 import { apiTestEnv } from '../../test/api-harness.js';
@@ -53,7 +51,6 @@ interface SessionFixture {
   leaseUntil?: Date | null;
   stagingKey?: string;
   s3UploadId?: string | null;
-  declaredSha256?: string;
 }
 
 /**
@@ -70,7 +67,6 @@ async function ensureUploadSessionsTable(dataSource: DataSource): Promise<void> 
       strategy text NOT NULL,
       staging_key text,
       s3_upload_id text,
-      declared_sha256 text,
       expires_at timestamptz NOT NULL,
       lease_until timestamptz,
       updated_at timestamptz NOT NULL DEFAULT now()
@@ -79,17 +75,7 @@ async function ensureUploadSessionsTable(dataSource: DataSource): Promise<void> 
 
 /** A value for each other NOT NULL column without a default, so fixtures fit whatever else the table holds. */
 async function fillerColumns(dataSource: DataSource): Promise<Record<string, unknown>> {
-  const known = [
-    'id',
-    'state',
-    'strategy',
-    'staging_key',
-    's3_upload_id',
-    'declared_sha256',
-    'expires_at',
-    'lease_until',
-    'updated_at',
-  ];
+  const known = ['id', 'state', 'strategy', 'staging_key', 's3_upload_id', 'expires_at', 'lease_until', 'updated_at'];
   const columns: { column_name: string; data_type: string }[] = await dataSource.query(
     `SELECT column_name, data_type FROM information_schema.columns
      WHERE table_name = 'upload_sessions' AND is_nullable = 'NO' AND column_default IS NULL AND NOT (column_name = ANY($1))`,
@@ -122,13 +108,11 @@ describe('GC sweeper on a real PostgreSQL and a real S3 bucket', () => {
   let filler: Record<string, unknown>;
 
   function newGc(source: DataSource): GcService {
-    const sourceAudit = new AuditService(new AuditRepository(source));
     return new GcService(
       new GcRepository(source),
       store,
       keys,
-      sourceAudit,
-      new RegistryPublisher(store, keys, new RegistryRepository(source), sourceAudit),
+      new AuditService(new AuditRepository(source)),
       DEFAULT_GC_OPTIONS,
     );
   }
@@ -142,7 +126,6 @@ describe('GC sweeper on a real PostgreSQL and a real S3 bucket', () => {
       strategy: fixture.s3UploadId ? 'presigned-multipart' : 'proxy',
       staging_key: fixture.stagingKey ?? keys.staging(id, 'bundle.tar.zst'),
       s3_upload_id: fixture.s3UploadId ?? null,
-      declared_sha256: fixture.declaredSha256 ?? null,
       expires_at: fixture.expiresAt,
       lease_until: fixture.leaseUntil ?? null,
     };
@@ -359,59 +342,7 @@ describe('GC sweeper on a real PostgreSQL and a real S3 bucket', () => {
     expect((await gc.sweep({ dryRun: false })).expiredSessions).toContain(id);
   });
 
-  /** A registered version with this content hash (only the columns the table requires). */
-  async function register(contentHash: string): Promise<void> {
-    const name = `gc-${randomBytes(4).toString('hex')}`;
-    const [extension] = await dataSource.query<{ id: string }[]>(
-      `INSERT INTO extensions (name, publisher) VALUES ($1, 'example') RETURNING id`,
-      [name],
-    );
-    await dataSource.query(
-      `INSERT INTO extension_versions (extension_id, version, content_hash, size, unpacked_size, runtime, entry,
-         api_endpoints, capabilities, egress, manifest, publisher, signature_status, signature, published_by)
-       VALUES ($1, '1.0.0', $2, 64, 64, 'component', 'x.wasm', '[]', '[]', '[]', '{}', 'example', 'unsigned', '{}', 'gc-test')`,
-      [extension?.id, contentHash],
-    );
-  }
-
-  it('expires uploads that complete at their canonical key: aborts the open one, deletes unverified bytes, never a registered bundle', async () => {
-    const inPlace = async (completed: boolean) => {
-      const hex = randomBytes(32).toString('hex');
-      const key = keys.canonical(hex, 'bundle.tar.zst');
-      const { uploadId } = await store.createMultipartUpload(key);
-      const { etag } = await store.uploadPart(key, uploadId, 1, randomBytes(256), 256);
-      if (completed) await store.completeMultipartUpload(key, uploadId, [{ partNumber: 1, etag }]);
-      const id = await insertSession({
-        state: 'finalizing',
-        expiresAt: hoursFromNow(-2),
-        leaseUntil: hoursFromNow(-1),
-        stagingKey: key,
-        s3UploadId: uploadId,
-        declaredSha256: `sha256:${hex}`,
-      });
-      return { id, key, uploadId, contentHash: `sha256:${hex}` };
-    };
-    const open = await inPlace(false);
-    const crashed = await inPlace(true);
-    const published = await inPlace(true);
-    await register(published.contentHash);
-
-    const preview = await gc.sweep({ dryRun: true });
-    expect(preview.failures).toEqual([]);
-    expect(preview.deletedStagingObjects).toContain(crashed.key);
-    expect(await exists(crashed.key)).toBe(true);
-
-    const report = await gc.sweep({ dryRun: false });
-    expect(report.failures).toEqual([]);
-    expect(report.expiredSessions).toEqual(expect.arrayContaining([open.id, crashed.id, published.id]));
-    await expect(store.listParts(open.key, open.uploadId)).rejects.toMatchObject({ code: 'NO_SUCH_UPLOAD' });
-    expect(report.deletedStagingObjects).toContain(crashed.key);
-    expect(await exists(crashed.key)).toBe(false);
-    expect(report.deletedStagingObjects).not.toContain(published.key);
-    expect(await exists(published.key)).toBe(true);
-  });
-
-  it('never touches a canonical object a session does not own by its declared hash, however old it looks', async () => {
+  it('never touches a canonical object, however old it looks and whatever a session row says', async () => {
     const hex = randomBytes(32).toString('hex');
     const canonical = await Promise.all(
       (['bundle.tar.zst', 'manifest.json', 'signature.json'] as const).map((file) => stage(keys.canonical(hex, file))),

@@ -8,8 +8,6 @@ export interface ExpirableSession {
   state: 'initiated' | 'finalizing';
   stagingKey: string | null;
   s3UploadId: string | null;
-  /** `sha256:<hex>` when the client declared it at initiate. */
-  declaredSha256: string | null;
   expiresAt: Date;
 }
 
@@ -31,7 +29,6 @@ interface SessionRow {
   state: 'initiated' | 'finalizing';
   staging_key: string | null;
   s3_upload_id: string | null;
-  declared_sha256: string | null;
   expires_at: Date;
 }
 
@@ -41,7 +38,7 @@ interface SessionRow {
  * the planner can use it.
  */
 const EXPIRED_SESSIONS = `
-  SELECT id::text AS id, state, staging_key, s3_upload_id, declared_sha256, expires_at
+  SELECT id::text AS id, state, staging_key, s3_upload_id, expires_at
   FROM upload_sessions
   WHERE state IN ('initiated', 'finalizing')
     AND (state = 'initiated' OR lease_until IS NULL OR lease_until < $1)
@@ -118,7 +115,6 @@ function sessionOf(row: SessionRow): ExpirableSession {
     state: row.state,
     stagingKey: row.staging_key,
     s3UploadId: row.s3_upload_id,
-    declaredSha256: row.declared_sha256,
     expiresAt: row.expires_at,
   };
 }

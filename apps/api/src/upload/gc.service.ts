@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BUNDLE_STORE } from '@extplat/server-core';
-import { type BundleStore, isStorageError, KeyPolicy, type ObjectInfo } from '@extplat/storage';
+import { type BundleStore, KeyPolicy, type ObjectInfo } from '@extplat/storage';
 import { AuditService } from '../audit/audit.service.js';
-import { RegistryPublisher } from '../registry/registry-publisher.service.js';
 import { GC_OPTIONS, type GcOptions } from './gc-options.js';
 import { type ExpirableSession, GcRepository } from './gc.repository.js';
 import { assertStagingKey, StagingGuardError } from './staging-guard.js';
@@ -45,11 +44,10 @@ const ORPHAN_BATCH = 500;
 /**
  * Garbage collection of the upload area (ARCHITECTURE §4): expires abandoned upload sessions (aborting their
  * multipart upload and deleting their staging objects) and deletes staging objects that no live session
- * owns. Only staging keys are touched ({@link assertStagingKey}), and the canonical key of an upload that
- * completes there while nothing is registered under it (cleanInPlaceSession); published canonical objects
- * never, nor the Runners' precompiled artifacts, which sit under the same `sha256/<hex>/` prefix as their
- * bundle (`KeyPolicy.bundlePrefix`): whatever removes a bundle by that prefix removes its artifacts with
- * it, so none can be left orphaned.
+ * owns. Only staging keys are ever touched ({@link assertStagingKey}); published canonical objects never,
+ * nor the Runners' precompiled artifacts, which sit under the same `sha256/<hex>/` prefix as their bundle
+ * (`KeyPolicy.bundlePrefix`): whatever removes a bundle by that prefix removes its artifacts with it, so
+ * none can be left orphaned.
  *
  * Objects of an orphaned multipart upload that never completed are invisible to object listings; a bucket
  * lifecycle rule (AbortIncompleteMultipartUpload) is the backstop for uploads without a session row.
@@ -63,7 +61,6 @@ export class GcService {
     @Inject(BUNDLE_STORE) private readonly store: BundleStore,
     private readonly keys: KeyPolicy,
     private readonly audit: AuditService,
-    private readonly registry: RegistryPublisher,
     @Inject(GC_OPTIONS) private readonly options: GcOptions,
   ) {}
 
@@ -165,11 +162,6 @@ export class GcService {
     dryRun: boolean,
   ): Promise<{ aborted: boolean; deleted: string[] }> {
     if (session.stagingKey === null) return { aborted: false, deleted: [] };
-    // Only the declared hash makes a canonical key a session's own; any other is refused by the guard below.
-    const { declaredSha256 } = session;
-    if (declaredSha256 && session.stagingKey === this.keys.canonical(declaredSha256, 'bundle.tar.zst')) {
-      return this.cleanInPlaceSession(session, session.stagingKey, declaredSha256, dryRun);
-    }
     const { uploadId } = assertStagingKey(this.keys, session.stagingKey);
     let aborted = false;
     if (session.s3UploadId) {
@@ -180,42 +172,6 @@ export class GcService {
     for await (const object of this.store.list(this.keys.stagingPrefix(uploadId))) keys.push(object.key);
     if (!dryRun) for (const key of keys) await this.deleteStagingObject(key);
     return { aborted, deleted: keys };
-  }
-
-  /**
-   * A session whose hash was declared completes its upload at the canonical key (UploadService). Holding
-   * that hash's content lock, its multipart upload is aborted; when the upload is gone instead (a finalize
-   * completed it, then failed or crashed before a verdict), the object at the key is deleted, but only
-   * while no version with that hash is registered: then it is unverified bytes that nothing serves. A
-   * registered bundle is never touched.
-   */
-  private async cleanInPlaceSession(
-    session: ExpirableSession,
-    key: string,
-    contentHash: string,
-    dryRun: boolean,
-  ): Promise<{ aborted: boolean; deleted: string[] }> {
-    return this.registry.withContentLock(contentHash, async () => {
-      if (session.s3UploadId && (await this.uploadIsOpen(key, session.s3UploadId))) {
-        if (!dryRun) await this.store.abortMultipartUpload(key, session.s3UploadId);
-        return { aborted: true, deleted: [] };
-      }
-      if ((await this.registry.findByContentHash(contentHash)) || !(await this.store.head(key))) {
-        return { aborted: false, deleted: [] };
-      }
-      if (!dryRun) await this.store.delete(key);
-      return { aborted: false, deleted: [key] };
-    });
-  }
-
-  private async uploadIsOpen(key: string, uploadId: string): Promise<boolean> {
-    try {
-      await this.store.listParts(key, uploadId);
-      return true;
-    } catch (error) {
-      if (isStorageError(error, 'NO_SUCH_UPLOAD')) return false;
-      throw error;
-    }
   }
 
   /** Streams the staging area in batches, so memory stays bounded whatever its size. */

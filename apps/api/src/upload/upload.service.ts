@@ -88,11 +88,7 @@ export class UploadService {
         ? 'presigned-multipart'
         : 'proxy';
     const id = randomUUID();
-    // A declared hash lets the upload complete at its canonical key: no copy after verification. Until a
-    // version is registered nothing reads that key, and finalize verifies it under the content lock.
-    const stagingKey = request.sha256
-      ? this.keys.canonical(request.sha256, 'bundle.tar.zst')
-      : this.keys.staging(id, STAGED_BUNDLE);
+    const stagingKey = this.keys.staging(id, STAGED_BUNDLE);
     const { uploadId: s3UploadId } = await this.store.createMultipartUpload(stagingKey, {
       contentType: 'application/zstd',
     });
@@ -240,23 +236,9 @@ export class UploadService {
     if (known && known.state !== 'aborted') assertInitiator(principal, known);
     const session = await this.uploads.claimForFinalize(request.uploadId);
     if (!session) return this.finalizeUnclaimed(request.uploadId);
-    const inPlace = this.inPlaceHash(session);
-    if (!inPlace) return this.finalizeClaimed(principal, session, request, null);
-    return this.registry.withContentLock(inPlace, () => this.finalizeClaimed(principal, session, request, inPlace));
-  }
-
-  /** `inPlace`: the declared hash of an upload completing at its canonical key; its content lock is held. */
-  private async finalizeClaimed(
-    principal: Principal,
-    session: UploadSessionEntity,
-    request: FinalizeUploadDto,
-    inPlace: string | null,
-  ): Promise<FinalizeResponseDto> {
     const started = Date.now();
     try {
-      const result = inPlace
-        ? await this.verifyInPlace(principal, session, request, inPlace)
-        : await this.verifyAndPublish(principal, session, request);
+      const result = await this.verifyAndPublish(principal, session, request);
       this.logger.log({
         event: 'upload.finalize',
         uploadId: session.id,
@@ -266,7 +248,7 @@ export class UploadService {
       });
       return result;
     } catch (error) {
-      await this.failFinalize(principal, session, error, inPlace);
+      await this.failFinalize(principal, session, error);
       throw translateFailure(error);
     }
   }
@@ -282,7 +264,7 @@ export class UploadService {
     if (session.state === 'completed' || session.state === 'aborted' || session.state === 'expired') {
       return { uploadId, state: session.state };
     }
-    await this.discardUpload(session);
+    await this.discardStaging(session);
     await this.uploads.update(uploadId, { state: 'aborted', errorCode: 'ABORTED', leaseUntil: null });
     await this.audit.record({
       type: 'upload.abort',
@@ -309,26 +291,6 @@ export class UploadService {
       signature: request.signature ?? null,
       staged: { key: session.stagingKey, etag: staged.etag },
     });
-  }
-
-  /**
-   * Finalize of an upload whose multipart upload completes at the canonical key of its declared hash, run
-   * holding that hash's content lock. The same four steps, with no copy at the end: content already
-   * registered ends the upload at once; a canonical object left by an earlier failed or crashed finalize
-   * (nothing registered, so nobody's) is removed before the completion puts this upload's bytes there. The
-   * bytes are then read back and verified where they lie; until a version is registered nothing serves
-   * them, and a failure deletes them (failFinalize).
-   */
-  private async verifyInPlace(
-    principal: Principal,
-    session: UploadSessionEntity,
-    request: FinalizeUploadDto,
-    contentHash: string,
-  ): Promise<FinalizeResponseDto> {
-    const existing = await this.registry.findByContentHash(contentHash);
-    if (existing) return this.completeWithExisting(principal, session, existing);
-    if (await this.stillOpen(session)) await this.store.delete(session.stagingKey);
-    return this.verifyAndPublish(principal, session, request);
   }
 
   /** Step 1: the parts become one staged object, of the declared size. */
@@ -526,17 +488,12 @@ export class UploadService {
    * help) and removes what was staged. Anything else (the store or the database was unreachable) keeps
    * the upload so the client can finalize again.
    */
-  private async failFinalize(
-    principal: Principal,
-    session: UploadSessionEntity,
-    error: unknown,
-    inPlace: string | null,
-  ): Promise<void> {
+  private async failFinalize(principal: Principal, session: UploadSessionEntity, error: unknown): Promise<void> {
     const failure = translateFailure(error);
     const final = failure instanceof DomainError && !failure.details?.['retryable'];
     try {
       if (final) {
-        await (inPlace ? this.discardLocked(session, inPlace) : this.discardStaging(session));
+        await this.discardStaging(session);
         await this.uploads.update(session.id, { state: 'aborted', errorCode: failure.code, leaseUntil: null });
       } else {
         await this.uploads.update(session.id, { state: 'initiated', leaseUntil: null });
@@ -570,38 +527,6 @@ export class UploadService {
       await this.store.delete(object.key);
   }
 
-  /** Everything an upload left in the store, wherever its multipart upload was to complete. */
-  private async discardUpload(session: UploadSessionEntity): Promise<void> {
-    const inPlace = this.inPlaceHash(session);
-    if (!inPlace) return this.discardStaging(session);
-    await this.registry.withContentLock(inPlace, () => this.discardLocked(session, inPlace));
-  }
-
-  /**
-   * Under the content lock: an upload completed at the canonical key and not registered leaves unverified
-   * (or refused) bytes there, which are deleted. A registered version's bundle is never touched.
-   */
-  private async discardLocked(session: UploadSessionEntity, contentHash: string): Promise<void> {
-    const open = await this.stillOpen(session);
-    await this.discardStaging(session);
-    if (!open && !(await this.registry.findByContentHash(contentHash))) await this.store.delete(session.stagingKey);
-  }
-
-  /**
-   * Whether the session's multipart upload still takes parts (so any object at its key is not its own).
-   * The store forgets a completed upload (NO_SUCH_UPLOAD), as it does an aborted one.
-   */
-  private async stillOpen(session: UploadSessionEntity): Promise<boolean> {
-    if (!session.s3UploadId) return false;
-    try {
-      await this.store.listParts(session.stagingKey, session.s3UploadId);
-      return true;
-    } catch (error) {
-      if (isStorageError(error, 'NO_SUCH_UPLOAD')) return false;
-      throw error;
-    }
-  }
-
   private async listParts(session: UploadSessionEntity): Promise<UploadedPart[]> {
     if (!session.s3UploadId) return [];
     try {
@@ -610,13 +535,6 @@ export class UploadService {
       if (isStorageError(error, 'NO_SUCH_UPLOAD')) return [];
       throw error;
     }
-  }
-
-  /** The declared hash of an upload that completes at its canonical key; null for one staged first. */
-  private inPlaceHash(session: UploadSessionEntity): string | null {
-    const { declaredSha256 } = session;
-    if (!declaredSha256 || this.keys.parse(session.stagingKey)?.kind !== 'canonical') return null;
-    return declaredSha256;
   }
 
   /** A session that still accepts bytes. */
