@@ -20,6 +20,7 @@ import { placeServerIssues } from '../core/server-issues';
 import { InstallsService } from '../installs/installs.service';
 import { ErrorPanel } from '../shared/error-panel';
 import { CONFIG_FORM_CONFIG } from './config-fields';
+import { schemaForForm } from './schema-for-form';
 
 /**
  * An install's config as a form generated from the version's JSON Schema (formly), with the raw JSON as an
@@ -180,7 +181,7 @@ export class ConfigForm {
     const schema = this.schema();
     this.model = structuredClone(config);
     this.form.set(new FormGroup({}));
-    this.fields.set(schema ? [this.jsonSchema.toFieldConfig(schema)] : []);
+    this.fields.set(schema ? [this.jsonSchema.toFieldConfig(schemaForForm(schema))] : []);
   }
 
   private parseRaw(): Record<string, unknown> | undefined {
