@@ -215,6 +215,8 @@ describe('per-install page', () => {
       await page.getByRole('button', { name: 'Replace secret' }).click();
       await page.getByRole('status').getByText('Secret API_TOKEN replaced.').waitFor();
       await listed.getByRole('button', { name: 'Delete API_TOKEN' }).click();
+      // Confirmed in a dialog that starts on Cancel.
+      await page.getByRole('alertdialog').getByRole('button', { name: 'Delete secret' }).click();
       await page.getByRole('status').getByText('Secret API_TOKEN deleted.').waitFor();
       await page.getByTestId('secrets').getByText('No secret is set.').waitFor();
       expect((await installNow()).body.secrets).toEqual([]);

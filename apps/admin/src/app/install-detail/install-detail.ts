@@ -21,6 +21,7 @@ import { RegistryService } from '../extensions/registry.service';
 import { InstallsService } from '../installs/installs.service';
 import { ErrorPanel } from '../shared/error-panel';
 import { countOf } from '../shared/format';
+import { ConfirmService } from '../shared/confirm-dialog';
 import { allPages } from '../core/pages';
 import { ConfigForm } from './config-form';
 import { GrantItem } from './grant-item';
@@ -259,6 +260,9 @@ interface PendingSwitch {
             <li class="muted">No events yet.</li>
           }
         </ol>
+        @if (auditError()) {
+          <p class="field-error" role="status">The history could not be loaded: {{ auditError() }}</p>
+        }
       </section>
 
       <section class="card" aria-labelledby="danger-title">
@@ -317,16 +321,22 @@ export class InstallDetail {
   private readonly installs = inject(InstallsService);
   private readonly registry = inject(RegistryService);
   private readonly dialog = inject(Dialog);
+  private readonly confirmations = inject(ConfirmService);
   private readonly router = inject(Router);
 
   /** From the route (`/installs/:installId`). */
   readonly installId = input.required<string>();
 
   protected readonly install = signal<Install | null>(null);
-  protected readonly schema = signal<Record<string, unknown> | undefined>(undefined);
+  // Compared by content: a reload after saving a secret or a grant brings an equal schema, which must not
+  // redraw the config form and throw away what the admin is typing there.
+  protected readonly schema = signal<Record<string, unknown> | undefined>(undefined, {
+    equal: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+  });
   protected readonly schemaLoaded = signal(false);
   protected readonly versions = signal<VersionSummary[]>([]);
   protected readonly audit = signal<AuditEvent[]>([]);
+  protected readonly auditError = signal('');
   protected readonly loadError = signal<Explanation | null>(null);
   protected readonly actionError = signal<Explanation | null>(null);
   protected readonly notice = signal('');
@@ -425,6 +435,14 @@ export class InstallDetail {
   }
 
   protected async deleteSecret(install: Install, name: string): Promise<void> {
+    // A secret's value can never be shown again: deleting it is confirmed like any other loss.
+    const confirmed = await this.confirmations.confirm({
+      title: `Delete the secret ${name}?`,
+      message: `The extension can no longer read ${name}; to restore it, its value must be set again.`,
+      confirmLabel: 'Delete secret',
+      danger: true,
+    });
+    if (!confirmed) return;
     await this.act(async () => {
       await this.installs.deleteSecret(install.id, name);
       await this.reload(install.id);
@@ -546,10 +564,18 @@ export class InstallDetail {
     this.draft.set(new Set([...install.capabilities.granted, ...install.egress.granted]));
   }
 
+  /**
+   * The newest page of the install's history (the audit page has the rest). It never fails the action that
+   * asked for it: a secret that was saved stays saved when only the history cannot be read.
+   */
   private async loadAudit(installId: string): Promise<void> {
-    // The newest page is the history a person reads here; the audit page has the rest.
-    const { items } = await this.registry.audit(`install:${installId}`);
-    this.audit.set([...items].sort((a, b) => b.seq - a.seq));
+    try {
+      const { items } = await this.registry.audit(`install:${installId}`);
+      this.audit.set([...items].sort((a, b) => b.seq - a.seq));
+      this.auditError.set('');
+    } catch (failure) {
+      this.auditError.set(explain(failure).message);
+    }
   }
 }
 
