@@ -219,7 +219,7 @@ export class ExtensionList {
     const shown = this.rows().length;
     if (this.loading() && this.extensions().length === 0) return 'Loading…';
     const loaded = this.extensions().length;
-    const filtered = shown === loaded ? '' : ` (${countOf(shown, 'match', 'matches')} this filter)`;
+    const filtered = shown === loaded ? '' : ` (${shown.toLocaleString('en')} shown by this filter)`;
     return this.nextCursor()
       ? `First ${countOf(loaded, 'extension')}${filtered}; more below.`
       : `${countOf(loaded, 'extension')}${filtered}.`;
