@@ -31,8 +31,9 @@ function componentizeInChild(job: ComponentizeJob): Promise<Uint8Array> {
       'component' in answer ? resolvePromise(answer.component) : reject(new Error(answer.error)),
     );
     child.once('error', reject);
-    // After an answer this changes nothing; without one, the build must not wait forever.
-    child.once('exit', (code, signal) =>
+    // After an answer this changes nothing; without one, the build must not wait forever. 'close', not
+    // 'exit': it comes after the IPC channel is drained, so a large answer still in the pipe is read first.
+    child.once('close', (code, signal) =>
       reject(new Error(`the build process ended (${signal ?? `exit ${code}`}) without a component`)),
     );
     child.send(job);
