@@ -46,20 +46,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
   return app;
 }
 
-/** How long an idle keep-alive connection stays open (above the 60 s idle timeout of common load balancers). */
-export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
-
 /** Listens and returns the base URL actually bound (port 0 picks a free port). */
 export async function listen(app: INestApplication, http: Pick<HttpConfig, 'host' | 'port'>): Promise<string> {
-  const server = app.getHttpServer() as Server;
-  // Node closes an idle keep-alive connection after 5 s, while clients (undici's fetch, proxies, load
-  // balancers with a 60 s idle timeout) may reuse it until about then: a request written as the server
-  // closes fails with ECONNRESET. Idle connections live longer than any common proxy's idle timeout, so the
-  // client, not the server, is the side that closes them. Headers must still arrive within their own limit.
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   await app.listen(http.port, http.host);
-  const address = server.address() as AddressInfo;
+  const address = (app.getHttpServer() as Server).address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
 }
