@@ -68,6 +68,9 @@ describe('SemVer 2.0.0', () => {
     expect(compareSemver('1.0.0-rc.1+a', '1.0.0-rc.1')).toBe(0);
     expect(compareSemver('9007199254740993.0.0', '9007199254740992.0.0')).toBe(1);
     expect(compareSemver('1.0.0-9007199254740993', '1.0.0-9007199254740992')).toBe(1);
+    // The one place ours and node-semver part on purpose: SemVer 2.0.0 puts no bound on a number.
+    expect(isSemver('9.733733114596.23854896608302270701047')).toBe(true);
+    expect(oracle.valid('9.733733114596.23854896608302270701047')).toBeNull();
   });
 
   it('parses a version into its parts, and refuses what the grammar refuses', () => {
@@ -127,6 +130,9 @@ describe('SemVer 2.0.0', () => {
     );
     fc.assert(
       fc.property(nearMiss, (text) => {
+        // An edit can join two numbers into one past 2^53 (`9.7337.2385` loses a dot). node-semver refuses
+        // those on purpose and ours does not (the test above), so such strings are outside the oracle's say.
+        fc.pre(!(text.match(/\d+/g) ?? []).some((digits) => BigInt(digits) > BigInt(Number.MAX_SAFE_INTEGER)));
         // node-semver's valid() normalizes (drops build metadata), so compare acceptance only.
         expect(isSemver(text)).toBe(oracle.valid(text) !== null);
       }),
