@@ -166,7 +166,7 @@ describe('console journey: from a new tenant to an uninstalled extension', () =>
     const summary = page.getByTestId('verification-summary');
     await summary.waitFor({ timeout: 60_000 });
     await expect(summary.textContent()).resolves.toContain('is verified and registered');
-    await step(page, '04-uploaded-1280');
+    await keyScreen(page, '04-uploaded');
     await context.close();
 
     // The second version comes the way a release pipeline would publish it.
