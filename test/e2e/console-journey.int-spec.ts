@@ -405,9 +405,10 @@ describe('console journey: from a new tenant to an uninstalled extension', () =>
 
       await page.waitForURL(`${base}/extensions/${EXTENSION}`);
       await page.getByText('Not installed for this tenant.').waitFor();
-      expect((await page.getByTestId('audit-timeline').textContent()) ?? '').not.toMatch(
-        /install\.|[0-9a-f]{8}-[0-9a-f]{4}-/,
-      );
+      // The extension's own timeline names the call the UI made in step 5 in words, too.
+      const timeline = page.getByTestId('audit-timeline');
+      await timeline.locator('li[data-type="extension.call"] strong').first().getByText('Extension called').waitFor();
+      expect((await timeline.textContent()) ?? '').not.toMatch(/install\.|[0-9a-f]{8}-[0-9a-f]{4}-/);
       await keyScreen(page, '15-uninstalled');
       expect((await stack.api.request('GET', `/api/installs/${installId}`)).status).toBe(404);
       const left = await stack.api.request<{ items: unknown[] }>('GET', `/api/installs?tenantId=${tenantId}`);
