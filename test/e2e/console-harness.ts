@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -14,6 +14,8 @@ const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CONSOLE_DIST = join(ROOT, 'dist/admin');
 export const ARTIFACTS = join(ROOT, '.tmp/e2e-artifacts');
+/** Screenshots meant for a person to look through (the journey's steps), apart from the failure artifacts. */
+export const SCREENS = join(ROOT, '.tmp/screens');
 const CHROMIUM = process.env['CHROME_BIN'] ?? '/usr/bin/chromium';
 
 /** Flags that keep a headless Chromium quiet and offline apart from the stack under test. */
@@ -59,9 +61,29 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+export async function screenshot(page: Page, name: string, dir: string = ARTIFACTS): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+// Strings, not functions, for page.evaluate: the tests compile without the DOM library.
+
+/** Whether the page fits its viewport's width (no horizontal scrollbar). */
+export function fitsWidth(page: Page): Promise<boolean> {
+  return page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
+}
+
+/** What has the keyboard focus: its id, else its accessible label, else its text. */
+export function focused(page: Page): Promise<string | undefined> {
+  return page.evaluate<string | undefined>(
+    "document.activeElement?.id || document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent?.trim()",
+  );
+}
+
+/** Picks a bundle and its signature in the install wizard and waits until both are taken. */
+export async function pickBundleFiles(page: Page, paths: { bundle: string; signature: string }): Promise<void> {
+  await page.getByTestId('file-input').setInputFiles([paths.bundle, paths.signature]);
+  await page.getByTestId('picked-signature').getByText(basename(paths.signature), { exact: true }).waitFor();
 }
 
 /** Signs in through the sign-in form. */

@@ -4,6 +4,7 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../../apps/api/test/api-harness.js'
 import type { Stack } from '../../apps/api/test/stack-harness.js';
 import {
   ensureConsoleBuilt,
+  focused,
   launchChromium,
   openFromMenu,
   screenshot,
@@ -27,13 +28,6 @@ interface UserView {
 /** Whether the page is wider than the viewport (a horizontal scrollbar). */
 function overflows(page: Page): Promise<boolean> {
   return page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
-}
-
-/** What has the keyboard focus: its id, else its accessible label, else its text. */
-function focused(page: Page): Promise<string | undefined> {
-  return page.evaluate<string | undefined>(
-    "document.activeElement?.id || document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent?.trim()",
-  );
 }
 
 /**
@@ -160,6 +154,8 @@ describe('console tenants and users', () => {
 
       await row.getByRole('button', { name: `Disable ${memberEmail}` }).click();
       await row.getByText('disabled', { exact: true }).waitFor();
+      // The button was disabled while the change ran; the focus is back on it, not on <body>.
+      await until(async () => (await focused(page)) === `Enable ${memberEmail}`);
       expect((await user(memberEmail)).disabledAt).not.toBeNull();
 
       await row.getByRole('button', { name: `Enable ${memberEmail}` }).click();
@@ -169,6 +165,7 @@ describe('console tenants and users', () => {
       await row.getByRole('button', { name: `Make ${memberEmail} tenant-admin` }).click();
       await notice.getByText(`${memberEmail} is now a tenant-admin.`).waitFor();
       await row.getByRole('button', { name: `Make ${memberEmail} member` }).waitFor();
+      await until(async () => (await focused(page)) === `Make ${memberEmail} member`);
       expect((await user(memberEmail)).role).toBe('tenant-admin');
 
       // A new password, set by the admin, is the one that signs the user in.
@@ -178,6 +175,7 @@ describe('console tenants and users', () => {
       expect(password).toMatch(/^\S{20}$/);
       await row.getByRole('button', { name: 'Set password' }).click();
       await notice.getByText(`New password set for ${memberEmail}; their sessions ended.`).waitFor();
+      await until(async () => (await focused(page)) === `Reset the password of ${memberEmail}`);
       const login = await fetchApi(`${base}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -197,6 +195,8 @@ describe('console tenants and users', () => {
       await row.getByRole('button', { name: 'Delete', exact: true }).click();
       await notice.getByText(`Deleted ${memberEmail}.`).waitFor();
       await row.waitFor({ state: 'detached' });
+      // No other row to act on (its own has no buttons): the focus goes to the search field.
+      await until(async () => (await focused(page)) === 'user-search');
       const gone = await stack.api.request<{ items: UserView[] }>('GET', `/api/users?q=${memberEmail}`);
       expect(gone.body.items).toEqual([]);
 

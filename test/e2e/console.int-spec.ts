@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, makeBundle, MIB, testTrust } from '../../apps/api/test/api-harness.js';
 import { type Stack, templateBundle } from '../../apps/api/test/stack-harness.js';
 import {
   ensureConsoleBuilt,
   launchChromium,
+  pickBundleFiles,
   screenshot,
   signIn,
   startConsoleStack,
@@ -55,10 +56,6 @@ describe('admin console end to end', () => {
   };
   /** The upload the console keeps in localStorage to resume it (null when none). */
   const pendingUpload = (page: Page) => page.evaluate<string | null>('localStorage.getItem("extplat.upload.pending")');
-  const pickFiles = async (page: Page, paths: { bundle: string; signature: string }) => {
-    await page.getByTestId('file-input').setInputFiles([paths.bundle, paths.signature]);
-    await page.getByTestId('picked-signature').getByText(basename(paths.signature), { exact: true }).waitFor();
-  };
 
   beforeAll(async () => {
     const [distDir] = await Promise.all([
@@ -133,7 +130,7 @@ describe('admin console end to end', () => {
   it('explains a bad signature: which check failed', async () => {
     const { page } = admin;
     await page.goto(`${base}/install`);
-    await pickFiles(page, files.badSignature);
+    await pickBundleFiles(page, files.badSignature);
     await page.getByRole('button', { name: 'Upload and verify' }).click();
     const panel = page.locator('.error-panel');
     await panel.waitFor();
@@ -148,7 +145,7 @@ describe('admin console end to end', () => {
   it('lists every issue of an invalid manifest with its path', async () => {
     const { page } = admin;
     await page.getByRole('button', { name: 'Choose other files' }).click();
-    await pickFiles(page, files.badManifest);
+    await pickBundleFiles(page, files.badManifest);
     await page.getByRole('button', { name: 'Upload and verify' }).click();
     const panel = page.locator('.error-panel');
     await panel.waitFor();
@@ -163,7 +160,7 @@ describe('admin console end to end', () => {
     const { context, page } = admin;
     await throttleUploads(context, page, 6 * MIB);
     await page.goto(`${base}/install`);
-    await pickFiles(page, files.good);
+    await pickBundleFiles(page, files.good);
     await page.getByTestId('picked-signature').getByText('bundle.tar.zst.sig', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Upload and verify' }).click();
     await page.locator('[data-phase=uploading]').waitFor();
@@ -236,7 +233,7 @@ describe('admin console end to end', () => {
     const { context, page } = admin;
     await page.goto(`${base}/install`);
     await throttleUploads(context, page, 4 * MIB);
-    await pickFiles(page, files.cancel);
+    await pickBundleFiles(page, files.cancel);
     await page.getByRole('button', { name: 'Upload and verify' }).click();
     await page.locator('[data-phase=uploading]').waitFor();
     await until(async () => (await percent(page)) > 0);

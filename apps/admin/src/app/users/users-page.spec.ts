@@ -105,4 +105,67 @@ describe('UsersPage', () => {
     expect(other.querySelector('.badge')?.textContent?.trim()).toBe('disabled');
     expect(other.querySelector('[aria-label="Enable ann@x.test"]')).not.toBeNull();
   });
+
+  it('gives the keyboard focus back to the button that started a change once it is done', async () => {
+    signInAs('tenant-admin', 't1');
+    const fixture = TestBed.createComponent(UsersPage);
+    fixture.detectChanges();
+    http.expectOne('/api/users').flush({
+      items: [
+        user('me', 'me@x.test', 'tenant-admin', 't1'),
+        user('u2', 'ann@x.test', 'member', 't1'),
+        user('u3', 'bob@x.test', 'member', 't1'),
+      ],
+    });
+    await settle();
+    fixture.detectChanges();
+    const element = fixture.nativeElement as HTMLElement;
+    const ann = () => element.querySelector('tr[data-email="ann@x.test"]')!;
+    const answer = async (url: string, body: object) => {
+      http.expectOne(url).flush(body);
+      await settle();
+      fixture.detectChanges();
+      await fixture.whenStable();
+    };
+
+    // Disable: the button is disabled while the request runs (which drops the focus), then focused again.
+    const disable = ann().querySelector<HTMLButtonElement>('[aria-label="Disable ann@x.test"]')!;
+    disable.focus();
+    disable.click();
+    fixture.detectChanges();
+    expect(disable.disabled).toBe(true);
+    await answer('/api/users/u2/disable', { ...user('u2', 'ann@x.test', 'member', 't1'), disabledAt: 'now' });
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Enable ann@x.test');
+
+    ann().querySelector<HTMLButtonElement>('[aria-label="Make ann@x.test tenant-admin"]')!.click();
+    fixture.detectChanges();
+    await answer('/api/users/u2/role', user('u2', 'ann@x.test', 'tenant-admin', 't1'));
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Make ann@x.test member');
+
+    // A new password: the inline step closes and the focus is back on the row's "Reset password".
+    ann().querySelector<HTMLButtonElement>('[aria-label="Reset the password of ann@x.test"]')!.click();
+    fixture.detectChanges();
+    await fixture.whenStable();
+    expect(document.activeElement?.id).toBe('password-u2');
+    ann().querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    fixture.detectChanges();
+    await answer('/api/users/u2/password', user('u2', 'ann@x.test', 'tenant-admin', 't1'));
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Reset the password of ann@x.test');
+
+    // A deleted row takes its buttons along: the focus goes to the Delete of the row that took its place.
+    ann().querySelector<HTMLButtonElement>('[aria-label="Delete ann@x.test"]')!.click();
+    fixture.detectChanges();
+    await fixture.whenStable();
+    [...ann().querySelectorAll<HTMLButtonElement>('button')]
+      .find((button) => button.textContent?.trim() === 'Delete')!
+      .click();
+    fixture.detectChanges();
+    const deletion = http.expectOne('/api/users/u2');
+    expect(deletion.request.method).toBe('DELETE');
+    deletion.flush(null);
+    await settle();
+    fixture.detectChanges();
+    await fixture.whenStable();
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('Delete bob@x.test');
+  });
 });

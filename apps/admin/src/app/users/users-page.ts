@@ -175,6 +175,7 @@ type RowStep = { userId: string; kind: 'password' | 'delete' } | null;
                     type="button"
                     (click)="setDisabled(user, !user.disabledAt)"
                     [disabled]="busy()"
+                    [attr.data-row-action]="'state-' + user.id"
                     [attr.aria-label]="(user.disabledAt ? 'Enable ' : 'Disable ') + user.email"
                   >
                     {{ user.disabledAt ? 'Enable' : 'Disable' }}
@@ -184,6 +185,7 @@ type RowStep = { userId: string; kind: 'password' | 'delete' } | null;
                       type="button"
                       (click)="changeRole(user, role)"
                       [disabled]="busy()"
+                      [attr.data-row-action]="'role-' + user.id"
                       [attr.aria-label]="'Make ' + user.email + ' ' + role"
                     >
                       Make {{ role === roleName.TenantAdmin ? 'admin' : 'member' }}
@@ -354,6 +356,7 @@ export class UsersPage {
 
   protected setDisabled(user: User, disabled: boolean): Promise<void> {
     return this.act(
+      `state-${user.id}`,
       () => this.service.setDisabled(user.id, disabled),
       disabled
         ? `Disabled ${user.email}: their sessions ended and the API keys they created were revoked.`
@@ -363,6 +366,7 @@ export class UsersPage {
 
   protected changeRole(user: User, role: Role): Promise<void> {
     return this.act(
+      `role-${user.id}`,
       () => this.service.changeRole(user.id, role),
       role === RoleName.Member
         ? `${user.email} is now a member; the API keys they created were revoked.`
@@ -397,6 +401,7 @@ export class UsersPage {
   protected resetPassword(user: User): Promise<void> {
     const { password } = this.passwordForm.getRawValue();
     return this.act(
+      `password-${user.id}`,
       () => this.service.resetPassword(user.id, password),
       `New password set for ${user.email}; their sessions ended.`,
     );
@@ -405,6 +410,11 @@ export class UsersPage {
   protected async remove(user: User): Promise<void> {
     this.busy.set(true);
     this.rowError.set(null);
+    // The deleted row takes its buttons with it: the focus moves to the Delete of the row that takes its
+    // place (or of the one above), else to the search field.
+    const items = this.list.items();
+    const index = items.findIndex((item) => item.id === user.id);
+    const neighbour = [items[index + 1], items[index - 1]].find((item) => item && item.id !== this.selfId());
     try {
       await this.service.delete(user.id);
       this.list.remove((item) => item.id === user.id);
@@ -414,11 +424,17 @@ export class UsersPage {
       this.rowError.set(explain(failure));
     } finally {
       this.busy.set(false);
+      if (this.step()) this.focusAfterRender('[data-step-focus]');
+      else this.focusAfterRender(neighbour ? `[data-row-action="delete-${neighbour.id}"]` : '#user-search');
     }
   }
 
-  /** Runs one change to a user, puts the server's new row in place and says what happened. */
-  private async act(change: () => Promise<User>, done: string): Promise<void> {
+  /**
+   * Runs one change to a user, puts the server's new row in place and says what happened. The row's buttons
+   * are disabled while it runs, which drops the keyboard focus to <body>: it goes back to the button that
+   * started the change (`data-row-action`), or stays in the inline step when that is still open (a refusal).
+   */
+  private async act(origin: string, change: () => Promise<User>, done: string): Promise<void> {
     this.busy.set(true);
     this.rowError.set(null);
     try {
@@ -429,6 +445,7 @@ export class UsersPage {
       this.rowError.set(explain(failure));
     } finally {
       this.busy.set(false);
+      this.focusAfterRender(this.step() ? '[data-step-focus]' : `[data-row-action="${origin}"]`);
     }
   }
 }
