@@ -6,8 +6,9 @@
 // Each server is its own process; the client keeps connections alive (as the bench and the gateway do).
 // It reports throughput at the given concurrency, the ratio to one hop (measured before and after), and the
 // CPU time each server process spent per request (user + system, threads included, from /proc).
-// If "two hops + hand-off" stays well under 0.6x here, no amount of trimming in the API and the Runner
-// brings the real gateway there on the same machine: the ratio is set by the shape, not by the code.
+// On a shared machine throughput swings with the load; the CPU per request (and its ratio to one hop) is
+// the figure to compare. What "two hops + hand-off" costs over one hop here, the real gateway pays on the
+// same machine whatever the API and the Runner do (docs/operations.md, "Gateway performance").
 //   node bench/runner/hop-floor.mjs [requests=20000] [concurrency=8]
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
