@@ -10,7 +10,7 @@
 //   node bench/runner/gateway.mjs [requests=3000] [concurrency=8] [coldVersions=3]
 // BENCH_REDIS_URL=redis://127.0.0.1:6379 puts the limits and the replay cache in Redis, as with several
 // replicas; BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles both servers.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { benchStack, freePort, templateEntries } from '../bench-stack.mjs';
 
@@ -74,6 +74,28 @@ function cpuMs(pid) {
 const servers = [apiService, runnerService];
 const cpuNow = () => servers.map((service) => cpuMs(service.child.pid));
 
+/**
+ * CPU milliseconds so far by kind of thread: the event loop (`MainThread`), worker_threads (`WorkerThread`:
+ * the Runner's sandbox and transpile workers), V8's helpers (`V8Worker`: garbage collection, compilation)
+ * and the rest (libuv's pool, ...). Threads that ended before are not counted, so take it over a phase.
+ */
+function cpuByThread(pid) {
+  const byKind = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const kind = ['MainThread', 'WorkerThread', 'V8Worker'].includes(name) ? name : 'other';
+      byKind[kind] = (byKind[kind] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    }
+  } catch {
+    // A thread that ended between listing and reading, or not Linux: the figure is then partial.
+  }
+  return byKind;
+}
+const threadsNow = () => servers.map((service) => cpuByThread(service.child.pid));
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 async function measure(path) {
   const latencies = [];
@@ -84,6 +106,7 @@ async function measure(path) {
   }
   latencies.sort((a, b) => a - b);
   const cpuBefore = cpuNow();
+  const threadsBefore = threadsNow();
   const started = performance.now();
   let done = 0;
   await Promise.all(
@@ -98,7 +121,19 @@ async function measure(path) {
   const cpu = cpuNow().map((after, index) =>
     after === undefined || cpuBefore[index] === undefined ? undefined : (after - cpuBefore[index]) / requests,
   );
-  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), rps, cpu };
+  const threads = threadsNow().map((after, index) =>
+    Object.fromEntries(
+      Object.entries(after).map(([kind, ms]) => [kind, (ms - (threadsBefore[index][kind] ?? 0)) / requests]),
+    ),
+  );
+  return {
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    rps,
+    cpu,
+    threads,
+  };
 }
 
 // Warm both paths (JIT, connection pools, the warm instance) before measuring.
@@ -124,6 +159,15 @@ const mid = { p50: (baseline.p50 + baseline2.p50) / 2, rps: (baseline.rps + base
 console.log(
   `gateway -> Runner vs plain route: p50 ${(gateway.p50 / mid.p50).toFixed(2)}x latency, ${(gateway.rps / mid.rps).toFixed(2)}x throughput`,
 );
+const byThread = (threads) =>
+  Object.entries(threads)
+    .filter(([, ms]) => ms >= 0.005)
+    .map(([kind, ms]) => `${kind} ${ms.toFixed(2)}`)
+    .join(', ');
+console.log(
+  `gateway call CPU per request by thread (ms): API ${byThread(gateway.threads[0])}; Runner ${byThread(gateway.threads[1])}`,
+);
+console.log(`plain route CPU per request by thread (ms): API ${byThread(baseline2.threads[0])}`);
 if (gateway.cpu[0] !== undefined && baseline.cpu[0] !== undefined && baseline2.cpu[0] !== undefined) {
   const apiCpu = (baseline.cpu[0] + baseline2.cpu[0]) / 2;
   console.log(

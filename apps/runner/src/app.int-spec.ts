@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
-import { createRootLogger, listen } from '@extplat/server-core';
+import { RUNNER_EXECUTE_PATH } from '@extplat/contracts';
+import { createRootLogger, listen, signRunnerRequest } from '@extplat/server-core';
 import { createTestDatabase, readinessWhen, runToExit, type TestDatabase } from '@extplat/testing';
 import { createRunnerApp } from './app.js';
 import { loadRunnerConfig } from './config/runner-config.js';
@@ -45,6 +46,39 @@ describe('Runner on a real PostgreSQL with the fs bundle store', () => {
       status: 'ready',
       checks: { database: { ok: true }, storage: { ok: true } },
     });
+  });
+
+  // POST /v1/execute is served ahead of Nest's router (ExecuteEndpoint): the edges must stay those of a route.
+  it('answers execute calls with the request id, the standard error body and codes, and 404s other methods', async () => {
+    const unsigned = await fetch(`${base}${RUNNER_EXECUTE_PATH}?any=query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'execute-edge-1' },
+      body: '{}',
+    });
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.headers.get('x-request-id')).toBe('execute-edge-1');
+    expect(unsigned.headers.get('cache-control')).toBe('no-store');
+    expect(await unsigned.json()).toEqual({
+      error: {
+        code: 'EXECUTE_UNAUTHORIZED',
+        message: 'The request is not signed by the API gateway',
+        details: { reason: 'missing' },
+      },
+      requestId: 'execute-edge-1',
+    });
+
+    const body = Buffer.from(JSON.stringify({ claims: {} }));
+    const signed = await fetch(`${base}${RUNNER_EXECUTE_PATH}`, {
+      method: 'POST',
+      headers: { ...signRunnerRequest('s'.repeat(32), body), 'content-type': 'application/json' },
+      body,
+    });
+    expect(signed.status).toBe(400);
+    expect(((await signed.json()) as { error: { code: string } }).error.code).toBe('INVALID_EXECUTE_REQUEST');
+
+    const get = await fetch(`${base}${RUNNER_EXECUTE_PATH}`);
+    expect(get.status).toBe(404);
+    expect(((await get.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 
   it('turns not-ready when the store becomes unusable', async () => {
