@@ -61,6 +61,9 @@ class SourceFailure extends Error {
  * component that imports only what the host provides (ARCHITECTURE §9.3), and optionally a safe extraction
  * (temporary directory, renamed into place at the end). Memory stays bounded by the limits whatever the input. Any violation throws a
  * {@link BundleError} with a stable code and, where it applies, the entry's name.
+ *
+ * Each chunk of `source` is done with (hashed, decoded) before the next is asked for, so a source may reuse
+ * one buffer for all of them (see readFileReusingBuffer).
  */
 export async function inspectBundle(
   source: AsyncIterable<Uint8Array>,
@@ -241,10 +244,14 @@ async function scanArchive(
     const file: OpenFile = { path, size, mode, reader: new ComponentImportReader() };
     if (path === MANIFEST_PATH) {
       if (size > limits.maxManifestBytes) {
-        throw new BundleError('MANIFEST_TOO_LARGE', `${MANIFEST_PATH} is larger than ${limits.maxManifestBytes} bytes`, {
-          entry: path,
-          limit: limits.maxManifestBytes,
-        });
+        throw new BundleError(
+          'MANIFEST_TOO_LARGE',
+          `${MANIFEST_PATH} is larger than ${limits.maxManifestBytes} bytes`,
+          {
+            entry: path,
+            limit: limits.maxManifestBytes,
+          },
+        );
       }
       file.manifest = [];
     }
@@ -294,7 +301,7 @@ async function scanArchive(
 }
 
 async function writeAll(out: FileHandle, bytes: Buffer): Promise<void> {
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const { bytesWritten } = await out.write(bytes, at, bytes.length - at);
     at += bytesWritten;
   }

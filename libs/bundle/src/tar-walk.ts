@@ -16,23 +16,14 @@ export interface TarEntryHeader {
 }
 
 export type TarEntryType =
-  | 'file'
-  | 'link'
-  | 'symlink'
-  | 'character-device'
-  | 'block-device'
-  | 'directory'
-  | 'fifo'
-  | 'contiguous-file';
+  'file' | 'link' | 'symlink' | 'character-device' | 'block-device' | 'directory' | 'fifo' | 'contiguous-file';
 
 /**
  * What one chunk held, in order: an entry's header, pieces of its data (views of the chunk, valid only until
  * the next chunk is decoded into the same buffer), and the end of its data.
  */
 export type TarEvent =
-  | { kind: 'entry'; header: TarEntryHeader }
-  | { kind: 'data'; bytes: Buffer }
-  | { kind: 'entry-end' };
+  { kind: 'entry'; header: TarEntryHeader } | { kind: 'data'; bytes: Buffer } | { kind: 'entry-end' };
 
 type State =
   | { kind: 'header'; filled: number }
@@ -144,8 +135,7 @@ export class TarWalker {
     const effective = this.paxSize ?? size;
     const type = entryType(block[156] ?? 0);
     const directoryLike =
-      typeflag === '5' ||
-      ((typeflag === '0' || typeflag === '\0') && (ustarName.endsWith('/') || name.endsWith('/')));
+      typeflag === '5' || ((typeflag === '0' || typeflag === '\0') && (ustarName.endsWith('/') || name.endsWith('/')));
     this.paxSize = undefined;
     this.paxPath = undefined;
     this.longName = undefined;
