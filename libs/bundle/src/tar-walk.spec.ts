@@ -53,7 +53,7 @@ async function tarStream(archive: Buffer): Promise<Listed[]> {
     const hash = createHash('sha256');
     for await (const chunk of entry as AsyncIterable<Buffer>) hash.update(chunk);
     const { name, type, size, mode } = entry.header;
-    listed.push({ name, type: type as Listed['type'], size: size ?? 0, mode: mode ?? 0, sha256: hash.digest('hex') });
+    listed.push({ name, type, size: size ?? 0, mode: mode ?? 0, sha256: hash.digest('hex') });
   }
   return listed;
 }
