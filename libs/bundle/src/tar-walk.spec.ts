@@ -95,6 +95,15 @@ describe('TarWalker', () => {
     expect(() => walk(archive, 4096)).toThrow(/unknown format/);
   });
 
+  it('refuses two PAX headers before one entry, which readers combine differently', () => {
+    const archive = gnuTar('pax', [paths[4] as string]);
+    expect(String.fromCharCode(archive[156] ?? 0)).toBe('x');
+    const extended = 512 + Math.ceil(parseInt(archive.toString('latin1', 124, 136), 8) / 512) * 512;
+    expect(() => walk(archive, 512)).not.toThrow();
+    const doubled = Buffer.concat([archive.subarray(0, extended), archive]);
+    expect(() => walk(doubled, 512)).toThrow(/two PAX headers/);
+  });
+
   it('calls an archive cut inside a header, an entry or its padding truncated', () => {
     const archive = gnuTar('gnu');
     for (const cut of [100, 512 + 1, 512 + 2, 1024 + 100]) {

@@ -51,11 +51,9 @@ export class TarWalker {
   /** The `size` and `path` of a PAX header, which replace the next entry's own. */
   private paxSize: number | undefined;
   private paxPath: string | undefined;
+  /** A local PAX header was read and no entry has come after it yet. */
+  private paxPending = false;
   private longName: string | undefined;
-
-  get ended(): boolean {
-    return this.state.kind === 'end';
-  }
 
   /** Reads `chunk`; the data events are views of it. */
   take(chunk: Buffer): TarEvent[] {
@@ -121,6 +119,10 @@ export class TarWalker {
       if (size > MAX_EXTENDED_HEADER_BYTES) {
         throw corrupt(`an extended header of ${size} bytes is larger than ${MAX_EXTENDED_HEADER_BYTES}`);
       }
+      if (typeflag === 'x' && this.paxPending) {
+        // Readers differ on whether a second one adds to the first or replaces it (a size kept or lost).
+        throw corrupt('two PAX headers precede one entry');
+      }
       this.state = { kind: 'extended', typeflag, size, chunks: [], received: 0 };
       if (size === 0) this.finishExtended(this.state);
       return;
@@ -138,6 +140,7 @@ export class TarWalker {
       typeflag === '5' || ((typeflag === '0' || typeflag === '\0') && (ustarName.endsWith('/') || name.endsWith('/')));
     this.paxSize = undefined;
     this.paxPath = undefined;
+    this.paxPending = false;
     this.longName = undefined;
     if (directoryLike && effective !== 0) {
       // Readers disagree on whether a directory's size is followed by data.
@@ -172,6 +175,7 @@ export class TarWalker {
           this.paxSize = Number(size);
         }
         this.paxPath = records.get('path');
+        this.paxPending = true;
       }
     }
     const padded = Math.ceil(state.size / BLOCK) * BLOCK - state.size;
