@@ -4,6 +4,7 @@ export * from './config-schema.js';
 export * from './digest.js';
 export * from './entry-path.js';
 export * from './errors.js';
+export * from './file-chunks.js';
 export * from './inspect.js';
 export * from './limits.js';
 export * from './manifest.js';

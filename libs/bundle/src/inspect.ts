@@ -1,18 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { finished, pipeline as pipelineAsync } from 'node:stream/promises';
 import { contentHashFromHex, type ContentHash } from '@extplat/contracts';
-import tar from 'tar-stream';
 import { BackgroundHash, HashWorkerFailure } from './background-hash.js';
 import { ComponentImportReader } from './component-imports.js';
 import { componentRefusal, notWebAssembly, type ComponentRefusal } from './component-policy.js';
 import { checkEntryPath, EntryRegistry, printable } from './entry-path.js';
 import { BundleError, isBundleError } from './errors.js';
-import { TarBoundary } from './tar-boundary.js';
+import { TarWalker, type TarEntryHeader } from './tar-walk.js';
 import { decodeZstd } from './zstd-decode.js';
 import { DEFAULT_BUNDLE_LIMITS, MANIFEST_PATH, ZSTD_MAGIC, type BundleLimits } from './limits.js';
 import { decodeManifestText, parseManifest, type ManifestV2 } from './manifest.js';
@@ -65,6 +61,9 @@ class SourceFailure extends Error {
  * component that imports only what the host provides (ARCHITECTURE §9.3), and optionally a safe extraction
  * (temporary directory, renamed into place at the end). Memory stays bounded by the limits whatever the input. Any violation throws a
  * {@link BundleError} with a stable code and, where it applies, the entry's name.
+ *
+ * Each chunk of `source` is done with (hashed, decoded) before the next is asked for, so a source may reuse
+ * one buffer for all of them (see readFileReusingBuffer).
  */
 export async function inspectBundle(
   source: AsyncIterable<Uint8Array>,
@@ -182,7 +181,22 @@ interface ArchiveScan {
   components: Map<string, ComponentRefusal | null>;
 }
 
-/** Walks the tar entries, enforcing entry types, paths, counts and sizes; extracts into `staging` if given. */
+/** A regular file being read: what the checks need once its data has passed. */
+interface OpenFile {
+  path: string;
+  size: number;
+  mode: number;
+  reader: ComponentImportReader;
+  /** Only for manifest.json (at most maxManifestBytes): its bytes, copied out of the reused buffer. */
+  manifest?: Buffer[];
+  out?: FileHandle;
+}
+
+/**
+ * Walks the tar entries, enforcing entry types, paths, counts and sizes; extracts into `staging` if given.
+ * Each decoded chunk is read where it lies (see decodeZstd): everything done with its bytes, the writes of an
+ * extraction included, is finished before the loop asks for the next one.
+ */
 async function scanArchive(
   input: AsyncIterable<Buffer>,
   limits: BundleLimits,
@@ -190,134 +204,106 @@ async function scanArchive(
   staging: string | undefined,
   onProgress: InspectOptions['onProgress'],
 ): Promise<ArchiveScan> {
-  const extract = tar.extract();
-  const boundary = new TarBoundary();
+  const walker = new TarWalker();
   const registry = new EntryRegistry();
   const files: BundleFile[] = [];
   const components = new Map<string, ComponentRefusal | null>();
   let manifestText: string | undefined;
-  let feedError: unknown;
-  // Set when the walk below fails first: the feeder then stops quietly instead of reporting its own error.
-  const stop = new AbortController();
+  let open: OpenFile | undefined;
 
-  const feeding = (async () => {
-    try {
-      for await (const chunk of input) {
-        if (stop.signal.aborted) return;
-        const archive = boundary.take(chunk);
-        if (archive.length > 0 && !extract.write(archive)) await once(extract, 'drain', { signal: stop.signal });
-      }
-      extract.end(undefined);
-    } catch (error) {
-      if (stop.signal.aborted) return;
-      feedError = error;
-      extract.destroy(error as Error);
+  const startEntry = async (header: TarEntryHeader): Promise<OpenFile | undefined> => {
+    progress.entries += 1;
+    if (progress.entries > limits.maxEntries) {
+      throw new BundleError('TOO_MANY_ENTRIES', `the bundle has more than ${limits.maxEntries} entries`, {
+        limit: limits.maxEntries,
+      });
     }
-  })();
-
-  try {
-    for await (const entry of extract) {
-      const { header } = entry;
-      // Both readers must agree on every entry (see TarBoundary), or the archive has two readings.
-      const frame = boundary.entries.shift();
-      if (frame === undefined || frame.size !== (header.size ?? 0)) {
-        throw new BundleError('CORRUPT_ARCHIVE', 'the bundle is not a valid tar archive: its entries are ambiguous', {
-          entry: printable(header.name),
-        });
-      }
-      progress.entries += 1;
-      if (progress.entries > limits.maxEntries) {
-        throw new BundleError('TOO_MANY_ENTRIES', `the bundle has more than ${limits.maxEntries} entries`, {
-          limit: limits.maxEntries,
-        });
-      }
-      if (header.type !== 'file' && header.type !== 'directory') {
+    if (header.type !== 'file' && header.type !== 'directory') {
+      throw new BundleError(
+        'UNSUPPORTED_ENTRY_TYPE',
+        `entry "${printable(header.name)}" is a ${header.type ?? 'unknown type'}; bundles hold only regular files and directories`,
+        { entry: printable(header.name), type: header.type },
+      );
+    }
+    const path = checkEntryPath(header.name, limits);
+    registry.add(path, header.type);
+    if (header.type === 'directory') {
+      if (staging) await mkdir(join(staging, path), { recursive: true });
+      return undefined;
+    }
+    const { size } = header;
+    if (progress.unpackedBytes + size > limits.maxUnpackedBytes) {
+      throw new BundleError('UNPACKED_TOO_LARGE', `the bundle unpacks to more than ${limits.maxUnpackedBytes} bytes`, {
+        entry: path,
+        limit: limits.maxUnpackedBytes,
+      });
+    }
+    const mode = header.mode & 0o100 ? 0o755 : 0o644;
+    // Any file may be named as the entry, whatever its name, so each one is sniffed: one that does not
+    // start with the WebAssembly magic number costs its first bytes only.
+    const file: OpenFile = { path, size, mode, reader: new ComponentImportReader() };
+    if (path === MANIFEST_PATH) {
+      if (size > limits.maxManifestBytes) {
         throw new BundleError(
-          'UNSUPPORTED_ENTRY_TYPE',
-          `entry "${printable(header.name)}" is a ${header.type ?? 'unknown type'}; bundles hold only regular files and directories`,
-          { entry: printable(header.name), type: header.type },
-        );
-      }
-      const path = checkEntryPath(header.name, limits);
-      registry.add(path, header.type);
-      if (header.type === 'directory') {
-        if (staging) await mkdir(join(staging, path), { recursive: true });
-        await drain(entry);
-        continue;
-      }
-      const size = header.size ?? 0;
-      if (progress.unpackedBytes + size > limits.maxUnpackedBytes) {
-        throw new BundleError(
-          'UNPACKED_TOO_LARGE',
-          `the bundle unpacks to more than ${limits.maxUnpackedBytes} bytes`,
+          'MANIFEST_TOO_LARGE',
+          `${MANIFEST_PATH} is larger than ${limits.maxManifestBytes} bytes`,
           {
             entry: path,
-            limit: limits.maxUnpackedBytes,
+            limit: limits.maxManifestBytes,
           },
         );
       }
-      const mode = (header.mode ?? 0) & 0o100 ? 0o755 : 0o644;
-      // Any file may be named as the entry, whatever its name, so each one is sniffed: one that does not
-      // start with the WebAssembly magic number costs its first chunk only.
-      const reader = new ComponentImportReader();
-      if (path === MANIFEST_PATH) {
-        if (size > limits.maxManifestBytes) {
-          throw new BundleError(
-            'MANIFEST_TOO_LARGE',
-            `${MANIFEST_PATH} is larger than ${limits.maxManifestBytes} bytes`,
-            {
-              entry: path,
-              limit: limits.maxManifestBytes,
-            },
-          );
-        }
-        const chunks: Buffer[] = [];
-        for await (const chunk of entry as AsyncIterable<Buffer>) chunks.push(chunk);
-        const bytes = Buffer.concat(chunks);
-        reader.push(bytes);
-        manifestText = decodeManifestText(bytes);
-        if (staging) await writeFileBytes(join(staging, path), bytes, mode);
-      } else if (staging) {
-        await mkdir(dirname(join(staging, path)), { recursive: true });
-        await pipelineAsync(
-          Readable.from(readThrough(entry as AsyncIterable<Buffer>, reader)),
-          createWriteStream(join(staging, path), { flags: 'wx', mode }),
-        );
-      } else {
-        for await (const chunk of entry as AsyncIterable<Buffer>) reader.push(chunk);
-      }
-      const binary = reader.end();
-      if (binary.kind !== 'not-wasm') components.set(path, componentRefusal(path, binary));
-      progress.unpackedBytes += size;
-      files.push({ path, size, mode });
-      onProgress?.({ ...progress });
+      file.manifest = [];
     }
+    if (staging) {
+      await mkdir(dirname(join(staging, path)), { recursive: true });
+      file.out = await openFile(join(staging, path), 'wx', mode);
+    }
+    return file;
+  };
+
+  const endFile = async (file: OpenFile): Promise<void> => {
+    if (file.out) {
+      await file.out.close();
+      file.out = undefined;
+    }
+    if (file.manifest) manifestText = decodeManifestText(Buffer.concat(file.manifest));
+    const binary = file.reader.end();
+    if (binary.kind !== 'not-wasm') components.set(file.path, componentRefusal(file.path, binary));
+    progress.unpackedBytes += file.size;
+    files.push({ path: file.path, size: file.size, mode: file.mode });
+    onProgress?.({ ...progress });
+  };
+
+  try {
+    for await (const chunk of input) {
+      for (const event of walker.take(chunk)) {
+        if (event.kind === 'entry') {
+          open = await startEntry(event.header);
+        } else if (event.kind === 'data') {
+          if (!open) continue;
+          open.reader.push(event.bytes);
+          open.manifest?.push(Buffer.from(event.bytes));
+          if (open.out) await writeAll(open.out, event.bytes);
+        } else if (open) {
+          const file = open;
+          open = undefined;
+          await endFile(file);
+        }
+      }
+    }
+    walker.finish();
   } catch (error) {
-    // A failed feed destroys the extractor, which ends the walk with a vaguer error: report the feed's.
-    const cause = feedError ?? error;
-    stop.abort();
-    extract.destroy();
-    await feeding;
-    throw archiveError(cause);
-  }
-  await feeding;
-  if (feedError) throw archiveError(feedError);
-  if (boundary.entries.length > 0) {
-    throw new BundleError('CORRUPT_ARCHIVE', 'the bundle is not a valid tar archive: its entries are ambiguous');
+    await open?.out?.close().catch(() => undefined);
+    throw archiveError(error);
   }
   return { files, manifestText, components };
 }
 
-async function* readThrough(entry: AsyncIterable<Buffer>, reader: ComponentImportReader): AsyncGenerator<Buffer> {
-  for await (const chunk of entry) {
-    reader.push(chunk);
-    yield chunk;
-  }
-}
-
-async function drain(entry: AsyncIterable<unknown>): Promise<void> {
-  for await (const _chunk of entry) {
-    // discard
+async function writeAll(out: FileHandle, bytes: Buffer): Promise<void> {
+  for (let at = 0; at < bytes.length;) {
+    const { bytesWritten } = await out.write(bytes, at, bytes.length - at);
+    at += bytesWritten;
   }
 }
 
@@ -326,16 +312,7 @@ function archiveError(error: unknown): unknown {
   // A system call that failed while extracting (ENOSPC, EACCES, ...) is the target's fault, not the archive's.
   if (typeof (error as NodeJS.ErrnoException | undefined)?.syscall === 'string') return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (/unexpected end of data/i.test(message)) {
-    return new BundleError('TRUNCATED', 'the archive ends in the middle of an entry (incomplete upload?)');
-  }
   return new BundleError('CORRUPT_ARCHIVE', `the bundle is not a valid tar archive: ${message}`);
-}
-
-async function writeFileBytes(path: string, bytes: Buffer, mode: number): Promise<void> {
-  const out = createWriteStream(path, { flags: 'wx', mode });
-  out.end(bytes);
-  await finished(out);
 }
 
 /** A fresh directory next to the target, so the final rename stays on one filesystem. */

@@ -12,15 +12,20 @@ const OUTPUT_CHUNK = 1024 * 1024;
  * decodes a whole input chunk at once, and a few KiB of a bomb can expand to hundreds of MiB before any
  * downstream limit sees them; pulling one 1 MiB output chunk at a time keeps memory at one chunk.
  * The decoder's window is capped too, which bounds its own memory whatever a frame header asks for.
+ *
+ * Every chunk yielded is a view of the same output buffer, overwritten when the next one is asked for: the
+ * caller must be done with a chunk (or copy it) before it resumes the loop. A fresh buffer per chunk cost
+ * more than the decoding itself (new pages to fault in, and external memory that the garbage collector
+ * answers with full collections).
  */
 export async function* decodeZstd(input: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   const context = new binding.DCtx();
   context.setParameter(binding.DParameter.windowLogMax, ZSTD_WINDOW_LOG_MAX);
+  const target = Buffer.allocUnsafeSlow(OUTPUT_CHUNK);
   let inFrame = false;
   for await (const chunk of input) {
     let source = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     for (;;) {
-      const target = Buffer.allocUnsafe(OUTPUT_CHUNK);
       let result: [number, number, number];
       try {
         result = context.decompressStream(target, source);

@@ -1,6 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { inspectBundle, type BundleInspection } from '@extplat/bundle';
+import { inspectBundle, readFileReusingBuffer, type BundleInspection } from '@extplat/bundle';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, type Output } from '../output.js';
@@ -10,7 +9,7 @@ export async function inspectFile(file: string, output: Output): Promise<BundleI
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) throw new CliError(ExitCode.INPUT, `${file}: no such file`, 'FILE_NOT_FOUND');
   const progress = output.progress('inspect');
-  const result = await inspectBundle(createReadStream(file, { highWaterMark: 1024 * 1024 }), {
+  const result = await inspectBundle(readFileReusingBuffer(file), {
     onProgress: (p) =>
       progress.update(
         `${Math.floor((p.compressedBytes / Math.max(info.size, 1)) * 100)}% (${p.entries} entries, ${formatBytes(p.unpackedBytes)})`,

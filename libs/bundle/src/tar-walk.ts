@@ -7,58 +7,82 @@ const MAX_EXTENDED_HEADER_BYTES = 64 * 1024;
 const ZEROS = Buffer.alloc(64 * 1024);
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The size of one entry as the walk saw it, for the extractor's view to be checked against. */
-export interface TarEntryFrame {
+/** An entry as `tar -t` lists it; `type` is null for a type flag no reader here knows. */
+export interface TarEntryHeader {
+  name: string;
+  type: TarEntryType | null;
   size: number;
+  mode: number;
 }
+
+export type TarEntryType =
+  'file' | 'link' | 'symlink' | 'character-device' | 'block-device' | 'directory' | 'fifo' | 'contiguous-file';
+
+/**
+ * What one chunk held, in order: an entry's header, pieces of its data (views of the chunk, valid only until
+ * the next chunk is decoded into the same buffer), and the end of its data.
+ */
+export type TarEvent =
+  { kind: 'entry'; header: TarEntryHeader } | { kind: 'data'; bytes: Buffer } | { kind: 'entry-end' };
 
 type State =
   | { kind: 'header'; filled: number }
   | { kind: 'extended'; typeflag: string; size: number; chunks: Buffer[]; received: number }
+  | { kind: 'data'; remaining: number; padding: number }
   | { kind: 'skip'; remaining: number }
   | { kind: 'end' };
 
+const ENTRY_END: TarEvent = { kind: 'entry-end' };
+
 /**
- * Follows the block structure of a tar stream ahead of the extractor and finds where the archive ends.
+ * A synchronous, strict tar reader that reads each chunk where it lies, so the caller can decode the next
+ * chunk into the same buffer: no per-chunk allocation, which is what kept the garbage collector busy.
  *
- * tar-stream skips an all-zero block and reads on, while GNU tar (and every other common reader) stops at
- * the first one: a bundle could hold entries that `tar -t` never shows. {@link take} passes on the bytes up
- * to and including the end-of-archive block and refuses anything after it but zero padding
- * (TRAILING_DATA). The walk reads each header's size on its own, strictly; {@link entries} lets the caller
- * check that the extractor saw the very same entries, so a disagreement between the two readers is a
- * refusal rather than a second view of the archive. Entry names are checked to be UTF-8 here, on the raw
- * bytes, because tar-stream replaces invalid sequences silently.
+ * It reads the way GNU tar does where common readers differ: it stops at the first all-zero block and refuses
+ * anything after it but zero padding (TRAILING_DATA), so a bundle cannot hold entries that `tar -t` never
+ * shows; header numbers are read strictly, names must be UTF-8, and extensions read differently by different
+ * readers (GNU sparse and multi-volume entries, global PAX records that rename or resize) are refused. Names
+ * follow PAX `path` over a GNU long name over the ustar name and prefix; `type` and `mode` are read the way
+ * tar-stream (the reader used before) read them, so the checks downstream see the same entries.
  */
-export class TarBoundary {
-  /** Entries (regular files, directories and anything else but extended headers), in archive order. */
-  readonly entries: TarEntryFrame[] = [];
+export class TarWalker {
   private readonly header = Buffer.alloc(BLOCK);
   private state: State = { kind: 'header', filled: 0 };
-  /** The `size` of a PAX header, which replaces the next entry's own. */
+  /** The `size` and `path` of a PAX header, which replace the next entry's own. */
   private paxSize: number | undefined;
-  private paxPathEndsWithSlash = false;
+  private paxPath: string | undefined;
+  /** A local PAX header was read and no entry has come after it yet. */
+  private paxPending = false;
+  private longName: string | undefined;
 
-  get ended(): boolean {
-    return this.state.kind === 'end';
-  }
-
-  /** The part of `chunk` that belongs to the archive: all of it until the end-of-archive block, then none. */
-  take(chunk: Buffer): Buffer {
+  /** Reads `chunk`; the data events are views of it. */
+  take(chunk: Buffer): TarEvent[] {
+    const events: TarEvent[] = [];
     let offset = 0;
     while (offset < chunk.length) {
       const state = this.state;
       if (state.kind === 'end') {
         requireZeros(chunk.subarray(offset));
-        return chunk.subarray(0, offset);
+        return events;
       }
-      if (state.kind === 'skip') {
+      if (state.kind === 'data') {
+        const step = Math.min(state.remaining, chunk.length - offset);
+        events.push({ kind: 'data', bytes: chunk.subarray(offset, offset + step) });
+        state.remaining -= step;
+        offset += step;
+        if (state.remaining === 0) {
+          events.push(ENTRY_END);
+          this.state = state.padding === 0 ? { kind: 'header', filled: 0 } : { kind: 'skip', remaining: state.padding };
+        }
+      } else if (state.kind === 'skip') {
         const step = Math.min(state.remaining, chunk.length - offset);
         state.remaining -= step;
         offset += step;
         if (state.remaining === 0) this.state = { kind: 'header', filled: 0 };
       } else if (state.kind === 'extended') {
         const step = Math.min(state.size - state.received, chunk.length - offset);
-        state.chunks.push(chunk.subarray(offset, offset + step));
+        // Copied: the chunk's buffer is reused, and extended headers are small and rare.
+        state.chunks.push(Buffer.from(chunk.subarray(offset, offset + step)));
         state.received += step;
         offset += step;
         if (state.received === state.size) this.finishExtended(state);
@@ -67,13 +91,20 @@ export class TarBoundary {
         chunk.copy(this.header, state.filled, offset, offset + step);
         state.filled += step;
         offset += step;
-        if (state.filled === BLOCK) this.readHeader();
+        if (state.filled === BLOCK) this.readHeader(events);
       }
     }
-    return chunk;
+    return events;
   }
 
-  private readHeader(): void {
+  /** The input has ended: anywhere but between entries or after the end-of-archive block, it was cut short. */
+  finish(): void {
+    const state = this.state;
+    if (state.kind === 'end' || (state.kind === 'header' && state.filled === 0)) return;
+    throw new BundleError('TRUNCATED', 'the archive ends in the middle of an entry (incomplete upload?)');
+  }
+
+  private readHeader(events: TarEvent[]): void {
     const block = this.header;
     if (isZero(block)) {
       // GNU tar stops at the first zero block (a second one is customary, not required).
@@ -81,44 +112,59 @@ export class TarBoundary {
       return;
     }
     checkChecksum(block);
+    if (!isUstar(block) && !isGnu(block)) throw corrupt('a header is neither ustar nor GNU (unknown format)');
     const typeflag = String.fromCharCode(block[156] ?? 0);
     const size = readNumber(block, 124, 12, 'size');
     if (typeflag === 'x' || typeflag === 'g' || typeflag === 'L' || typeflag === 'K') {
       if (size > MAX_EXTENDED_HEADER_BYTES) {
         throw corrupt(`an extended header of ${size} bytes is larger than ${MAX_EXTENDED_HEADER_BYTES}`);
       }
+      if (typeflag === 'x' && this.paxPending) {
+        // Readers differ on whether a second one adds to the first or replaces it (a size kept or lost).
+        throw corrupt('two PAX headers precede one entry');
+      }
       this.state = { kind: 'extended', typeflag, size, chunks: [], received: 0 };
       if (size === 0) this.finishExtended(this.state);
       return;
     }
     if (typeflag === 'N' || typeflag === 'M' || typeflag === 'S' || typeflag === 'V' || typeflag === 'D') {
-      // GNU extensions whose data or meaning tar-stream would read differently from GNU tar.
+      // GNU extensions whose data or meaning other readers would read differently from GNU tar.
       throw corrupt(`entries of GNU type "${typeflag}" are not supported`);
     }
-    const name = headerName(block);
+    const ustarName = headerName(block);
+    // An empty long name or PAX path is no name: the header's own stands (as tar-stream read it).
+    const name = this.paxPath || this.longName || ustarName;
     const effective = this.paxSize ?? size;
+    const type = entryType(block[156] ?? 0);
     const directoryLike =
-      typeflag === '5' ||
-      ((typeflag === '0' || typeflag === '\0') && (name.endsWith('/') || this.paxPathEndsWithSlash));
+      typeflag === '5' || ((typeflag === '0' || typeflag === '\0') && (ustarName.endsWith('/') || name.endsWith('/')));
     this.paxSize = undefined;
-    this.paxPathEndsWithSlash = false;
+    this.paxPath = undefined;
+    this.paxPending = false;
+    this.longName = undefined;
     if (directoryLike && effective !== 0) {
-      // tar-stream reads no data for a directory whatever its size; other readers skip the size.
+      // Readers disagree on whether a directory's size is followed by data.
       throw corrupt(`directory entry "${printable(name)}" has ${effective} bytes of data`);
     }
-    this.entries.push({ size: effective });
-    const padded = Math.ceil(effective / BLOCK) * BLOCK;
-    this.state = padded === 0 ? { kind: 'header', filled: 0 } : { kind: 'skip', remaining: padded };
+    events.push({ kind: 'entry', header: { name, type, size: effective, mode: legacyOctal(block, 100, 8) } });
+    const padding = Math.ceil(effective / BLOCK) * BLOCK - effective;
+    if (effective === 0) {
+      events.push(ENTRY_END);
+      this.state = { kind: 'header', filled: 0 };
+    } else {
+      this.state = { kind: 'data', remaining: effective, padding };
+    }
   }
 
   private finishExtended(state: Extract<State, { kind: 'extended' }>): void {
     const data = Buffer.concat(state.chunks);
     if (state.typeflag === 'L' || state.typeflag === 'K') {
-      utf8Name(data.subarray(0, nulIndex(data, 0, data.length)));
+      const longName = utf8Name(data.subarray(0, nulIndex(data, 0, data.length)));
+      if (state.typeflag === 'L') this.longName = longName;
     } else {
       const records = paxRecords(data);
       if (state.typeflag === 'g') {
-        // tar-stream applies global records only next to a local PAX header, GNU tar to every entry.
+        // Some readers apply global records only next to a local PAX header, GNU tar to every entry.
         for (const key of ['path', 'linkpath', 'size']) {
           if (records.has(key)) throw corrupt(`a global PAX header must not set "${key}"`);
         }
@@ -128,12 +174,64 @@ export class TarBoundary {
           if (!/^\d{1,15}$/.test(size)) throw corrupt(`PAX size "${printable(size)}" is not a byte count`);
           this.paxSize = Number(size);
         }
-        this.paxPathEndsWithSlash = records.get('path')?.endsWith('/') ?? false;
+        this.paxPath = records.get('path');
+        this.paxPending = true;
       }
     }
     const padded = Math.ceil(state.size / BLOCK) * BLOCK - state.size;
     this.state = padded === 0 ? { kind: 'header', filled: 0 } : { kind: 'skip', remaining: padded };
   }
+}
+
+const TYPES: Record<number, TarEntryType> = {
+  0: 'file',
+  1: 'link',
+  2: 'symlink',
+  3: 'character-device',
+  4: 'block-device',
+  5: 'directory',
+  6: 'fifo',
+  7: 'contiguous-file',
+};
+
+/** The type as tar-stream named it: from the flag alone (a NUL flag is a file). */
+function entryType(flag: number): TarEntryType | null {
+  return TYPES[flag === 0 ? 0 : flag - 0x30] ?? null;
+}
+
+const USTAR_MAGIC = Buffer.from('ustar\0', 'latin1');
+const GNU_MAGIC = Buffer.from('ustar ', 'latin1');
+const GNU_VERSION = Buffer.from(' \0', 'latin1');
+
+function isUstar(block: Buffer): boolean {
+  return block.subarray(257, 263).equals(USTAR_MAGIC);
+}
+
+function isGnu(block: Buffer): boolean {
+  return block.subarray(257, 263).equals(GNU_MAGIC) && block.subarray(263, 265).equals(GNU_VERSION);
+}
+
+/**
+ * A numeric field read leniently, as tar-stream read the mode: base-256, or octal digits after spaces up to
+ * the first space (NaN, hence no execute bit, if none parse). Only the mode is read so; sizes are strict.
+ */
+function legacyOctal(block: Buffer, offset: number, length: number): number {
+  const bytes = block.subarray(offset, offset + length);
+  const first = bytes[0] ?? 0;
+  if (first & 0x80) {
+    // Base-256: 0x80 leads a positive number, 0xff a negative one; tar-stream read any other lead as null.
+    if (first !== 0x80 && first !== 0xff) return 0;
+    let value = 0;
+    for (const byte of bytes.subarray(1)) value = value * 256 + (first === 0x80 ? byte : 0xff - byte);
+    return first === 0x80 ? value : -value;
+  }
+  let start = 0;
+  while (start < bytes.length && bytes[start] === 0x20) start++;
+  let end = bytes.indexOf(0x20, start);
+  if (end === -1) end = bytes.length;
+  while (start < end && bytes[start] === 0) start++;
+  if (end === start) return 0;
+  return parseInt(bytes.toString('utf8', start, end), 8);
 }
 
 function isZero(bytes: Buffer): boolean {
@@ -194,8 +292,7 @@ function readNumber(block: Buffer, offset: number, length: number, field: string
 /** The ustar name (with its prefix), checked to be UTF-8. */
 function headerName(block: Buffer): string {
   const name = utf8Name(block.subarray(0, nulIndex(block, 0, 100)));
-  const ustar = block.subarray(257, 263).equals(Buffer.from('ustar\0', 'latin1'));
-  if (!ustar || block[345] === 0) return name;
+  if (!isUstar(block) || block[345] === 0) return name;
   return `${utf8Name(block.subarray(345, nulIndex(block, 345, 500)))}/${name}`;
 }
 
