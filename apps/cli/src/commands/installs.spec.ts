@@ -71,12 +71,14 @@ describe('install command helpers', () => {
       capabilities: { added: ['cap:http.fetch'], removed: ['cap:context.read'] },
       egress: { added: [], removed: [] },
       requiresApproval: true,
+      missingSecrets: ['api-token'],
     });
     expect(lines).toEqual([
       'com.acme.tickets: 1.0.0 -> 1.1.0 (upgrade)',
       '  capabilities  +cap:http.fetch -cap:context.read',
       '  egress        no change',
       '  approval      required: the target requests more than is granted',
+      '  secrets       required by 1.1.0, not set: api-token',
     ]);
   });
 });
