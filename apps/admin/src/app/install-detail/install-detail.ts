@@ -162,43 +162,46 @@ interface PendingSwitch {
             }
           </ul>
         }
-        <form class="inline-form" (submit)="$event.preventDefault(); saveSecret(current)">
-          <label for="secret-name">Name</label>
-          @if (current.declaredSecrets; as declared) {
-            <select
-              id="secret-name"
-              name="secretName"
-              [value]="secretName()"
-              (change)="secretName.set($any($event.target).value)"
-            >
-              <option value="">Choose a secret</option>
-              @for (secret of declared; track secret.name) {
-                <option [value]="secret.name" [selected]="secret.name === secretName()">{{ secret.name }}</option>
-              }
-            </select>
-          } @else {
+        <!-- A version that declares an empty list takes no secret at all: nothing to set. -->
+        @if (!current.declaredSecrets || current.declaredSecrets.length) {
+          <form class="inline-form" (submit)="$event.preventDefault(); saveSecret(current)">
+            <label for="secret-name">Name</label>
+            @if (current.declaredSecrets; as declared) {
+              <select
+                id="secret-name"
+                name="secretName"
+                [value]="secretName()"
+                (change)="secretName.set($any($event.target).value)"
+              >
+                <option value="">Choose a secret</option>
+                @for (secret of declared; track secret.name) {
+                  <option [value]="secret.name" [selected]="secret.name === secretName()">{{ secret.name }}</option>
+                }
+              </select>
+            } @else {
+              <input
+                id="secret-name"
+                name="secretName"
+                autocomplete="off"
+                [value]="secretName()"
+                (input)="secretName.set($any($event.target).value)"
+              />
+            }
+            <label for="secret-value">Value</label>
             <input
-              id="secret-name"
-              name="secretName"
-              autocomplete="off"
-              [value]="secretName()"
-              (input)="secretName.set($any($event.target).value)"
+              #secretValueInput
+              id="secret-value"
+              name="secretValue"
+              type="password"
+              autocomplete="new-password"
+              [value]="secretValue()"
+              (input)="secretValue.set($any($event.target).value)"
             />
-          }
-          <label for="secret-value">Value</label>
-          <input
-            #secretValueInput
-            id="secret-value"
-            name="secretValue"
-            type="password"
-            autocomplete="new-password"
-            [value]="secretValue()"
-            (input)="secretValue.set($any($event.target).value)"
-          />
-          <button type="submit" class="primary" [disabled]="busy() || !secretName().trim() || !secretValue()">
-            {{ isSet(current, secretName().trim()) ? 'Replace secret' : 'Set secret' }}
-          </button>
-        </form>
+            <button type="submit" class="primary" [disabled]="busy() || !secretName().trim() || !secretValue()">
+              {{ isSet(current, secretName().trim()) ? 'Replace secret' : 'Set secret' }}
+            </button>
+          </form>
+        }
       </section>
 
       <section class="card" aria-labelledby="grants-title">
