@@ -212,7 +212,7 @@ export class InstallsService {
         request.version === current.version
           ? current
           : await this.publishedVersion(install.extensionId, extensionOf(install).name, request.version);
-      const changes = await this.switchDiff(install, target);
+      const changes = await this.switchDiff(install, target, manager);
       diff = changes;
       if (!request.grant && changes.requiresApproval) {
         throw new DomainError(
@@ -424,9 +424,16 @@ export class InstallsService {
     return toInstallResponse(install, await this.repository.secretNames([install.id]));
   }
 
-  /** The grant diff of a switch, and the secrets the target requires that the install has not set. */
-  private async switchDiff(install: InstallEntity, target: ExtensionVersionEntity): Promise<SwitchDiff> {
-    const setNames = (await this.repository.secretNames([install.id])).map((secret) => secret.name);
+  /**
+   * The grant diff of a switch, and the secrets the target requires that the install has not set. Inside a
+   * change, `manager` keeps the read on the transaction's connection instead of taking a second one.
+   */
+  private async switchDiff(
+    install: InstallEntity,
+    target: ExtensionVersionEntity,
+    manager?: EntityManager,
+  ): Promise<SwitchDiff> {
+    const setNames = (await this.repository.secretNames([install.id], manager)).map((secret) => secret.name);
     return {
       ...diffVersions(currentOf(install), { version: target.version, requested: requestOf(target) }),
       missingSecrets: missingRequiredSecrets(target.manifest.secrets, setNames),
