@@ -12,8 +12,16 @@ const TITLE = 'Beacon';
 const BASE_CAPABILITIES = ['cap:log.emit', 'cap:context.read', 'cap:secrets.get'];
 const ADDED_ORIGIN = 'https://api.beacon.example.com';
 const SECRET_VALUE = 'do-not-show-me-7f3a';
+/** 2.0.0 declares its secrets; 1.0.0 declares none, so its page keeps the free-text name. */
+const DECLARED_SECRETS = [
+  { name: 'beacon-token', title: 'Beacon token', description: 'Issued by the Beacon console.', required: true },
+  { name: 'region', title: 'Region key', description: 'Only for EU hosting.' },
+];
 
-/** A schema with what the form must handle: title/description, a default, an enum, a nested object. */
+/**
+ * A schema with what the form must handle: title/description, a default, an enum, a nested object. Its
+ * property order is not jsonb's (mode, retries, endpoint, greeting): the form must keep the author's.
+ */
 const CONFIG_SCHEMA = {
   type: 'object',
   title: 'Beacon settings',
@@ -42,6 +50,7 @@ interface InstallView {
   capabilities: { granted: string[] };
   egress: { granted: string[] };
   secrets: { name: string }[];
+  missingSecrets: string[];
 }
 
 // Strings, not functions: the tests compile without the DOM library.
@@ -61,25 +70,26 @@ describe('per-install page', () => {
   let browser: Browser;
 
   beforeAll(async () => {
+    // Packed and signed before the stack starts: its API runs in this process, and a long synchronous pack
+    // between two requests outlasts Node's 5 s keep-alive, so the next request would race the socket's close.
+    const bundles = ['1.0.0', '2.0.0'].map((version) => {
+      const upgrade = version === '2.0.0';
+      return makeBundle({
+        manifest: {
+          name: EXTENSION,
+          displayName: TITLE,
+          version,
+          capabilities: upgrade ? [...BASE_CAPABILITIES, 'cap:http.fetch'] : BASE_CAPABILITIES,
+          egress: upgrade ? [ADDED_ORIGIN] : [],
+          config: CONFIG_SCHEMA,
+          ...(upgrade ? { secrets: DECLARED_SECRETS } : {}),
+        },
+      });
+    });
     const distDir = await ensureConsoleBuilt();
     stack = await startConsoleStack(distDir);
     base = stack.api.base;
-    for (const version of ['1.0.0', '2.0.0']) {
-      const upgrade = version === '2.0.0';
-      await publish(
-        stack.api,
-        makeBundle({
-          manifest: {
-            name: EXTENSION,
-            displayName: TITLE,
-            version,
-            capabilities: upgrade ? [...BASE_CAPABILITIES, 'cap:http.fetch'] : BASE_CAPABILITIES,
-            egress: upgrade ? [ADDED_ORIGIN] : [],
-            config: CONFIG_SCHEMA,
-          },
-        }),
-      );
-    }
+    for (const bundle of bundles) await publish(stack.api, bundle);
     browser = await launchChromium();
   }, 300_000);
 
@@ -148,6 +158,10 @@ describe('per-install page', () => {
         'safe',
       ]);
       await page.getByRole('group', { name: 'Endpoint' }).waitFor();
+      // In the order the manifest lists the properties, nested ones included.
+      const labels = await page.locator('app-config-form label, app-config-form legend').allTextContents();
+      const order = ['Greeting (required)', 'Retries', 'Mode', 'Endpoint', 'Endpoint URL', 'Timeout in seconds'];
+      expect(labels.map((label) => label.trim()).filter((label) => order.includes(label))).toEqual(order);
 
       await greeting.fill('Good morning');
       await page.getByLabel('Retries').fill('3');
@@ -232,6 +246,9 @@ describe('per-install page', () => {
       const boxes = diff.getByRole('checkbox');
       await expect(boxes.count()).resolves.toBe(2);
       for (const box of await boxes.all()) await expect(box.isChecked()).resolves.toBe(false);
+      await expect(diff.getByTestId('diff-missing-secrets').textContent()).resolves.toContain(
+        '2.0.0 requires secrets that are not set: beacon-token.',
+      );
       await expect(noHorizontalOverflow(page)).resolves.toBe(true);
       await shot('3-upgrade-diff');
       await diff.getByRole('button', { name: 'Grant everything 2.0.0 requests and switch' }).click();
@@ -240,6 +257,33 @@ describe('per-install page', () => {
       expect(upgraded.version).toBe('2.0.0');
       expect([...upgraded.capabilities.granted].sort()).toEqual([...BASE_CAPABILITIES, 'cap:http.fetch'].sort());
       expect(upgraded.egress.granted).toEqual([ADDED_ORIGIN]);
+
+      // 2.0.0 declares its secrets: listed with title and description, the required one marked until set.
+      const declared = page.getByTestId('secrets');
+      const token = declared.locator('li[data-secret="beacon-token"]');
+      await token.getByText('Beacon token').waitFor();
+      await token.getByText('Issued by the Beacon console.').waitFor();
+      await expect(token.locator('.badge').textContent()).resolves.toContain('required, not set');
+      await expect(declared.locator('li[data-secret="region"] .badge').textContent()).resolves.toContain(
+        'optional, not set',
+      );
+      await page
+        .getByTestId('missing-secrets')
+        .getByText(/Required and not set: beacon-token/)
+        .waitFor();
+      await expect(page.locator('input#secret-name').count()).resolves.toBe(0);
+      await expect(noHorizontalOverflow(page)).resolves.toBe(true);
+      await shot('3b-declared-secrets');
+      await token.getByRole('button', { name: 'Set beacon-token' }).click();
+      await until(async () => (await page.getByLabel('Name', { exact: true }).inputValue()) === 'beacon-token');
+      await expect(page.evaluate<string>('document.activeElement.id')).resolves.toBe('secret-value');
+      await page.keyboard.type(SECRET_VALUE);
+      await page.getByRole('button', { name: 'Set secret' }).click();
+      await page.getByRole('status').getByText('Secret beacon-token set.').waitFor();
+      await expect(token.locator('.badge').textContent()).resolves.toBe('set');
+      await page.getByTestId('missing-secrets').waitFor({ state: 'detached' });
+      await expect(page.content()).resolves.not.toContain(SECRET_VALUE);
+      expect((await installNow()).body.missingSecrets).toEqual([]);
 
       await page.getByRole('button', { name: 'Roll back to 1.0.0' }).click();
       await diff.getByText('1.0.0 asks for nothing beyond what is granted now.').waitFor();

@@ -486,3 +486,103 @@ describe('parseManifest', () => {
     expect(issuesOf(parseManifest('['.repeat(200_000)))[0]?.message).toContain('position 200000');
   });
 });
+
+describe('validateManifest: declared secrets', () => {
+  const withSecrets = (secrets: unknown, capabilities = ['cap:secrets.get']): Draft =>
+    changed((m) => {
+      m.capabilities = capabilities;
+      m.egress = [];
+      m['secrets'] = secrets;
+    });
+  const codesOf = (result: ManifestResult) => issuesOf(result).map((issue) => [issue.path, issue.code]);
+
+  it('keeps the declared secrets in their order and defaults "required" to false', () => {
+    const result = validateManifest(
+      withSecrets([
+        { name: 'api-token', title: 'API token', description: 'From the vendor.\nRotate yearly.', required: true },
+        { name: 'WEBHOOK_KEY' },
+      ]),
+    );
+    expect(result.ok && result.manifest.secrets).toStrictEqual([
+      { name: 'api-token', title: 'API token', description: 'From the vendor.\nRotate yearly.', required: true },
+      { name: 'WEBHOOK_KEY', required: false },
+    ]);
+  });
+
+  it('tells "declares none" (absent) from "declares an empty list"', () => {
+    const absent = validateManifest(fullManifest());
+    expect(absent.ok && 'secrets' in absent.manifest).toBe(false);
+    const empty = validateManifest(withSecrets([], []));
+    expect(empty.ok && empty.manifest.secrets).toStrictEqual([]);
+  });
+
+  it('accepts the edges of the limits', () => {
+    const many = Array.from({ length: 32 }, (_, index) => ({ name: `s${index}`.padEnd(64, 'x') }));
+    many[0] = { ...many[0]!, title: 't'.repeat(100), description: 'd'.repeat(500) } as (typeof many)[0];
+    expect(validateManifest(withSecrets(many)).ok).toBe(true);
+  });
+
+  it('names each bad entry with a stable code, in one pass', () => {
+    const result = validateManifest(
+      withSecrets([
+        { name: 'api-token' },
+        { name: 'api token' },
+        { name: 'api-token', required: 'yes' },
+        { name: 'x'.repeat(65) },
+        { name: 'ok', title: 't'.repeat(101), description: 'd'.repeat(501) },
+        { name: 'ok2', title: 'Two\nlines', description: 'evil \u202e' },
+        { title: 'no name' },
+        { name: 'extra', secret: 'value' },
+        'api-token',
+        { name: 7 },
+      ]),
+    );
+    expect(codesOf(result)).toEqual([
+      ['secrets[1].name', 'SECRET_NAME_INVALID'],
+      ['secrets[2].required', 'SECRET_ENTRY_INVALID'],
+      ['secrets[3].name', 'SECRET_NAME_INVALID'],
+      ['secrets[4].title', 'SECRET_TEXT_TOO_LONG'],
+      ['secrets[4].description', 'SECRET_TEXT_TOO_LONG'],
+      ['secrets[5].title', 'SECRET_TEXT_INVALID'],
+      ['secrets[5].description', 'SECRET_TEXT_INVALID'],
+      ['secrets[6].name', 'SECRET_ENTRY_INVALID'],
+      ['secrets[7].secret', 'SECRET_ENTRY_INVALID'],
+      ['secrets[8]', 'SECRET_ENTRY_INVALID'],
+      ['secrets[9].name', 'SECRET_ENTRY_INVALID'],
+    ]);
+  });
+
+  it('refuses a name declared twice, exactly as written (names are case-sensitive)', () => {
+    const result = validateManifest(withSecrets([{ name: 'API_TOKEN' }, { name: 'api_token' }, { name: 'API_TOKEN' }]));
+    expect(issuesOf(result)).toEqual([
+      {
+        path: 'secrets[2].name',
+        message: 'repeats secrets[0] ("API_TOKEN"); each secret is declared once',
+        code: 'SECRET_DUPLICATE',
+      },
+    ]);
+  });
+
+  it('refuses more than 32 secrets and a list that is not an array', () => {
+    const many = Array.from({ length: 33 }, (_, index) => ({ name: `s${index}` }));
+    expect(codesOf(validateManifest(withSecrets(many)))).toEqual([['secrets', 'SECRETS_TOO_MANY']]);
+    expect(codesOf(validateManifest(withSecrets({ name: 'api-token' })))).toEqual([
+      ['secrets', 'SECRET_ENTRY_INVALID'],
+    ]);
+  });
+
+  it('uses the secret name rule of the secrets API', () => {
+    for (const name of ['a', 'A.b_c-9', 'x'.repeat(64)]) {
+      expect(validateManifest(withSecrets([{ name }])).ok).toBe(true);
+    }
+    for (const name of ['', 'a/b', 'ä', 'a b', 'x'.repeat(65)]) {
+      expect(codesOf(validateManifest(withSecrets([{ name }])))).toEqual([['secrets[0].name', 'SECRET_NAME_INVALID']]);
+    }
+  });
+
+  it('requires cap:secrets.get when secrets are declared', () => {
+    expect(codesOf(validateManifest(withSecrets([{ name: 'api-token' }], ['cap:log.emit'])))).toEqual([
+      ['secrets', 'SECRETS_CAPABILITY_MISSING'],
+    ]);
+  });
+});

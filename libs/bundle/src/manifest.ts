@@ -1,4 +1,4 @@
-import { isSemver } from '@extplat/contracts';
+import { isSecretName, isSemver, SECRET_NAME_RULE } from '@extplat/contracts';
 import { compileConfigSchema } from './config-schema.js';
 import { BundleError } from './errors.js';
 import { MANIFEST_PATH } from './limits.js';
@@ -18,10 +18,42 @@ export type Capability = (typeof KNOWN_CAPABILITIES)[number];
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
+/**
+ * Stable codes of the problems a manifest's `secrets` list can have, so tools can tell them apart without
+ * reading the message. Other issues carry no code yet.
+ */
+export const MANIFEST_SECRET_ISSUE_CODES = [
+  /** `secrets` is not an array, an entry is not an object, or has an unknown field or a wrong type. */
+  'SECRET_ENTRY_INVALID',
+  /** A name breaks the secret name rule the secrets API enforces. */
+  'SECRET_NAME_INVALID',
+  /** Two entries declare the same name. */
+  'SECRET_DUPLICATE',
+  /** More entries than MAX_DECLARED_SECRETS. */
+  'SECRETS_TOO_MANY',
+  /** A title or description is longer than allowed. */
+  'SECRET_TEXT_TOO_LONG',
+  /** A title or description holds control or bidirectional-override characters. */
+  'SECRET_TEXT_INVALID',
+  /** Secrets are declared without the capability `cap:secrets.get`, so the handler could read none of them. */
+  'SECRETS_CAPABILITY_MISSING',
+] as const;
+export type ManifestSecretIssueCode = (typeof MANIFEST_SECRET_ISSUE_CODES)[number];
+
 /** One problem in a manifest. `path` is like `api.endpoints[2].path`; '' means the whole document. */
 export interface ManifestIssue {
   path: string;
   message: string;
+  code?: ManifestSecretIssueCode;
+}
+
+/** A secret the handler reads, declared so the console can ask for it by name. */
+export interface ManifestSecret {
+  name: string;
+  title?: string;
+  description?: string;
+  /** The extension cannot work without it; the console marks it while it is not set. */
+  required: boolean;
 }
 
 export interface ManifestUi {
@@ -52,6 +84,11 @@ export interface ManifestV2 {
   api: { endpoints: ManifestEndpoint[] };
   /** A JSON Schema (type "object") for the install config. */
   config?: Record<string, unknown>;
+  /**
+   * The secrets the handler reads. Absent: the version declares none, and an install may set any name.
+   * Present (even empty): only these names may be set.
+   */
+  secrets?: ManifestSecret[];
 }
 
 export type ManifestResult = { ok: true; manifest: ManifestV2 } | { ok: false; issues: ManifestIssue[] };
@@ -75,6 +112,9 @@ const MAX_EGRESS_ORIGINS = 64;
 const MAX_ENDPOINTS = 128;
 const MAX_CONFIG_BYTES = 64 * 1024;
 const MAX_CONFIG_DEPTH = 32;
+export const MAX_DECLARED_SECRETS = 32;
+const MAX_SECRET_TITLE_LENGTH = 100;
+const MAX_SECRET_DESCRIPTION_LENGTH = 500;
 
 const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 const PUBLISHER_PATTERN = /^[a-z0-9-]{2,64}$/;
@@ -98,7 +138,10 @@ const TOP_LEVEL_FIELDS = [
   'ui',
   'api',
   'config',
+  'secrets',
 ];
+const SECRET_FIELDS = ['name', 'title', 'description', 'required'];
+const SECRETS_CAPABILITY: Capability = 'cap:secrets.get';
 
 type JsonObject = Record<string, unknown>;
 
@@ -106,8 +149,8 @@ type JsonObject = Record<string, unknown>;
 class IssueList {
   readonly items: ManifestIssue[] = [];
 
-  add(path: string, message: string): undefined {
-    this.items.push({ path, message });
+  add(path: string, message: string, code?: ManifestSecretIssueCode): undefined {
+    this.items.push(code === undefined ? { path, message } : { path, message, code });
     return undefined;
   }
 
@@ -152,6 +195,14 @@ export function validateManifest(input: unknown, options: ManifestOptions = {}):
   const ui = uiField(issues, own(input, 'ui'), options.files);
   const api = apiField(issues, own(input, 'api'));
   const config = configField(issues, own(input, 'config'));
+  const secrets = secretsField(issues, own(input, 'secrets'));
+  if (secrets !== undefined && secrets.length > 0 && capabilities?.includes(SECRETS_CAPABILITY) === false) {
+    issues.add(
+      'secrets',
+      `declares secrets, which the handler can read only with the capability "${SECRETS_CAPABILITY}"; add it or remove the list`,
+      'SECRETS_CAPABILITY_MISSING',
+    );
+  }
 
   if (
     !issues.empty ||
@@ -182,6 +233,7 @@ export function validateManifest(input: unknown, options: ManifestOptions = {}):
       ...(ui !== undefined && { ui }),
       api,
       ...(config !== undefined && { config }),
+      ...(secrets !== undefined && { secrets }),
     },
   };
 }
@@ -477,6 +529,112 @@ function endpointField(issues: IssueList, value: unknown, path: string): Manifes
     return undefined;
   }
   return { method, path: routePath, handler };
+}
+
+/** The declared secrets, defaults applied; undefined when absent (declares none) or not an array. */
+function secretsField(issues: IssueList, value: unknown): ManifestSecret[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    return issues.add(
+      'secrets',
+      `must be an array like [{"name": "api-token", "required": true}], got ${describe(value)}`,
+      'SECRET_ENTRY_INVALID',
+    );
+  }
+  if (value.length > MAX_DECLARED_SECRETS) {
+    issues.add(
+      'secrets',
+      `declares ${value.length} secrets; at most ${MAX_DECLARED_SECRETS} are allowed`,
+      'SECRETS_TOO_MANY',
+    );
+  }
+  const result: ManifestSecret[] = [];
+  const firstIndex = new Map<string, number>();
+  for (let index = 0; index < value.length; index++) {
+    const path = `secrets[${index}]`;
+    const secret = secretEntry(issues, value[index], path);
+    if (secret === undefined) continue;
+    const earlier = firstIndex.get(secret.name);
+    if (earlier === undefined) {
+      firstIndex.set(secret.name, index);
+      result.push(secret);
+    } else {
+      issues.add(
+        `${path}.name`,
+        `repeats secrets[${earlier}] (${quote(secret.name)}); each secret is declared once`,
+        'SECRET_DUPLICATE',
+      );
+    }
+  }
+  return result;
+}
+
+function secretEntry(issues: IssueList, value: unknown, path: string): ManifestSecret | undefined {
+  if (!isObject(value)) {
+    return issues.add(
+      path,
+      `must be an object like {"name": "api-token", "title": "API token", "required": true}, got ${describe(value)}`,
+      'SECRET_ENTRY_INVALID',
+    );
+  }
+  const before = issues.items.length;
+  reportUnknownFields(issues, value, path, SECRET_FIELDS);
+  for (const issue of issues.items.slice(before)) issue.code = 'SECRET_ENTRY_INVALID';
+  const name = secretString(issues, value, 'name', path, true, (text) =>
+    isSecretName(text)
+      ? undefined
+      : {
+          code: 'SECRET_NAME_INVALID',
+          message: `must be ${SECRET_NAME_RULE} (the names the secrets API accepts), got ${quote(text)}`,
+        },
+  );
+  const title = secretString(issues, value, 'title', path, false, (text) =>
+    secretTextProblem(text, MAX_SECRET_TITLE_LENGTH, false),
+  );
+  const description = secretString(issues, value, 'description', path, false, (text) =>
+    secretTextProblem(text, MAX_SECRET_DESCRIPTION_LENGTH, true),
+  );
+  const required = own(value, 'required');
+  if (required !== undefined && typeof required !== 'boolean') {
+    issues.add(`${path}.required`, `must be true or false, got ${describe(required)}`, 'SECRET_ENTRY_INVALID');
+  }
+  if (name === undefined || issues.items.length > before) return undefined;
+  return {
+    name,
+    ...(title !== undefined && { title }),
+    ...(description !== undefined && { description }),
+    required: required === true,
+  };
+}
+
+interface CodedProblem {
+  code: ManifestSecretIssueCode;
+  message: string;
+}
+
+function secretString(
+  issues: IssueList,
+  object: JsonObject,
+  key: string,
+  parent: string,
+  required: boolean,
+  problemOf: (value: string) => CodedProblem | undefined,
+): string | undefined {
+  const path = `${parent}.${key}`;
+  const value = own(object, key);
+  if (value === undefined) return required ? issues.add(path, 'is required', 'SECRET_ENTRY_INVALID') : undefined;
+  if (typeof value !== 'string') {
+    return issues.add(path, `must be a string, got ${describe(value)}`, 'SECRET_ENTRY_INVALID');
+  }
+  const problem = problemOf(value);
+  return problem === undefined ? value : issues.add(path, problem.message, problem.code);
+}
+
+function secretTextProblem(text: string, maxLength: number, multiline: boolean): CodedProblem | undefined {
+  const tooLong = lengthProblem(text, maxLength);
+  if (tooLong !== undefined) return { code: 'SECRET_TEXT_TOO_LONG', message: tooLong };
+  const problem = textProblem(text, maxLength, multiline);
+  return problem === undefined ? undefined : { code: 'SECRET_TEXT_INVALID', message: problem };
 }
 
 function configField(issues: IssueList, value: unknown): JsonObject | undefined {

@@ -191,6 +191,12 @@ export const ERROR_CATALOG = {
     action: 'Grant only capabilities and origins the version asks for.',
   },
   SECRET_NOT_FOUND: { status: 404, title: 'Secret not found', action: 'Reload the list of secrets.' },
+  /** The version's manifest declares its secrets and this name is not among them (`details.declared`). */
+  SECRET_NOT_DECLARED: {
+    status: 400,
+    title: 'Secret not declared',
+    action: 'Use one of the secret names the installed version declares; names are case-sensitive.',
+  },
   /** A secret was sealed under a key id EXT_SECRETS_KEY no longer lists: a configuration problem. */
   SECRETS_KEY_UNKNOWN: {
     status: 500,

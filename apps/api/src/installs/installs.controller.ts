@@ -132,9 +132,14 @@ export class InstallsController {
   @Put(':installId/secrets/:name')
   @HttpCode(204)
   @Authenticated({ permission: Permission.InstallManage })
-  @ApiOperation({ summary: 'Set a secret (sealed at rest; no API ever returns it)' })
+  @ApiOperation({
+    summary: 'Set a secret (sealed at rest; no API ever returns it)',
+    description:
+      "When the installed version's manifest declares its secrets, only a declared name may be set " +
+      '(else 400 SECRET_NOT_DECLARED); a version that declares none accepts any name.',
+  })
   @ApiNoContentResponse()
-  @ApiErrors('INSTALL_NOT_FOUND', 'SECRET_NOT_FOUND')
+  @ApiErrors('INSTALL_NOT_FOUND', 'SECRET_NOT_DECLARED')
   setSecret(
     @CurrentPrincipal() principal: Principal,
     @Param() params: SecretParamsDto,

@@ -13,15 +13,14 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { KNOWN_CAPABILITIES } from '@extplat/bundle';
+import { MAX_SECRET_BYTES, SECRET_NAME_PATTERN, SECRET_NAME_RULE } from '@extplat/contracts';
 import type { ExtensionVersionEntity } from '../registry/registry.entities.js';
 import type { GrantResolution } from './install-grants.js';
 import type { InstallEntity } from './install.entities.js';
+import { missingRequiredSecrets } from './declared-secrets.js';
 import type { SecretName } from './installs.repository.js';
 import { PageQueryDto } from '../openapi.js';
 
-/** Secret names: safe in paths, logs and environment-like lookups. */
-export const SECRET_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-export const MAX_SECRET_BYTES = 8 * 1024;
 const SEMVER_LIKE = /^[0-9A-Za-z.+-]{1,64}$/;
 
 export class GrantDto {
@@ -95,7 +94,7 @@ export class InstallIdParamsDto {
 
 export class SecretParamsDto extends InstallIdParamsDto {
   @ApiProperty({ pattern: SECRET_NAME_PATTERN.source, example: 'API_TOKEN' })
-  @Matches(SECRET_NAME_PATTERN, { message: 'name must be 1 to 64 letters, digits, "_", "." or "-"' })
+  @Matches(SECRET_NAME_PATTERN, { message: `name must be ${SECRET_NAME_RULE}` })
   name!: string;
 }
 
@@ -167,6 +166,14 @@ export class SecretNameDto {
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
 
+export class DeclaredSecretDto {
+  @ApiProperty({ example: 'api-token', description: 'The name the handler reads (case-sensitive)' }) name!: string;
+  @ApiPropertyOptional({ example: 'API token' }) title?: string;
+  @ApiPropertyOptional() description?: string;
+  @ApiProperty({ description: 'The extension cannot work without it' }) required!: boolean;
+  @ApiProperty({ description: 'Whether the install has a value for it (the value is never returned)' }) set!: boolean;
+}
+
 export class InstallUiHooksDto {
   @ApiPropertyOptional({ type: 'object', properties: { label: { type: 'string' } } }) appMenu?: { label: string };
 }
@@ -193,6 +200,16 @@ export class InstallResponseDto {
   configVersion!: number;
   @ApiProperty({ type: [SecretNameDto], description: 'Names only: values are never returned' })
   secrets!: SecretNameDto[];
+  @ApiPropertyOptional({
+    type: [DeclaredSecretDto],
+    nullable: true,
+    description:
+      "The secrets the version's manifest declares, in its order; null when it declares none (then any name may " +
+      'be set; otherwise only these, else SECRET_NOT_DECLARED)',
+  })
+  declaredSecrets!: DeclaredSecretDto[] | null;
+  @ApiProperty({ type: [String], description: 'Declared as required and not set' })
+  missingSecrets!: string[];
   @ApiPropertyOptional({ type: InstallUiDto, nullable: true, description: "The version's UI, if it has one" })
   ui!: InstallUiDto | null;
   @ApiProperty({ description: '`user:<id>` or `api-key:<id>`' }) installedBy!: string;
@@ -236,6 +253,11 @@ export class VersionDiffDto {
   @ApiProperty({ type: AddedRemovedDto }) egress!: AddedRemovedDto;
   @ApiProperty({ description: 'The target adds capabilities or egress: switching needs a grant approving them' })
   requiresApproval!: boolean;
+  @ApiProperty({
+    type: [String],
+    description: 'Secrets the target declares as required that the install has not set (switching is still allowed)',
+  })
+  missingSecrets!: string[];
 }
 
 export class SwitchVersionResponseDto {
@@ -247,6 +269,9 @@ export class SwitchVersionResponseDto {
 export function toInstallResponse(install: InstallEntity, secrets: SecretName[]): InstallResponseDto {
   const version = required(install.version, 'version');
   const extension = required(install.extension, 'extension');
+  const own = secrets.filter((secret) => secret.installId === install.id);
+  const setNames = own.map((secret) => secret.name);
+  const declared = version.manifest.secrets;
   return {
     id: install.id,
     tenantId: install.tenantId,
@@ -259,9 +284,9 @@ export function toInstallResponse(install: InstallEntity, secrets: SecretName[])
     egress: { requested: version.egress, granted: install.egress },
     config: install.config,
     configVersion: install.configVersion,
-    secrets: secrets
-      .filter((secret) => secret.installId === install.id)
-      .map((secret) => ({ name: secret.name, updatedAt: secret.updatedAt.toISOString() })),
+    secrets: own.map((secret) => ({ name: secret.name, updatedAt: secret.updatedAt.toISOString() })),
+    declaredSecrets: declared?.map((secret) => ({ ...secret, set: setNames.includes(secret.name) })) ?? null,
+    missingSecrets: missingRequiredSecrets(declared, setNames),
     ui: uiOf(version),
     installedBy: install.installedBy,
     createdAt: install.createdAt.toISOString(),

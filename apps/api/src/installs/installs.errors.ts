@@ -11,5 +11,6 @@ export const InstallErrors = defineErrorCodes([
   'APPROVAL_REQUIRED',
   'INVALID_GRANT',
   'SECRET_NOT_FOUND',
+  'SECRET_NOT_DECLARED',
   'SECRETS_KEY_UNKNOWN',
 ]);

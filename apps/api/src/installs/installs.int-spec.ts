@@ -259,6 +259,7 @@ describe('installs', () => {
         capabilities: { added: ['cap:context.read', 'cap:http.fetch', 'cap:secrets.get'], removed: [] },
         egress: { added: [API_ORIGIN], removed: [] },
         requiresApproval: true,
+        missingSecrets: [],
       });
       const back = await api.request('GET', `/api/installs/${install.id}/version-diff?version=0.9.0`);
       expect(back.body).toMatchObject({ direction: 'rollback', requiresApproval: false });
@@ -351,6 +352,7 @@ describe('installs', () => {
         capabilities: { added: [], removed: ['cap:http.fetch', 'cap:secrets.get'] },
         egress: { added: [], removed: [API_ORIGIN] },
         requiresApproval: false,
+        missingSecrets: [],
       });
       expect(rolledBack.body.install).toMatchObject({
         version: '0.9.0',

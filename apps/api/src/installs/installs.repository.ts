@@ -117,9 +117,9 @@ export class InstallsRepository {
   }
 
   /** Names and times only: views never load sealed values. */
-  async secretNames(installIds: string[]): Promise<SecretName[]> {
+  async secretNames(installIds: string[], manager: EntityManager = this.dataSource.manager): Promise<SecretName[]> {
     if (installIds.length === 0) return [];
-    return this.dataSource
+    return manager
       .getRepository(InstallSecretEntity)
       .createQueryBuilder('s')
       .select(['s.installId', 's.name', 's.updatedAt'])

@@ -1,5 +1,6 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { ManifestEndpoint } from '@extplat/bundle';
+import { MAX_SECRET_BYTES } from '@extplat/contracts';
 import { CommonErrors, DEFAULT_PAGE_LIMIT, decodeCursor, DomainError, type Page, pageOf } from '@extplat/server-core';
 import type { EntityManager } from 'typeorm';
 import type { AuditEventType } from '../audit/audit-event.js';
@@ -8,6 +9,7 @@ import type { Principal } from '../access/principal.js';
 import { canSeeTenant, resolveListScope } from '../access/tenant-scope.js';
 import type { ExtensionVersionEntity } from '../registry/registry.entities.js';
 import { RegistryService } from '../registry/registry.service.js';
+import { mayStoreSecret, missingRequiredSecrets } from './declared-secrets.js';
 import { InstallConfigValidator, sameJson } from './install-config.js';
 import {
   diffVersions,
@@ -24,7 +26,6 @@ import {
   type CreatedInstallResponseDto,
   type CreateInstallDto,
   type InstallResponseDto,
-  MAX_SECRET_BYTES,
   type SwitchVersionDto,
   type SwitchVersionResponseDto,
   toGrantReport,
@@ -53,6 +54,9 @@ export interface GatewayInstall {
   /** Decrypted values, only when `cap:secrets.get` is granted; otherwise empty. */
   secrets: Record<string, string>;
 }
+
+/** A version diff with what the switch leaves unset. */
+export type SwitchDiff = VersionDiff & { missingSecrets: string[] };
 
 /** Told after every committed change of an install (including uninstall), to drop cached resolutions. */
 export type InstallChangeListener = (tenantId: string, extensionName: string) => void;
@@ -182,10 +186,10 @@ export class InstallsService {
   }
 
   /** What switching to `version` would change, without changing anything. */
-  async versionDiff(principal: Principal, installId: string, version: string): Promise<VersionDiff> {
+  async versionDiff(principal: Principal, installId: string, version: string): Promise<SwitchDiff> {
     const install = await this.visibleInstall(principal, installId);
     const target = await this.existingVersion(install, version);
-    return diffVersions(currentOf(install), { version: target.version, requested: requestOf(target) });
+    return this.switchDiff(install, target);
   }
 
   /**
@@ -200,7 +204,7 @@ export class InstallsService {
     installId: string,
     request: SwitchVersionDto,
   ): Promise<SwitchVersionResponseDto> {
-    let diff: VersionDiff | undefined;
+    let diff: SwitchDiff | undefined;
     let warm: string | undefined;
     await this.change(principal, installId, async (install, manager) => {
       const current = versionOf(install);
@@ -208,7 +212,7 @@ export class InstallsService {
         request.version === current.version
           ? current
           : await this.publishedVersion(install.extensionId, extensionOf(install).name, request.version);
-      const changes = diffVersions(currentOf(install), { version: target.version, requested: requestOf(target) });
+      const changes = await this.switchDiff(install, target, manager);
       diff = changes;
       if (!request.grant && changes.requiresApproval) {
         throw new DomainError(
@@ -285,6 +289,14 @@ export class InstallsService {
       });
     }
     await this.change(principal, installId, async (install, manager) => {
+      const declared = versionOf(install).manifest.secrets;
+      if (!mayStoreSecret(declared, name)) {
+        throw new DomainError(
+          InstallErrors.SECRET_NOT_DECLARED,
+          `${versionOf(install).version} does not declare a secret named ${name}; it declares ${declaredList(declared)}`,
+          { name, declared: declared?.map((secret) => secret.name) ?? [] },
+        );
+      }
       await this.secrets.store(install.id, name, value, manager);
       await this.repository.bumpConfigVersion(install.id, manager);
       await this.recordChange(principal, install, 'install.secret-set', { name }, manager);
@@ -412,6 +424,22 @@ export class InstallsService {
     return toInstallResponse(install, await this.repository.secretNames([install.id]));
   }
 
+  /**
+   * The grant diff of a switch, and the secrets the target requires that the install has not set. Inside a
+   * change, `manager` keeps the read on the transaction's connection instead of taking a second one.
+   */
+  private async switchDiff(
+    install: InstallEntity,
+    target: ExtensionVersionEntity,
+    manager?: EntityManager,
+  ): Promise<SwitchDiff> {
+    const setNames = (await this.repository.secretNames([install.id], manager)).map((secret) => secret.name);
+    return {
+      ...diffVersions(currentOf(install), { version: target.version, requested: requestOf(target) }),
+      missingSecrets: missingRequiredSecrets(target.manifest.secrets, setNames),
+    };
+  }
+
   private async visibleInstall(principal: Principal, installId: string): Promise<InstallEntity> {
     const install = await this.repository.findWithVersion(installId);
     if (!install || !canSeeTenant(principal, install.tenantId)) throw installNotFound(installId);
@@ -474,6 +502,11 @@ export class InstallsService {
     }
     return result.config;
   }
+}
+
+function declaredList(declared: { name: string }[] | undefined): string {
+  if (!declared || declared.length === 0) return 'none';
+  return declared.map((secret) => secret.name).join(', ');
 }
 
 function requestOf(version: ExtensionVersionEntity): Permissions {

@@ -194,6 +194,7 @@ function versionValues(
     capabilities: manifest.capabilities,
     egress: manifest.egress,
     manifest,
+    configSchema: manifest.config ?? null,
     publisher: manifest.publisher,
     signatureStatus: verdict.status === 'rejected' ? 'unsigned' : verdict.status,
     signature: verdict as unknown as Record<string, unknown>,

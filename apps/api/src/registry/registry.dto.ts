@@ -70,7 +70,13 @@ export class VersionDetailDto extends VersionSummaryDto {
   @ApiProperty({ type: [String] }) egress!: string[];
   @ApiProperty({ type: [EndpointDto] }) endpoints!: EndpointDto[];
   @ApiProperty({ type: SignatureSummaryDto }) signature!: SignatureSummaryDto;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The manifest as stored in the bundle' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      "The validated manifest; its `config` schema keeps the author's property order (for versions published " +
+      'before that order was recorded, object keys come ordered by length, then bytes)',
+  })
   manifest!: Record<string, unknown>;
   @ApiProperty() publishedBy!: string;
   @ApiPropertyOptional({ type: String, nullable: true }) yankedAt!: string | null;
@@ -135,9 +141,15 @@ export function toVersionDetail(extension: ExtensionEntity, version: ExtensionVe
       ...(version.signerFingerprint ? { signerFingerprint: version.signerFingerprint } : {}),
       checks: verdict.checks ?? [],
     },
-    manifest: version.manifest as unknown as Record<string, unknown>,
+    manifest: manifestInAuthorOrder(version),
     publishedBy: version.publishedBy,
     yankedAt: version.yankedAt?.toISOString() ?? null,
     yankedReason: version.yankedReason,
   };
+}
+
+/** The stored manifest, with the config schema as written (key order included) where it was recorded. */
+function manifestInAuthorOrder(version: ExtensionVersionEntity): Record<string, unknown> {
+  const manifest = version.manifest as unknown as Record<string, unknown>;
+  return version.configSchema ? { ...manifest, config: version.configSchema } : manifest;
 }

@@ -74,6 +74,14 @@ export class ExtensionVersionEntity {
   @Column({ type: 'jsonb' })
   manifest!: ManifestV2;
 
+  /**
+   * The manifest's config schema as PostgreSQL `json`, which keeps the text it was given, so the config form
+   * can follow the author's property order; `manifest` (jsonb) orders object keys by length, then bytes.
+   * Null for versions published before it existed and for versions without a config schema.
+   */
+  @Column({ name: 'config_schema', type: 'json', nullable: true })
+  configSchema!: Record<string, unknown> | null;
+
   @Column({ type: 'varchar', length: 64 })
   publisher!: string;
 

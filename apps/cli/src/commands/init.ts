@@ -24,7 +24,7 @@ export interface InitOptions {
   displayName?: string;
 }
 
-/** The template's manifest: three endpoints, an iframe UI, and a config schema with one setting. */
+/** The template's manifest: three endpoints, an iframe UI, a config schema with two settings, one declared secret. */
 export function templateManifest(name: string, publisher: string, displayName: string): Record<string, unknown> {
   return {
     manifestVersion: 2,
@@ -53,6 +53,15 @@ export function templateManifest(name: string, publisher: string, displayName: s
       },
       additionalProperties: false,
     },
+    // The name src/handler.js reads: declared, so the console asks for it and a misspelt name is refused.
+    secrets: [
+      {
+        name: 'api-token',
+        title: 'API token',
+        description: 'Read by GET /secret-status; the handler only reports whether it is set.',
+        required: false,
+      },
+    ],
   };
 }
 

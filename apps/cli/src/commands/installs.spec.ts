@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ExitCode } from '../exit-codes.js';
-import { diffLines, formatTable, readConfig, readSecretValue } from './installs.js';
+import type { Install } from '@extplat/api-client';
+import { diffLines, formatTable, readConfig, readSecretValue, refuseUndeclaredSecret } from './installs.js';
 
 describe('install command helpers', () => {
   it('reads a config from a file or inline JSON, as an object only', async () => {
@@ -28,6 +29,28 @@ describe('install command helpers', () => {
     });
   });
 
+  it('refuses a secret name the installed version does not declare, and points out a near miss', () => {
+    const installOf = (declaredSecrets: Install['declaredSecrets']) =>
+      ({ extension: { name: 'com.example.crm' }, version: '1.0.0', declaredSecrets }) as Install;
+    const declared = installOf([{ name: 'api-token', title: 'API token', required: true, set: false }]);
+    expect(() => refuseUndeclaredSecret(declared, 'api-token')).not.toThrow();
+    expect(() => refuseUndeclaredSecret(installOf(null), 'API_TOKEN')).not.toThrow();
+    expect(() => refuseUndeclaredSecret(declared, 'API_TOKEN')).toThrow(
+      expect.objectContaining({
+        exitCode: ExitCode.INVALID_REQUEST,
+        code: 'SECRET_NOT_DECLARED',
+        message:
+          'com.example.crm 1.0.0 does not declare a secret named API_TOKEN: it declares api-token ' +
+          '(did you mean api-token? names are case-sensitive)',
+      }),
+    );
+    expect(() => refuseUndeclaredSecret(installOf([]), 'x')).toThrow(
+      expect.objectContaining({
+        message: 'com.example.crm 1.0.0 does not declare a secret named x: it declares no secrets',
+      }),
+    );
+  });
+
   it('prints a table in aligned columns', () => {
     expect(
       formatTable(
@@ -48,12 +71,14 @@ describe('install command helpers', () => {
       capabilities: { added: ['cap:http.fetch'], removed: ['cap:context.read'] },
       egress: { added: [], removed: [] },
       requiresApproval: true,
+      missingSecrets: ['api-token'],
     });
     expect(lines).toEqual([
       'com.acme.tickets: 1.0.0 -> 1.1.0 (upgrade)',
       '  capabilities  +cap:http.fetch -cap:context.read',
       '  egress        no change',
       '  approval      required: the target requests more than is granted',
+      '  secrets       required by 1.1.0, not set: api-token',
     ]);
   });
 });

@@ -220,6 +220,7 @@ export function registerInstallCommands(program: Command, output: Output, contex
   ).action(async (extensionId: string, name: string, options: TenantOption) => {
     const api = client(options);
     const install = await findInstall(api, extensionId, options.tenant);
+    refuseUndeclaredSecret(install, name);
     if (context.stdin.isTTY) output.note(`value of ${name} (then Enter and Ctrl-D):`);
     const value = await readSecretValue(context.stdin);
     await api.call('setting the secret', (client, init) =>
@@ -290,6 +291,26 @@ export async function findInstall(api: ApiClient, extensionId: string, tenant: s
     );
   }
   return first;
+}
+
+/**
+ * Refuses, before the value is read, a name the installed version does not declare (the API would refuse it
+ * too, with SECRET_NOT_DECLARED, but only after the value was typed). A version that declares no secrets
+ * accepts any name. Names are case-sensitive; a near miss (`API_TOKEN` for `api-token`) is pointed out.
+ */
+export function refuseUndeclaredSecret(install: Install, name: string): void {
+  const declared = install.declaredSecrets?.map((secret) => secret.name);
+  if (!declared || declared.includes(name)) return;
+  const loose = (text: string) => text.toLowerCase().replace(/[-_.]/g, '');
+  const near = declared.find((candidate) => loose(candidate) === loose(name));
+  const known = declared.length === 0 ? 'declares no secrets' : `declares ${declared.join(', ')}`;
+  throw new CliError(
+    ExitCode.INVALID_REQUEST,
+    `${install.extension.name} ${install.version} does not declare a secret named ${name}: it ${known}` +
+      (near ? ` (did you mean ${near}? names are case-sensitive)` : ''),
+    'SECRET_NOT_DECLARED',
+    { name, declared },
+  );
 }
 
 /** --config (a file) or --config-json (inline): either way a JSON object, checked before any call. */
@@ -424,6 +445,9 @@ export function diffLines(extensionId: string, diff: VersionDiff): string[] {
     `  capabilities  ${changes(diff.capabilities.added, diff.capabilities.removed)}`,
     `  egress        ${changes(diff.egress.added, diff.egress.removed)}`,
     `  approval      ${diff.requiresApproval ? 'required: the target requests more than is granted' : 'not needed'}`,
+    ...(diff.missingSecrets.length
+      ? [`  secrets       required by ${diff.to}, not set: ${diff.missingSecrets.join(', ')}`]
+      : []),
   ];
 }
 

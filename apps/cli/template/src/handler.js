@@ -31,7 +31,8 @@ const handlers = {
     });
   },
 
-  // GET /secret-status: whether the tenant admin has set the "api-token" secret. Never echo a secret.
+  // GET /secret-status: whether the tenant admin has set the "api-token" secret (declared in manifest.json's
+  // "secrets"; a renamed secret must be renamed there too). Never echo a secret.
   secretStatus() {
     const token = getSecret('api-token');
     log('debug', 'secret status requested');

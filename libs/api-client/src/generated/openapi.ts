@@ -610,7 +610,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Set a secret (sealed at rest; no API ever returns it) */
+    /**
+     * Set a secret (sealed at rest; no API ever returns it)
+     * @description When the installed version's manifest declares its secrets, only a declared name may be set (else 400 SECRET_NOT_DECLARED); a version that declares none accepts any name.
+     */
     put: operations['Installs_setSecret'];
     post?: never;
     /** Delete a secret */
@@ -988,7 +991,7 @@ export interface components {
       egress: string[];
       endpoints: components['schemas']['EndpointDto'][];
       signature: components['schemas']['SignatureSummaryDto'];
-      /** @description The manifest as stored in the bundle */
+      /** @description The validated manifest; its `config` schema keeps the author's property order (for versions published before that order was recorded, object keys come ordered by length, then bytes) */
       manifest: {
         [key: string]: unknown;
       };
@@ -1168,6 +1171,20 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
     };
+    DeclaredSecretDto: {
+      /**
+       * @description The name the handler reads (case-sensitive)
+       * @example api-token
+       */
+      name: string;
+      /** @example API token */
+      title?: string;
+      description?: string;
+      /** @description The extension cannot work without it */
+      required: boolean;
+      /** @description Whether the install has a value for it (the value is never returned) */
+      set: boolean;
+    };
     InstallUiHooksDto: {
       appMenu?: {
         label?: string;
@@ -1215,6 +1232,10 @@ export interface components {
       configVersion: number;
       /** @description Names only: values are never returned */
       secrets: components['schemas']['SecretNameDto'][];
+      /** @description The secrets the version's manifest declares, in its order; null when it declares none (then any name may be set; otherwise only these, else SECRET_NOT_DECLARED) */
+      declaredSecrets?: components['schemas']['DeclaredSecretDto'][] | null;
+      /** @description Declared as required and not set */
+      missingSecrets: string[];
       /** @description The version's UI, if it has one */
       ui?: components['schemas']['InstallUiDto'] | null;
       /** @description `user:<id>` or `api-key:<id>` */
@@ -1250,6 +1271,10 @@ export interface components {
       configVersion: number;
       /** @description Names only: values are never returned */
       secrets: components['schemas']['SecretNameDto'][];
+      /** @description The secrets the version's manifest declares, in its order; null when it declares none (then any name may be set; otherwise only these, else SECRET_NOT_DECLARED) */
+      declaredSecrets?: components['schemas']['DeclaredSecretDto'][] | null;
+      /** @description Declared as required and not set */
+      missingSecrets: string[];
       /** @description The version's UI, if it has one */
       ui?: components['schemas']['InstallUiDto'] | null;
       /** @description `user:<id>` or `api-key:<id>` */
@@ -1283,6 +1308,8 @@ export interface components {
       egress: components['schemas']['AddedRemovedDto'];
       /** @description The target adds capabilities or egress: switching needs a grant approving them */
       requiresApproval: boolean;
+      /** @description Secrets the target declares as required that the install has not set (switching is still allowed) */
+      missingSecrets: string[];
     };
     SwitchVersionDto: {
       /**
@@ -1395,6 +1422,7 @@ export interface components {
           | 'RUNNER_BUSY'
           | 'RUNNER_UNAVAILABLE'
           | 'SECRETS_KEY_UNKNOWN'
+          | 'SECRET_NOT_DECLARED'
           | 'SECRET_NOT_FOUND'
           | 'SERVICE_UNAVAILABLE'
           | 'SESSION_EXPIRED'
@@ -5521,7 +5549,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description The request is malformed or fails validation: BAD_REQUEST, INVALID_TEXT, JSON_TOO_DEEP, VALIDATION_FAILED */
+      /** @description The request is malformed or fails validation: BAD_REQUEST, INVALID_TEXT, JSON_TOO_DEEP, SECRET_NOT_DECLARED, VALIDATION_FAILED */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -5552,7 +5580,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description Not found: INSTALL_NOT_FOUND, NOT_FOUND, SECRET_NOT_FOUND */
+      /** @description Not found: INSTALL_NOT_FOUND, NOT_FOUND */
       404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];

@@ -87,44 +87,121 @@ interface PendingSwitch {
       <section class="card" aria-labelledby="secrets-title">
         <h3 id="secrets-title">Secrets</h3>
         <p class="muted small">Values are sealed when saved and never shown again, here or anywhere else.</p>
-        <ul class="plain-list" data-testid="secrets">
-          @for (secret of current.secrets; track secret.name) {
-            <li>
-              <code>{{ secret.name }}</code>
-              <span class="badge ok">set</span>
-              <span class="muted small">updated {{ secret.updatedAt | date: 'medium' }}</span>
-              <button type="button" (click)="startSecret(secret.name)">Replace {{ secret.name }}</button>
-              <button type="button" class="danger" (click)="deleteSecret(current, secret.name)">
-                Delete {{ secret.name }}
-              </button>
-            </li>
-          } @empty {
-            <li class="muted">No secret is set.</li>
+        @if (current.declaredSecrets; as declared) {
+          @if (current.missingSecrets.length) {
+            <p class="notice" role="status" data-testid="missing-secrets">
+              Required and not set: {{ current.missingSecrets.join(', ') }}. Calls that need
+              {{ current.missingSecrets.length === 1 ? 'it' : 'them' }} fail until
+              {{ current.missingSecrets.length === 1 ? 'it is' : 'they are' }} set.
+            </p>
           }
-        </ul>
-        <form class="inline-form" (submit)="$event.preventDefault(); saveSecret(current)">
-          <label for="secret-name">Name</label>
-          <input
-            id="secret-name"
-            name="secretName"
-            autocomplete="off"
-            [value]="secretName()"
-            (input)="secretName.set($any($event.target).value)"
-          />
-          <label for="secret-value">Value</label>
-          <input
-            #secretValueInput
-            id="secret-value"
-            name="secretValue"
-            type="password"
-            autocomplete="new-password"
-            [value]="secretValue()"
-            (input)="secretValue.set($any($event.target).value)"
-          />
-          <button type="submit" class="primary" [disabled]="busy() || !secretName().trim() || !secretValue()">
-            {{ isSet(current, secretName().trim()) ? 'Replace secret' : 'Set secret' }}
-          </button>
-        </form>
+          <ul class="plain-list declared" data-testid="secrets">
+            @for (secret of declared; track secret.name) {
+              <li [attr.data-secret]="secret.name">
+                <div class="secret-text">
+                  <strong>{{ secret.title || secret.name }}</strong>
+                  @if (secret.title) {
+                    <code>{{ secret.name }}</code>
+                  }
+                  @if (secret.set) {
+                    <span class="badge ok">set</span>
+                    @if (updatedAt(current, secret.name); as updated) {
+                      <span class="muted small">updated {{ updated | date: 'medium' }}</span>
+                    }
+                  } @else if (secret.required) {
+                    <span class="badge warn">required, not set</span>
+                  } @else {
+                    <span class="badge">optional, not set</span>
+                  }
+                  @if (secret.description) {
+                    <p class="muted small description">{{ secret.description }}</p>
+                  }
+                </div>
+                <div class="secret-actions">
+                  <button type="button" (click)="startSecret(secret.name)">
+                    {{ secret.set ? 'Replace' : 'Set' }} {{ secret.name }}
+                  </button>
+                  @if (secret.set) {
+                    <button type="button" class="danger" (click)="deleteSecret(current, secret.name)">
+                      Delete {{ secret.name }}
+                    </button>
+                  }
+                </div>
+              </li>
+            } @empty {
+              <li class="muted">Version {{ current.version }} declares no secrets.</li>
+            }
+          </ul>
+          @if (undeclared(current).length) {
+            <p class="muted small">Set earlier, not declared by {{ current.version }} (it cannot read them):</p>
+            <ul class="plain-list" data-testid="undeclared-secrets">
+              @for (secret of undeclared(current); track secret.name) {
+                <li>
+                  <code>{{ secret.name }}</code>
+                  <button type="button" class="danger" (click)="deleteSecret(current, secret.name)">
+                    Delete {{ secret.name }}
+                  </button>
+                </li>
+              }
+            </ul>
+          }
+        } @else {
+          <ul class="plain-list" data-testid="secrets">
+            @for (secret of current.secrets; track secret.name) {
+              <li>
+                <code>{{ secret.name }}</code>
+                <span class="badge ok">set</span>
+                <span class="muted small">updated {{ secret.updatedAt | date: 'medium' }}</span>
+                <button type="button" (click)="startSecret(secret.name)">Replace {{ secret.name }}</button>
+                <button type="button" class="danger" (click)="deleteSecret(current, secret.name)">
+                  Delete {{ secret.name }}
+                </button>
+              </li>
+            } @empty {
+              <li class="muted">No secret is set.</li>
+            }
+          </ul>
+        }
+        <!-- A version that declares an empty list takes no secret at all: nothing to set. -->
+        @if (!current.declaredSecrets || current.declaredSecrets.length) {
+          <form class="inline-form" (submit)="$event.preventDefault(); saveSecret(current)">
+            <label for="secret-name">Name</label>
+            @if (current.declaredSecrets; as declared) {
+              <select
+                id="secret-name"
+                name="secretName"
+                [value]="secretName()"
+                (change)="secretName.set($any($event.target).value)"
+              >
+                <option value="">Choose a secret</option>
+                @for (secret of declared; track secret.name) {
+                  <option [value]="secret.name" [selected]="secret.name === secretName()">{{ secret.name }}</option>
+                }
+              </select>
+            } @else {
+              <input
+                id="secret-name"
+                name="secretName"
+                autocomplete="off"
+                [value]="secretName()"
+                (input)="secretName.set($any($event.target).value)"
+              />
+            }
+            <label for="secret-value">Value</label>
+            <input
+              #secretValueInput
+              id="secret-value"
+              name="secretValue"
+              type="password"
+              autocomplete="new-password"
+              [value]="secretValue()"
+              (input)="secretValue.set($any($event.target).value)"
+            />
+            <button type="submit" class="primary" [disabled]="busy() || !secretName().trim() || !secretValue()">
+              {{ isSet(current, secretName().trim()) ? 'Replace secret' : 'Set secret' }}
+            </button>
+          </form>
+        }
       </section>
 
       <section class="card" aria-labelledby="grants-title">
@@ -215,6 +292,13 @@ interface PendingSwitch {
               </ul>
             } @else {
               <p>{{ switching.diff.to }} asks for nothing beyond what is granted now.</p>
+            }
+            @if (switching.diff.missingSecrets.length) {
+              <p class="notice" data-testid="diff-missing-secrets">
+                {{ switching.diff.to }} requires secrets that are not set:
+                {{ switching.diff.missingSecrets.join(', ') }}. Set them after switching; calls that need them fail
+                until then.
+              </p>
             }
             @if (dropped(switching.diff).length) {
               <p>No longer requested, so dropped:</p>
@@ -310,6 +394,32 @@ interface PendingSwitch {
     .heading-row {
       flex-wrap: wrap;
     }
+    .declared li {
+      justify-content: space-between;
+      padding: 0.4rem 0;
+      border-bottom: 1px solid var(--border);
+    }
+    .secret-text {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: baseline;
+      gap: 0.5rem;
+      min-width: 0;
+    }
+    .secret-text code,
+    .secret-text strong {
+      overflow-wrap: anywhere;
+    }
+    .secret-text .description {
+      flex-basis: 100%;
+      margin: 0;
+      white-space: pre-line;
+    }
+    .secret-actions {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.5rem;
+    }
     h2 {
       overflow-wrap: anywhere;
     }
@@ -398,6 +508,18 @@ export class InstallDetail {
 
   protected isNewer(candidate: string, current: string): boolean {
     return compareSemver(candidate, current) > 0;
+  }
+
+  /** When the secret was last set, from the install's list of set names. */
+  protected updatedAt(install: Install, name: string): string | undefined {
+    return install.secrets.find((secret) => secret.name === name)?.updatedAt;
+  }
+
+  /** Secrets still set that the installed version does not declare (left by another version). */
+  protected undeclared(install: Install): Install['secrets'] {
+    const declared = install.declaredSecrets;
+    if (!declared) return [];
+    return install.secrets.filter((secret) => !declared.some((entry) => entry.name === secret.name));
   }
 
   protected isSet(install: Install, name: string): boolean {

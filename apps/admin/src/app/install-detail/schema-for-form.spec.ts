@@ -46,4 +46,20 @@ describe('schemaForForm', () => {
     const cleaned = allFields(formly.toFieldConfig(schemaForForm(schema)));
     expect(cleaned.some((field) => field.template !== undefined || field.props?.['safeHtml'] === true)).toBe(false);
   });
+
+  it("keeps the author's property order, nested objects included, for formly to draw", () => {
+    const ordered = {
+      type: 'object',
+      properties: {
+        zone: { type: 'string' },
+        apiBaseUrl: { type: 'string' },
+        b: { type: 'object', properties: { second: { type: 'string' }, first: { type: 'string' } } },
+      },
+    };
+    const formly = TestBed.inject(FormlyJsonschema);
+    const root = formly.toFieldConfig(schemaForForm(ordered));
+    const keys = (field: FormlyFieldConfig) => (field.fieldGroup ?? []).map((child) => child.key);
+    expect(keys(root)).toEqual(['zone', 'apiBaseUrl', 'b']);
+    expect(keys((root.fieldGroup ?? [])[2])).toEqual(['second', 'first']);
+  });
 });

@@ -9,6 +9,7 @@ const upgrade: VersionDiff = {
   capabilities: { added: ['cap:http.fetch', 'cap:secrets.get'], removed: ['cap:storage.kv'] },
   egress: { added: ['https://api.example.com'], removed: [] },
   requiresApproval: true,
+  missingSecrets: [],
 };
 
 describe('grantForSwitch', () => {
@@ -33,6 +34,7 @@ describe('grantForSwitch', () => {
       capabilities: { added: [], removed: ['cap:storage.kv'] },
       egress: { added: [], removed: [] },
       requiresApproval: false,
+      missingSecrets: [],
     };
     expect(grantForSwitch(granted, rollback, new Set(['cap:http.fetch']))).toBeUndefined();
   });
