@@ -244,6 +244,14 @@ describe('console journey: from a new tenant to an uninstalled extension', () =>
       await page.getByText('The board greets you with it.').waitFor();
       const layout = page.getByLabel('Layout');
       await expect(layout.locator('option').allTextContents()).resolves.toEqual(['(not set)', 'compact', 'detailed']);
+      // The fields come in the author's order, not jsonb's (which would put Layout and Retries first).
+      const labels = await page.locator('form.config-form label').allTextContents();
+      expect(labels.map((label) => label.replace(/[*\s]+$/, '').trim())).toEqual([
+        'Greeting',
+        'Layout',
+        'Retries',
+        'Upstream URL',
+      ]);
 
       await greeting.fill(GREETING);
       await layout.selectOption('detailed');
@@ -292,8 +300,13 @@ describe('console journey: from a new tenant to an uninstalled extension', () =>
       await step(page, '08-config-saved-1280');
     });
 
-    it('4. sets a secret, which is never shown back', async () => {
-      await page.getByLabel('Name', { exact: true }).fill('api-token');
+    it('4. sets the secret the version declares, which is never shown back', async () => {
+      // The template declares api-token: the page lists it by title and offers it, not a free-text name.
+      const declared = page.getByTestId('secrets').locator('li[data-secret="api-token"]');
+      await declared.getByText('API token').waitFor();
+      await declared.getByText('optional, not set').waitFor();
+      await page.getByRole('button', { name: 'Set api-token' }).click();
+      await expect(page.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('api-token');
       await page.getByLabel('Value', { exact: true }).fill(SECRET_VALUE);
       await page.getByRole('button', { name: 'Set secret' }).click();
       await page.getByRole('status').getByText('Secret api-token set.').waitFor();
