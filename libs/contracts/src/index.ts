@@ -7,3 +7,4 @@ export * from './semver.js';
 export * from './roles.js';
 export * from './error-codes.js';
 export * from './capabilities.js';
+export * from './address-ranges.js';
