@@ -31,6 +31,8 @@ export const ExitCode = {
   INVALID_REQUEST: 15,
   /** Stopped by Ctrl-C (128 + SIGINT, as shells report it); an upload can be continued with --resume. */
   INTERRUPTED: 130,
+  /** Stopped by SIGTERM (128 + SIGTERM), e.g. a CI job cancelled; nothing half-built is left behind. */
+  TERMINATED: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -52,6 +54,7 @@ const EXIT_CODE_HELP: Readonly<Record<ExitCode, string>> = {
   [ExitCode.APPROVAL_REQUIRED]: 'the target version needs more than is granted: rerun with --approve',
   [ExitCode.INVALID_REQUEST]: 'the API refused the request as invalid (config, grant)',
   [ExitCode.INTERRUPTED]: 'interrupted (Ctrl-C); an upload continues with --resume',
+  [ExitCode.TERMINATED]: 'terminated (SIGTERM)',
 };
 
 /** The exit statuses as a help section. */

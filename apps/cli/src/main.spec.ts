@@ -40,6 +40,7 @@ describe('extctl', () => {
     expect(stdout).toMatch(/^ +6 {2}the signature was rejected/m);
     expect(stdout).toMatch(/^ +14 {2}the target version needs more than is granted/m);
     expect(stdout).toMatch(/^ +130 {2}interrupted/m);
+    expect(stdout).toMatch(/^ +143 {2}terminated/m);
   });
 
   it('prints its version', async () => {

@@ -319,6 +319,40 @@ describe('extctl against the API', () => {
       expect(existsSync(statePathFor(bundle.file))).toBe(false);
     }, 120_000);
 
+    it('resumes on the same API written with or without /api, and refuses another API', async () => {
+      const stopAfterFirstPart = async (file: string, apiUrl: string): Promise<void> => {
+        const controller = new AbortController();
+        const run = await extctl(['--json', 'publish', file, '--parallel', '1', '--api', apiUrl], {
+          signal: controller.signal,
+          afterPart: () => controller.abort(),
+        });
+        expect(run.code).toBe(ExitCode.INTERRUPTED);
+      };
+      const legacy = writeBundle('tickets-5.0.0.tar.zst', manifestFor({ version: '5.0.0' }), { payloadBytes: 6 * MIB });
+      await stopAfterFirstPart(legacy.file, `${api.url}/api`);
+      const statePath = statePathFor(legacy.file);
+      const recorded = (await readUploadState(statePath))!;
+      expect(recorded.api).toBe(api.url);
+      // As an extctl from before /api was normalised away recorded it: still the same API.
+      writeFileSync(statePath, JSON.stringify({ ...recorded, api: `${api.url}/api/` }));
+
+      const resumed = await extctl(['--json', 'publish', legacy.file, '--resume', '--api', api.url]);
+      expect(json(resumed)).toMatchObject({ status: 'published', version: '5.0.0', upload: { resumed: true } });
+      expect(resumed.code).toBe(0);
+
+      const plain = writeBundle('tickets-5.0.1.tar.zst', manifestFor({ version: '5.0.1' }), { payloadBytes: 6 * MIB });
+      await stopAfterFirstPart(plain.file, api.url);
+      const elsewhere = await extctl(['--json', 'publish', plain.file, '--resume', '--api', 'http://127.0.0.1:1/api']);
+      expect(elsewhere.code).toBe(ExitCode.USAGE);
+      expect(json<{ error: { code: string; message: string } }>(elsewhere).error).toEqual({
+        code: 'API_MISMATCH',
+        message: `the upload in ${statePathFor(plain.file)} belongs to ${api.url}, not http://127.0.0.1:1`,
+      });
+      const viaApiPath = await extctl(['--json', 'publish', plain.file, '--resume', '--api', `${api.url}/api/`]);
+      expect(viaApiPath.code).toBe(0);
+      expect(json(viaApiPath)).toMatchObject({ status: 'published', version: '5.0.1', upload: { resumed: true } });
+    }, 120_000);
+
     it('aborts a recorded upload on the server with --abort', async () => {
       const bundle = writeBundle('tickets-4.0.0.tar.zst', manifestFor({ version: '4.0.0' }), { payloadBytes: 6 * MIB });
       const stopped = await interruptedPublish(bundle.file);

@@ -45,18 +45,51 @@ describe('describeEgressOrigin', () => {
     'https://[::1]',
     'https://[fd00::1]',
     'https://db.internal',
+    'https://[::ffff:7f00:1]',
+    'https://[::ffff:127.0.0.1]',
+    'https://[64:ff9b::a9fe:a9fe]',
+    'https://100.64.0.1',
+    'https://198.18.0.1',
+    'https://0.0.0.0',
+    'https://240.0.0.1',
+    'https://[fc00::1]',
+    'https://[fe80::1]',
   ])('rates the internal host of %s high', (origin) => {
     const grant = describeEgressOrigin(origin);
     expect(grant.risk).toBe('high');
     expect(grant.description).toContain('private network');
   });
 
-  it.each(['https://172.32.0.1', 'https://8.8.8.8', 'https://fd.example.com'])(
-    'keeps the public %s medium',
-    (origin) => {
-      expect(describeEgressOrigin(origin).risk).toBe('medium');
-    },
-  );
+  // The URL parser turns these into 127.0.0.1 and [::ffff:7f00:1]; plain HTTP alone would make them high,
+  // so the warning must name the loopback range as well.
+  it.each([
+    ['http://2130706433/', '127.0.0.1'],
+    ['http://0x7f.1/', '127.0.0.1'],
+    ['http://[::ffff:7f00:1]/', '[::ffff:7f00:1]'],
+    ['https://0x7f000001', '127.0.0.1'],
+    ['https://[::ffff:127.0.0.1]:8443', '[::ffff:7f00:1]:8443'],
+  ])('sees through the odd IP literal %s', (origin, host) => {
+    const grant = describeEgressOrigin(origin);
+    expect(grant.title).toBe(`Send requests to ${host}`);
+    expect(grant.risk).toBe('high');
+    expect(grant.description).toContain('loopback, 127.0.0.0/8');
+  });
+
+  it('names the metadata range of a link-local origin', () => {
+    expect(describeEgressOrigin('https://169.254.169.254').description).toContain(
+      'link-local, where cloud metadata services live, 169.254.0.0/16',
+    );
+  });
+
+  it.each([
+    'https://172.32.0.1',
+    'https://8.8.8.8',
+    'https://fd.example.com',
+    'https://[2606:4700:4700::1111]',
+    'https://[64:ff9b::808:808]',
+  ])('keeps the public %s medium', (origin) => {
+    expect(describeEgressOrigin(origin).risk).toBe('medium');
+  });
 
   it('refuses to make an unreadable origin look safe', () => {
     expect(describeEgressOrigin('not an origin').risk).toBe('high');

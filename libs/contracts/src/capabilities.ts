@@ -3,6 +3,7 @@
  * console's consent screens and the CLI read this one catalog, so a capability is explained the same way
  * wherever it is requested or granted.
  */
+import { classifyAddress } from './address-ranges.js';
 import { Capability } from './runner.js';
 
 export type CapabilityName = (typeof Capability)[keyof typeof Capability];
@@ -89,10 +90,10 @@ export function describeEgressOrigin(origin: string): GrantDescription {
   }
   const host = url.host;
   const plain = url.protocol === 'http:';
-  const internal = isInternalHost(url.hostname);
+  const internal = internalHostWarning(url.hostname);
   const warnings = [
     plain ? 'The connection is not encrypted: anyone on the way can read or change it.' : '',
-    internal ? 'This is a local or private network address, inside your own network.' : '',
+    internal ?? '',
   ].filter((warning) => warning !== '');
   return {
     title: `Send requests to ${host}`,
@@ -100,24 +101,25 @@ export function describeEgressOrigin(origin: string): GrantDescription {
       `Send HTTP requests to ${url.origin} and read the answers; data the extension sees can be sent there.`,
       ...warnings,
     ].join(' '),
-    risk: plain || internal ? 'high' : 'medium',
+    risk: plain || internal !== undefined ? 'high' : 'medium',
   };
 }
 
-function isInternalHost(hostname: string): boolean {
+/**
+ * Why a host is not on the public internet, or undefined when it is. `hostname` comes from `URL`, which has
+ * already turned odd IPv4 forms (`2130706433`, `0x7f.1`) into dotted decimal. A public DNS name is not
+ * judged here: the Runner checks every address it resolves to.
+ */
+function internalHostWarning(hostname: string): string | undefined {
   const host = hostname.toLowerCase();
-  if (host === 'localhost' || /\.(localhost|local|internal)$/.test(host)) return true;
-  if (host.startsWith('[')) return host === '[::1]' || /^\[(f[cd]|fe[89ab])/.test(host);
-  const octets = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host)?.slice(1).map(Number);
-  if (octets === undefined) return false;
-  const [a = 0, b = 0] = octets;
-  return (
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    (a === 100 && b >= 64 && b <= 127) ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168)
-  );
+  const address = classifyAddress(host);
+  if (address.kind === 'non-public') {
+    const { purpose, cidr } = address.range;
+    return `This is not a public internet address (${purpose}, ${cidr}): it reaches your own machine or private network.`;
+  }
+  if (address.kind === 'public') return undefined;
+  if (host === 'localhost' || /\.(localhost|local|internal)$/.test(host)) {
+    return 'This is a local or private network name, inside your own network.';
+  }
+  return undefined;
 }

@@ -8,3 +8,4 @@ export * from './roles.js';
 export * from './error-codes.js';
 export * from './capabilities.js';
 export * from './secrets.js';
+export * from './address-ranges.js';

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { contentHashFromHex } from '@extplat/contracts';
 import forge from 'node-forge';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import { SigningError } from './errors.js';
 import {
   CLOCK_SKEW_MS,
@@ -13,6 +15,7 @@ import type { RsaKeySize } from './keys.js';
 import { signBundle } from './sign.js';
 import { TrustStore } from './trust-store.js';
 import { verifyBundleSignature } from './verify.js';
+import { certificateFingerprint } from './x509.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -141,14 +144,43 @@ describe('issuePublisherCertificate', () => {
 });
 
 describe('developmentCaName', () => {
-  it('names the folder a development CA was made for', () => {
-    expect(developmentCaName('/home/ada/platform/.data')).toBe('extplat development CA (/home/ada/platform/.data)');
+  it('names the folder by its own name and a short hash of its path, never by the path', () => {
+    const name = developmentCaName('/home/ada/platform/.data');
+    expect(name).toBe(
+      `extplat development CA (.data) ${createHash('sha256').update('/home/ada/platform/.data').digest('hex').slice(0, 8)}`,
+    );
+    expect(name).not.toContain('/');
+    expect(name).not.toContain('ada');
   });
 
-  it('keeps the end of a long path within the 64 characters of a common name', () => {
-    const name = developmentCaName(`/home/ada/${'nested/'.repeat(10)}checkout/.data`);
-    expect(name).toHaveLength(64);
-    expect(name).toMatch(/^extplat development CA \(\.\.\..*\/checkout\/\.data\)$/);
-    expect(() => createDevCa({ commonName: name, validDays: 1, keyBits: 2048 })).not.toThrow();
+  it('tells apart folders of the same name, and gives one folder the same name each time', () => {
+    const first = developmentCaName('/home/ada/platform/.data');
+    const second = developmentCaName('/home/bob/platform/.data');
+    expect(second).not.toBe(first);
+    expect(second).toMatch(/^extplat development CA \(\.data\) [0-9a-f]{8}$/);
+    expect(developmentCaName('/home/ada/platform/.data/')).toBe(first);
+    expect(developmentCaName('/home/ada/platform/../platform/.data')).toBe(first);
+  });
+
+  it('is what a trust bundle lists for the CA, next to the fingerprint a rejection shows', () => {
+    const commonName = developmentCaName('/home/ada/platform/.data');
+    const ca = createDevCa({ commonName, validDays: 1, keyBits: 2048 });
+    expect(TrustStore.fromPem(ca.certificatePem).anchors).toEqual([
+      expect.objectContaining({ subject: `CN=${commonName}`, fingerprint: certificateFingerprint(ca.certificatePem) }),
+    ]);
+  });
+
+  it('hashes the absolute path of a relative folder', () => {
+    expect(developmentCaName('keys')).toBe(developmentCaName(resolve('keys')));
+    expect(developmentCaName('keys')).toMatch(/^extplat development CA \(keys\) [0-9a-f]{8}$/);
+  });
+
+  it('keeps a long or non-ASCII folder name within the 64 printable ASCII characters of a common name', () => {
+    const long = developmentCaName(`/home/ada/${'a-very-long-folder-name-'.repeat(4)}`);
+    expect(long).toHaveLength(64);
+    expect(long).toMatch(/^extplat development CA \(a-very-long-folder-name-a-v\.\.\.\) [0-9a-f]{8}$/);
+    expect(developmentCaName('/srv/données')).toMatch(/^extplat development CA \(donn_es\) [0-9a-f]{8}$/);
+    expect(developmentCaName('/')).toMatch(/^extplat development CA \(\/\) [0-9a-f]{8}$/);
+    expect(() => createDevCa({ commonName: long, validDays: 1, keyBits: 2048 })).not.toThrow();
   });
 });

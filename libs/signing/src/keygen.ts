@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { basename, resolve } from 'node:path';
 import forge from 'node-forge';
 import { SigningError } from './errors.js';
 import { generateRsaKey, readRsaPrivateKey, type RsaKeySize, sameRsaKey } from './keys.js';
@@ -110,15 +111,22 @@ function checkOptions(commonName: unknown, validDays: unknown): void {
 
 /**
  * The name of a development CA made for `folder` (a data folder, a keys folder): every such CA gets its own
- * name, so a rejection that names the trusted CA tells which folder's CA the platform expects. A long path
- * keeps its end, which tells folders apart, within the 64 characters a common name may have.
+ * name, so a rejection that names the trusted CA tells which folder's CA the platform expects. The name
+ * holds the folder's own name and the first 8 hex digits of the SHA-256 of its absolute path, never the
+ * path itself: the subject is public (rejections, GET /api/console-config) and a path gives away user
+ * names and the layout of a machine. Two `.data` folders still get different names, and whoever has the
+ * folder can check it: `developmentCaName(folder)` gives the same name again.
  */
 export function developmentCaName(folder: string): string {
-  const prefix = 'extplat development CA ';
-  const room = MAX_COMMON_NAME_LENGTH - prefix.length - 2;
-  // Plain ASCII, so that every tool (openssl, browsers, logs) shows the name alike.
-  const shown = folder.length <= room ? folder : `...${folder.slice(folder.length - room + 3)}`;
-  return `${prefix}(${shown})`;
+  const absolute = resolve(folder);
+  const digest = createHash('sha256').update(absolute).digest('hex').slice(0, 8);
+  // Plain printable ASCII, so that every tool (openssl, browsers, logs) shows the name alike.
+  const own = (basename(absolute) || '/').replace(/[^\x20-\x7e]/g, '_');
+  const prefix = 'extplat development CA (';
+  const suffix = `) ${digest}`;
+  const room = MAX_COMMON_NAME_LENGTH - prefix.length - suffix.length;
+  const shown = own.length <= room ? own : `${own.slice(0, room - 3)}...`;
+  return `${prefix}${shown}${suffix}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiClient, normaliseBaseUrl } from './api-client.js';
+import { ApiClient, normaliseBaseUrl, sameApi } from './api-client.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 
 describe('the API base URL', () => {
@@ -13,8 +13,21 @@ describe('the API base URL', () => {
     ['http://localhost:8080/api?x=1#y', 'http://localhost:8080'],
     ['https://example.com/platform/api', 'https://example.com/platform'],
     ['https://example.com/apis', 'https://example.com/apis'],
+    ['https://example.com/api/api/', 'https://example.com'],
+    ['https://example.com/platform//api//', 'https://example.com/platform'],
+    ['HTTPS://Example.COM:443/api', 'https://example.com'],
+    ['http://h:3000/api', 'http://h:3000'],
   ])('%s is called as %s (no /api/api/...)', (given, base) => {
     expect(normaliseBaseUrl(given)).toBe(base);
+    // Normalised once is normalised for good: a recorded API compares equal to itself.
+    expect(normaliseBaseUrl(base)).toBe(base);
+    expect(sameApi(given, base)).toBe(true);
+  });
+
+  it('tells different APIs apart', () => {
+    expect(sameApi('http://h:3000/api', 'http://h:3001')).toBe(false);
+    expect(sameApi('http://h:3000/platform', 'http://h:3000')).toBe(false);
+    expect(sameApi('https://h/api', 'http://h/api')).toBe(false);
   });
 });
 

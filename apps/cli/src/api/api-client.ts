@@ -72,9 +72,21 @@ export function normaliseBaseUrl(api: string): string {
   url.search = '';
   url.hash = '';
   // Every route extctl calls starts with /api: a URL given with it (as the console's address bar shows
-  // API calls) would otherwise make /api/api/...
-  url.pathname = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
+  // API calls) would otherwise make /api/api/... Every trailing /api goes, not just one, so that a
+  // normalised URL normalises to itself: a recorded upload's API is compared in this form.
+  let path = url.pathname;
+  for (let shorter = trimApiSuffix(path); shorter !== path; shorter = trimApiSuffix(path)) path = shorter;
+  url.pathname = path;
   return url.toString().replace(/\/+$/, '');
+}
+
+/** The same API, however each URL was written (with or without /api, a trailing slash, a default port...). */
+export function sameApi(a: string, b: string): boolean {
+  return normaliseBaseUrl(a) === normaliseBaseUrl(b);
+}
+
+function trimApiSuffix(path: string): string {
+  return path.replace(/\/+$/, '').replace(/\/api$/, '');
 }
 
 /** What `ApiClient.call` hands the generated client's method: the abort signal and the retrying fetch. */

@@ -1,4 +1,5 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,22 +23,76 @@ const DISABLED_FEATURES = ['stdio', 'http', 'fetch-event'] as const;
  */
 const BUILD_PROCESS = fileURLToPath(new URL('../../dist/commands/build-worker.js', import.meta.url));
 
-function componentizeInChild(job: ComponentizeJob): Promise<Uint8Array> {
-  return new Promise((resolvePromise, reject) => {
-    // Its stdout (the handler's console output while the engine snapshots it) goes to stderr, so that
-    // --json keeps stdout for the one result document; 'advanced' carries the bytes without JSON.
-    const child = fork(BUILD_PROCESS, [], { stdio: ['ignore', 2, 2, 'ipc'], serialization: 'advanced' });
-    child.once('message', (answer: ComponentizeAnswer) =>
-      'component' in answer ? resolvePromise(answer.component) : reject(new Error(answer.error)),
-    );
-    child.once('error', reject);
-    // After an answer this changes nothing; without one, the build must not wait forever. 'close', not
-    // 'exit': it comes after the IPC channel is drained, so a large answer still in the pipe is read first.
-    child.once('close', (code, signal) =>
-      reject(new Error(`the build process ended (${signal ?? `exit ${code}`}) without a component`)),
-    );
-    child.send(job);
-  });
+/** The signals that stop a build, each with its exit status (128 + the signal's number, as shells report). */
+const STOP_SIGNALS = { SIGINT: ExitCode.INTERRUPTED, SIGTERM: ExitCode.TERMINATED } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
+
+class BuildStopped extends Error {
+  constructor(readonly signal: StopSignal) {
+    super(`stopped by ${signal}`);
+  }
+}
+
+/**
+ * Runs componentize-js in a child process and settles when that process has ended, never before. SIGINT
+ * and SIGTERM sent to extctl stop the child and everything it started, a second one at once (SIGKILL), and
+ * the build rejects with `BuildStopped`; without this the child would build on, orphaned, after extctl left.
+ */
+async function componentizeInChild(job: ComponentizeJob): Promise<Uint8Array> {
+  // componentize-js keeps its work files under os.tmpdir(); a private one can be removed even when the
+  // build is killed before it cleans up after itself.
+  const workDir = await mkdtemp(join(tmpdir(), 'extctl-build-'));
+  try {
+    return await new Promise((resolvePromise, reject) => {
+      // Its stdout (the handler's console output while the engine snapshots it) goes to stderr, so that
+      // --json keeps stdout for the one result document; 'advanced' carries the bytes without JSON.
+      // Detached: the child leads a process group of its own, so that stopping the build also stops the
+      // wizer process componentize-js spawns; a terminal's Ctrl-C reaches it through extctl.
+      const child = fork(BUILD_PROCESS, [], {
+        stdio: ['ignore', 2, 2, 'ipc'],
+        serialization: 'advanced',
+        detached: true,
+        env: { ...process.env, TMPDIR: workDir },
+      });
+      let answer: ComponentizeAnswer | undefined;
+      let stoppedBy: StopSignal | undefined;
+      const stop = (signal: StopSignal): void => {
+        const forward = stoppedBy === undefined ? signal : 'SIGKILL';
+        stoppedBy ??= signal;
+        try {
+          process.kill(-child.pid!, forward);
+        } catch {
+          // The group has already gone: 'close' settles the build.
+        }
+      };
+      const onSigint = (): void => stop('SIGINT');
+      const onSigterm = (): void => stop('SIGTERM');
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigterm);
+      const settle = (): void => {
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigterm);
+      };
+      child.once('message', (message: ComponentizeAnswer) => (answer = message));
+      child.once('error', (error) => {
+        settle();
+        reject(error);
+      });
+      // 'close', not 'exit': it comes after the IPC channel is drained, so a large answer still in the pipe
+      // has been read by then.
+      child.once('close', (code, signal) => {
+        settle();
+        if (stoppedBy !== undefined) reject(new BuildStopped(stoppedBy));
+        else if (answer === undefined) {
+          reject(new Error(`the build process ended (${signal ?? `exit ${code}`}) without a component`));
+        } else if ('component' in answer) resolvePromise(answer.component);
+        else reject(new Error(answer.error));
+      });
+      child.send(job);
+    });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
 }
 
 export interface BuildResult {
@@ -73,6 +128,11 @@ export async function buildComponent(directory: string, source: string, output: 
     });
   } catch (error) {
     progress.done();
+    if (error instanceof BuildStopped) {
+      throw new CliError(STOP_SIGNALS[error.signal], `build of ${source} ${error.message}`, 'INTERRUPTED', {
+        signal: error.signal,
+      });
+    }
     throw new CliError(
       ExitCode.BUILD,
       `building ${source} failed: ${error instanceof Error ? error.message : String(error)}`,

@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ApiClient, resolveConnection, withApiOptions, type ApiOptions } from '../api/api-client.js';
+import {
+  ApiClient,
+  normaliseBaseUrl,
+  resolveConnection,
+  sameApi,
+  withApiOptions,
+  type ApiOptions,
+} from '../api/api-client.js';
 import type {
   FinalizeRequest,
   FinalizeResponse,
@@ -368,10 +375,12 @@ class Publish {
       { api: this.options.api ?? this.context.env['EXTCTL_API_URL'] ?? state.api, apiKey: this.options.apiKey },
       this.context.env,
     );
-    if (connection.baseUrl !== state.api) {
+    // Compared normalised: `--api http://h:3000/api` and `http://h:3000` name one API, and a state file
+    // written by an extctl that did not normalise /api away holds the URL as it was given.
+    if (!sameApi(connection.baseUrl, state.api)) {
       throw new CliError(
         ExitCode.USAGE,
-        `the upload in ${this.statePath} belongs to ${state.api}, not ${connection.baseUrl}`,
+        `the upload in ${this.statePath} belongs to ${normaliseBaseUrl(state.api)}, not ${connection.baseUrl}`,
         'API_MISMATCH',
       );
     }

@@ -81,6 +81,11 @@ describe('upload state file', () => {
     await expect(readUploadState(path)).rejects.toMatchObject({ code: 'STATE_INVALID' });
     writeFileSync(path, JSON.stringify({ ...state, parts: [{ partNumber: 1 }] }));
     await expect(readUploadState(path)).rejects.toMatchObject({ code: 'STATE_INVALID' });
+    // The API is compared with --api on resume: it must be an http(s) URL.
+    for (const api of ['localhost:3000/api', 'ftp://example.com', 'not a url']) {
+      writeFileSync(path, JSON.stringify({ ...state, api }));
+      await expect(readUploadState(path)).rejects.toMatchObject({ code: 'STATE_INVALID' });
+    }
   });
 
   it('replaces a file in one step', async () => {

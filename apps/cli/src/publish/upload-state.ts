@@ -60,6 +60,7 @@ function isUploadState(value: unknown): value is UploadState {
   return (
     state['format'] === 1 &&
     ['uploadId', 'api', 'bundle', 'contentHash', 'startedAt'].every(isText) &&
+    isHttpUrl(state['api'] as string) &&
     ['size', 'partSize', 'partCount'].every(isInt) &&
     (state['strategy'] === 'presigned-multipart' || state['strategy'] === 'proxy') &&
     Array.isArray(state['parts']) &&
@@ -72,6 +73,10 @@ function isUploadState(value: unknown): value is UploadState {
         typeof (part as UploadedPart).etag === 'string',
     )
   );
+}
+
+function isHttpUrl(text: string): boolean {
+  return URL.canParse(text) && ['http:', 'https:'].includes(new URL(text).protocol);
 }
 
 /**

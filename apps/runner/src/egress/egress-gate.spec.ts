@@ -127,6 +127,28 @@ describe('EgressGate', () => {
     expect(other.seen).toHaveLength(0);
   });
 
+  it('refuses loopback written in the odd forms a URL parser normalises', async () => {
+    const before = denials.length;
+    const mapped = `http://[::ffff:7f00:1]:${other.port}`;
+    const guarded = gate({ allowlist: [other.origin, mapped] });
+    for (const url of [`http://2130706433:${other.port}/secret`, `http://0x7f.1:${other.port}/secret`]) {
+      const result = await guarded.fetch(get(url), [other.origin], new AbortController().signal);
+      expect(result).toEqual({ ok: false, error: { tag: 'denied', val: expect.stringContaining('127.0.0.1') } });
+    }
+    const viaMapped = await guarded.fetch(
+      get(`http://[::ffff:127.0.0.1]:${other.port}/secret`),
+      [mapped],
+      new AbortController().signal,
+    );
+    expect(viaMapped).toEqual({ ok: false, error: { tag: 'denied', val: expect.stringContaining('non-public') } });
+    expect(denials.slice(before).map((d) => d.reason)).toEqual([
+      'private-address',
+      'private-address',
+      'private-address',
+    ]);
+    expect(other.seen).toHaveLength(0);
+  });
+
   it('checks every redirect hop like the first request', async () => {
     const grant = [trusted.origin, other.origin, 'http://169.254.169.254'];
     const toOther = await gate().fetch(get(`${trusted.origin}/to-other`), grant, new AbortController().signal);

@@ -1,9 +1,9 @@
+import { isNonPublicAddress } from '@extplat/contracts';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { FetchRequest, FetchResult } from '../sandbox/types.js';
-import { isNonPublicAddress } from './address-policy.js';
 
 /** The guest's `http.fetch` request, and what it gets back: a response or a WIT `fetch-error` case. */
 export type EgressRequest = FetchRequest;

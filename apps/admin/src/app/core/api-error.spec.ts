@@ -24,11 +24,11 @@ describe('explain', () => {
     const fingerprint = 'ab'.repeat(32);
     const explanation = explain(
       httpError(422, 'SIGNER_UNTRUSTED', 'the issuer is not trusted', {
-        trustedCas: [{ subject: 'CN=extplat development CA (/srv/extplat/.data)', fingerprint }],
+        trustedCas: [{ subject: 'CN=extplat development CA (.data) 3f9a1c2e', fingerprint }],
       }),
     );
     expect(explanation.message).toBe(
-      `the issuer is not trusted. This platform trusts CN=extplat development CA (/srv/extplat/.data) (SHA-256 ${fingerprint}).`,
+      `the issuer is not trusted. This platform trusts CN=extplat development CA (.data) 3f9a1c2e (SHA-256 ${fingerprint}).`,
     );
   });
 

@@ -38,20 +38,10 @@ export interface UninstallDialogData {
       </div>
     </form>
   `,
+  // The panel's look is the shared .dialog rule (styles.scss); only the width is this dialog's own.
   styles: `
     .dialog {
-      background: var(--surface);
-      color: var(--text);
-      border: 1px solid var(--border);
-      border-radius: 0.5rem;
-      padding: 1rem 1.25rem;
       width: min(28rem, calc(100vw - 2rem));
-      box-sizing: border-box;
-      overflow-wrap: anywhere;
-    }
-    h2 {
-      margin-top: 0;
-      font-size: 1.15rem;
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

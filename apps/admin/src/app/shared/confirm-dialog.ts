@@ -26,7 +26,7 @@ export interface ConfirmAnswer {
   selector: 'app-confirm-dialog',
   template: `
     <form class="dialog" (submit)="$event.preventDefault(); accept()">
-      <h2 [id]="request.id + '-title'" class="dialog-title">{{ request.title }}</h2>
+      <h2 [id]="request.id + '-title'">{{ request.title }}</h2>
       <p [id]="request.id + '-message'">{{ request.message }}</p>
       @if (request.reason; as reason) {
         <label [for]="request.id + '-reason'">{{ reason.label }}</label>
@@ -52,17 +52,6 @@ export interface ConfirmAnswer {
     </form>
   `,
   styles: `
-    .dialog {
-      background: var(--surface);
-      color: var(--text);
-      border: 1px solid var(--border);
-      border-radius: 0.5rem;
-      padding: 1.25rem;
-      box-shadow: 0 10px 30px rgb(0 0 0 / 30%);
-    }
-    .dialog-title {
-      font-size: 1.15rem;
-    }
     input {
       width: 100%;
       box-sizing: border-box;
