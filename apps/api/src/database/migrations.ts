@@ -7,6 +7,7 @@ import { Installs1764288000000 } from './migrations/1764288000000-installs.js';
 import { IdentityLifecycle1764324000000 } from './migrations/1764324000000-identity-lifecycle.js';
 import { RunnerPublishedVersions1764410400000 } from './migrations/1764410400000-runner-published-versions.js';
 import { IdentitySearch1764496800000 } from './migrations/1764496800000-identity-search.js';
+import { ApiKeySearch1764583200000 } from './migrations/1764583200000-api-key-search.js';
 
 /**
  * The API's migrations, listed explicitly (no globs) in the order of their timestamps, so the same list
@@ -22,6 +23,7 @@ export const apiMigrations: (new () => MigrationInterface)[] = [
   IdentityLifecycle1764324000000,
   RunnerPublishedVersions1764410400000,
   IdentitySearch1764496800000,
+  ApiKeySearch1764583200000,
 ];
 
 /** Names of the migrations in order, as TypeORM records them. */
