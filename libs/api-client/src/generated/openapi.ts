@@ -4823,6 +4823,10 @@ export interface operations {
         cursor?: string;
         /** @description Platform admins: only this tenant's installs */
         tenantId?: string;
+        /** @description `apps`: only enabled installs whose version has a UI (what the console menu lists as apps) */
+        only?: 'apps';
+        /** @description Only installs of these extensions: names separated by commas, at most 100 */
+        extensions?: string;
       };
       header?: never;
       path?: never;
