@@ -10,8 +10,6 @@ import { ErrorPanel } from '../shared/error-panel';
 import { countOf } from '../shared/format';
 import { RegistryService } from './registry.service';
 
-type StateFilter = 'all' | 'installed' | 'enabled' | 'not-installed' | 'verified' | 'unsigned' | 'yanked';
-
 interface RowMessage {
   kind: 'ok' | 'error';
   text: string;
@@ -39,16 +37,6 @@ interface RowMessage {
       />
       <label for="ext-publisher">Publisher</label>
       <input id="ext-publisher" type="text" [value]="publisher()" (change)="onPublisher($event)" />
-      <label for="ext-state">Show</label>
-      <select id="ext-state" (change)="onState($event)">
-        <option value="all">all</option>
-        <option value="installed">installed</option>
-        <option value="enabled">enabled</option>
-        <option value="not-installed">not installed</option>
-        <option value="verified">signature verified</option>
-        <option value="unsigned">unsigned</option>
-        <option value="yanked">latest version yanked</option>
-      </select>
     </form>
     @if (session.isPlatformAdmin() && !tenants.tenantId()) {
       <p class="notice">Choose a tenant at the top to see and switch its installs.</p>
@@ -169,7 +157,6 @@ export class ExtensionList {
 
   protected readonly query = signal('');
   protected readonly publisher = signal('');
-  private readonly stateFilter = signal<StateFilter>('all');
   private readonly extensions = signal<ExtensionSummary[]>([]);
   /** Where the next page starts; null once the last page is shown. */
   protected readonly nextCursor = signal<string | null>(null);
@@ -185,44 +172,22 @@ export class ExtensionList {
 
   protected readonly rows = computed(() => {
     const byName = new Map(this.installList().map((install) => [install.extension.name, install]));
-    const filter = this.stateFilter();
-    return this.extensions()
-      .map((extension) => {
-        const install = byName.get(extension.name) ?? null;
-        const latest = extension.latestVersion;
-        const updateAvailable =
-          !!install && latest?.status === 'published' && compareSemver(latest.version, install.version) > 0;
-        return { extension, install, updateAvailable };
-      })
-      .filter(({ extension, install }) => {
-        switch (filter) {
-          case 'all':
-            return true;
-          case 'installed':
-            return install !== null;
-          case 'enabled':
-            return install?.enabled === true;
-          case 'not-installed':
-            return install === null;
-          case 'verified':
-            return extension.latestVersion?.signatureStatus === 'verified';
-          case 'unsigned':
-            return extension.latestVersion?.signatureStatus === 'unsigned';
-          case 'yanked':
-            return extension.latestVersion?.status === 'yanked';
-        }
-      });
+    return this.extensions().map((extension) => {
+      const install = byName.get(extension.name) ?? null;
+      const latest = extension.latestVersion;
+      const updateAvailable =
+        !!install && latest?.status === 'published' && compareSemver(latest.version, install.version) > 0;
+      return { extension, install, updateAvailable };
+    });
   });
 
   /** Says how many are shown and whether there are more, never a total the console did not count. */
   protected readonly countText = computed(() => {
-    const shown = this.rows().length;
     if (this.loading() && this.extensions().length === 0) return 'Loading…';
     const loaded = this.extensions().length;
-    const filtered = shown === loaded ? '' : ` (${shown.toLocaleString('en')} shown by this filter)`;
     return this.nextCursor()
-      ? `First ${countOf(loaded, 'extension')}${filtered}; more below.`
-      : `${countOf(loaded, 'extension')}${filtered}.`;
+      ? `First ${countOf(loaded, 'extension')}; more below.`
+      : `${countOf(loaded, 'extension')}.`;
   });
 
   constructor() {
@@ -244,10 +209,6 @@ export class ExtensionList {
 
   protected onPublisher(event: Event): void {
     this.publisher.set((event.target as HTMLInputElement).value);
-  }
-
-  protected onState(event: Event): void {
-    this.stateFilter.set((event.target as HTMLSelectElement).value as StateFilter);
   }
 
   protected async setEnabled(install: Install, enabled: boolean): Promise<void> {
