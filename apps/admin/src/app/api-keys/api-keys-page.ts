@@ -148,8 +148,7 @@ export class ApiKeysPage {
   }
 
   protected tenantName(tenantId: string | null): string {
-    if (tenantId === null) return 'platform';
-    return this.tenants.tenants().find((tenant) => tenant.id === tenantId)?.name ?? tenantId;
+    return tenantId === null ? 'platform' : this.tenants.nameOf(tenantId);
   }
 
   protected async copy(key: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, signal, untracked } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { compareSemver } from '@extplat/contracts';
 import { explain, type Explanation } from '../core/api-error';
@@ -9,6 +9,9 @@ import { InstallsService } from '../installs/installs.service';
 import { ErrorPanel } from '../shared/error-panel';
 import { countOf } from '../shared/format';
 import { RegistryService } from './registry.service';
+
+/** Extension names per installs request (the API takes up to 100; a page of the list is 50). */
+const INSTALL_NAMES_PER_REQUEST = 100;
 
 interface RowMessage {
   kind: 'ok' | 'error';
@@ -195,9 +198,16 @@ export class ExtensionList {
       this.filter = { q: this.query().trim(), publisher: this.publisher().trim() };
       void this.loadExtensions(null);
     });
+    // Another tenant: the installs of the extensions already shown, asked again for it.
     effect(() => {
-      const tenantId = this.tenants.tenantId();
-      void this.loadInstalls(tenantId);
+      this.tenants.tenantId();
+      untracked(
+        () =>
+          void this.loadInstalls(
+            this.extensions().map((extension) => extension.name),
+            true,
+          ),
+      );
     });
   }
 
@@ -252,6 +262,10 @@ export class ExtensionList {
       this.extensions.update((current) => (cursor ? [...current, ...page.items] : page.items));
       this.nextCursor.set(page.nextCursor ?? null);
       this.error.set(null);
+      void this.loadInstalls(
+        page.items.map((extension) => extension.name),
+        !cursor,
+      );
     } catch (failure) {
       if (filter === this.filter) this.error.set(explain(failure));
     } finally {
@@ -259,14 +273,30 @@ export class ExtensionList {
     }
   }
 
-  private async loadInstalls(tenantId: string | null): Promise<void> {
-    if (!tenantId) {
-      this.installList.set([]);
+  /**
+   * The tenant's installs of these extensions (those shown), asked for by name: a tenant may have thousands
+   * of installs, and only the shown rows need theirs. `replace` drops the installs of rows no longer shown.
+   */
+  private async loadInstalls(names: string[], replace: boolean): Promise<void> {
+    const tenantId = this.tenants.tenantId();
+    if (!tenantId || names.length === 0) {
+      if (replace) this.installList.set([]);
       return;
     }
     this.installsLoading.set(true);
     try {
-      this.installList.set(await this.installs.list(this.session.isPlatformAdmin() ? tenantId : null));
+      const chunks: string[][] = [];
+      for (let start = 0; start < names.length; start += INSTALL_NAMES_PER_REQUEST) {
+        chunks.push(names.slice(start, start + INSTALL_NAMES_PER_REQUEST));
+      }
+      const scope = this.session.isPlatformAdmin() ? tenantId : null;
+      const found = (await Promise.all(chunks.map((chunk) => this.installs.forExtensions(chunk, scope)))).flat();
+      // The tenant changed while these were on their way: its own request answers for it.
+      if (this.tenants.tenantId() !== tenantId) return;
+      const asked = new Set(names);
+      this.installList.update((current) =>
+        replace ? found : [...current.filter((install) => !asked.has(install.extension.name)), ...found],
+      );
     } catch (failure) {
       this.error.set(explain(failure));
     } finally {
