@@ -128,13 +128,16 @@ export class PickerOption implements Highlightable {
     input {
       width: 100%;
       text-overflow: ellipsis;
+      /* Its own colours: in the header it would inherit the bar's light text onto a light field. */
+      color: var(--text);
+      background: var(--surface);
     }
     .picker-list {
       position: absolute;
       z-index: 20;
       top: 100%;
       left: 0;
-      width: max(100%, 16rem);
+      width: max(100%, 20rem);
       max-width: calc(100vw - 2rem);
       max-height: 18rem;
       overflow-y: auto;
@@ -148,6 +151,10 @@ export class PickerOption implements Highlightable {
       box-shadow: 0 6px 16px rgb(0 0 0 / 20%);
     }
     li {
+      display: flex;
+      justify-content: space-between;
+      align-items: baseline;
+      gap: 0.75rem;
       padding: 0.35rem 0.75rem;
       cursor: pointer;
       overflow-wrap: anywhere;
@@ -159,6 +166,7 @@ export class PickerOption implements Highlightable {
     .slug {
       opacity: 0.7;
       font-size: 0.85em;
+      white-space: nowrap;
     }
     .note {
       cursor: default;
