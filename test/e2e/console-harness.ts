@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { expect } from '@jest/globals';
+import pg from 'pg';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { TestBundle } from '../../apps/api/test/api-harness.js';
 import { freePort, type Stack, startStack } from '../../apps/api/test/stack-harness.js';
@@ -137,4 +139,26 @@ export function writeBundle(dir: string, name: string, bundle: TestBundle): { bu
   writeFileSync(paths.bundle, bundle.bytes);
   writeFileSync(paths.signature, bundle.signature);
   return paths;
+}
+
+/** The page is no wider than the window: nothing scrolls sideways. */
+export async function expectNoHorizontalOverflow(page: Page, what: string): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
+  );
+  expect({ what, scrollWidth: scrollWidth <= innerWidth ? 'fits' : scrollWidth }).toEqual({
+    what,
+    scrollWidth: 'fits',
+  });
+}
+
+/** Runs `work` with a client on the stack's database, for seeding at a scale the API would take hours for. */
+export async function withDatabase<T>(databaseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }

@@ -3,7 +3,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import pg from 'pg';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, makeBundle } from '../../apps/api/test/api-harness.js';
 import { publish, type Stack, tenantUser } from '../../apps/api/test/stack-harness.js';
-import { ensureConsoleBuilt, launchChromium, screenshot, signIn, startConsoleStack, until } from './console-harness.js';
+import {
+  ensureConsoleBuilt,
+  expectNoHorizontalOverflow,
+  launchChromium,
+  screenshot,
+  signIn,
+  startConsoleStack,
+  until,
+} from './console-harness.js';
 
 // Each step drives a real browser against the real stack: give it room beyond jest's 5 s default.
 jest.setTimeout(90_000);
@@ -50,17 +58,6 @@ async function seedRegistry(databaseUrl: string): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-/** The page is no wider than the window: nothing scrolls sideways. */
-async function expectNoHorizontalOverflow(page: Page, what: string): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
-    '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
-  );
-  expect({ what, scrollWidth: scrollWidth <= innerWidth ? 'fits' : scrollWidth }).toEqual({
-    what,
-    scrollWidth: 'fits',
-  });
 }
 
 /**
@@ -159,7 +156,8 @@ describe('admin console shell end to end', () => {
       if (person.email === tenant.email) {
         for (const app of APPS) await nav.getByRole('link', { name: app.displayName }).waitFor();
       } else {
-        await page.locator('#tenant-picker option', { hasText: LONG_NAME }).waitFor({ state: 'attached' });
+        // The picker shows the chosen tenant (the first by slug, the only one here) by name.
+        await until(async () => (await page.locator('#tenant-picker').inputValue()) === LONG_NAME);
       }
       await expect(page.getByRole('button', { name: 'Menu' }).isVisible()).resolves.toBe(false);
       // The vertical centre of everything visible in the header.

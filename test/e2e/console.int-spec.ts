@@ -203,12 +203,14 @@ describe('admin console end to end', () => {
   it('installs the new version for the tenant and enables it', async () => {
     const { page } = admin;
     await page.getByRole('button', { name: 'Install for a tenant' }).click();
-    // The install form's own tenant field, not the header's tenant picker (also labelled "Tenant").
-    await page
-      .getByRole('region', { name: `Install ${EXTENSION_ID}` })
-      // exact: a grant's description ("which tenant, install and user") is part of its checkbox's label.
-      .getByLabel('Tenant', { exact: true })
-      .selectOption(tenantId);
+    // The install form's own tenant picker, not the header's: type part of the name, pick the match.
+    const form = page.getByRole('region', { name: `Install ${EXTENSION_ID}` });
+    // exact: a grant's description ("which tenant, install and user") is part of its checkbox's label.
+    await form.getByRole('combobox', { name: 'Tenant', exact: true }).fill('acme');
+    await form.getByTestId('tenant-options').locator('[data-slug="acme"]').click();
+    await until(
+      async () => (await page.evaluate<string | null>("localStorage.getItem('extplat.tenant')")) === tenantId,
+    );
     await page.getByLabel('Configuration (JSON)').fill('{"greeting": "Howdy"}');
     await expect(page.getByLabel('Enable right away').isChecked()).resolves.toBe(true);
     // Nothing is pre-granted; each request is explained; granting all of it is one explicit action.

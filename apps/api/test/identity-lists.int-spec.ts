@@ -184,6 +184,64 @@ describe('tenant rename and identity search', () => {
     });
   });
 
+  describe('GET /api/tenants/:id', () => {
+    it('answers one tenant, 404 for an unknown id and 400 for a bad one', async () => {
+      const one = await get<Tenant>(`/api/tenants/${tenant('globex').id}`);
+      expect(one.status).toBe(200);
+      expect({ slug: one.body.slug, id: one.body.id }).toEqual({ slug: 'globex', id: tenant('globex').id });
+      const unknown = await get('/api/tenants/00000000-0000-4000-8000-000000000000');
+      expect({ status: unknown.status, code: code(unknown) }).toEqual({ status: 404, code: 'TENANT_NOT_FOUND' });
+      const bad = await get('/api/tenants/not-a-uuid');
+      expect({ status: bad.status, code: code(bad) }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    });
+
+    it('is for platform admins only', async () => {
+      const tenantAdmin = await newPrincipal(api, { role: 'tenant-admin', tenantId: tenant('acme').id });
+      const reply = await get(`/api/tenants/${tenant('acme').id}`, tenantAdmin);
+      expect({ status: reply.status, code: code(reply) }).toEqual({ status: 403, code: 'FORBIDDEN' });
+    });
+  });
+
+  describe('GET /api/api-keys?q=', () => {
+    const namesFor = async (query: string, token?: string) =>
+      (await allPages<{ name: string }>(`/api/api-keys?${query}`, 2, token)).map((key) => key.name).sort();
+
+    beforeAll(async () => {
+      for (const [name, slug] of <[string, string][]>[
+        ['Deploy-acme', 'acme'],
+        ['deploy-globex', 'globex'],
+        ['deployer_2', 'acme'],
+        ['ci', 'acme'],
+        ['DEPLOY-nightly', 'acme'],
+      ]) {
+        const reply = await api.request('POST', '/api/api-keys', {
+          json: { name, role: 'member', tenantId: tenant(slug).id },
+        });
+        expect(reply.status).toBe(201);
+      }
+    });
+
+    it('matches a prefix of the name, ignoring case, across pages', async () => {
+      expect(await namesFor('q=deploy')).toEqual(['DEPLOY-nightly', 'Deploy-acme', 'deploy-globex', 'deployer_2']);
+      expect(await namesFor(`q=DEPLOY-&tenantId=${tenant('acme').id}`)).toEqual(['DEPLOY-nightly', 'Deploy-acme']);
+      expect(await namesFor('q=acme')).toEqual([]);
+    });
+
+    it('treats LIKE wildcards as plain text, and a blank q as no filter', async () => {
+      expect(await namesFor('q=deployer_')).toEqual(['deployer_2']);
+      expect(await namesFor('q=deploy_')).toEqual([]);
+      expect(await namesFor('q=%25')).toEqual([]);
+      expect((await namesFor('q=%20')).length).toBeGreaterThanOrEqual(5);
+    });
+
+    it("searches only within a tenant admin's tenant, and refuses a q longer than 100 characters", async () => {
+      const tenantAdmin = await newPrincipal(api, { role: 'tenant-admin', tenantId: tenant('globex').id });
+      expect(await namesFor('q=deploy', tenantAdmin)).toEqual(['deploy-globex']);
+      const reply = await get(`/api/api-keys?q=${'a'.repeat(101)}`);
+      expect({ status: reply.status, code: code(reply) }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    });
+  });
+
   describe('GET /api/users?q=', () => {
     const emailsFor = async (query: string, token?: string) =>
       (await allPages<User>(`/api/users?${query}`, 2, token)).map((user) => user.email).sort();
@@ -221,5 +279,8 @@ describe('tenant rename and identity search', () => {
     );
     expect(tenantPlan).toContain('tenants_slug_prefix_idx');
     expect(tenantPlan).toContain('tenants_name_prefix_idx');
+    expect(await plan(`SELECT * FROM api_keys k WHERE lower(k.name) LIKE $1 ESCAPE '\\'`, ['deploy%'])).toContain(
+      'api_keys_name_prefix_idx',
+    );
   });
 });

@@ -7,10 +7,11 @@ import { ThemeService } from './core/theme.service';
 import { SessionService } from './auth/session.service';
 import { InstallsService } from './installs/installs.service';
 import { PlatformStatus } from './status/platform-status';
+import { TenantPicker } from './tenants/tenant-picker';
 
 @Component({
   selector: 'app-root',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive, PlatformStatus],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, PlatformStatus, TenantPicker],
   templateUrl: './app.html',
   styleUrl: './app.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -20,8 +21,10 @@ export class App {
   protected readonly tenants = inject(TenantContext);
   protected readonly theme = inject(ThemeService);
   private readonly installs = inject(InstallsService);
-  /** Enabled extensions with a UI, for the tenant user's apps menu. */
+  /** Enabled extensions with a UI, for the tenant user's apps menu: one page, filtered on the server. */
   protected readonly apps = signal<Install[]>([]);
+  /** More apps exist than the menu lists. */
+  protected readonly moreApps = signal(false);
   /** The folded navigation at small widths; closed again by every navigation. */
   protected readonly menuOpen = signal(false);
 
@@ -29,7 +32,10 @@ export class App {
     const router = inject(Router);
     effect(() => {
       if (this.session.principal()?.tenantId) void this.loadApps();
-      else this.apps.set([]);
+      else {
+        this.apps.set([]);
+        this.moreApps.set(false);
+      }
     });
     // Installs change on other pages (enable, install): refresh the menu on each navigation.
     let initial = true;
@@ -42,15 +48,14 @@ export class App {
     });
   }
 
-  protected onTenant(event: Event): void {
-    this.tenants.choose((event.target as HTMLSelectElement).value || null);
-  }
-
   private async loadApps(): Promise<void> {
     try {
-      this.apps.set((await this.installs.list()).filter((install) => install.enabled && install.ui));
+      const page = await this.installs.apps();
+      this.apps.set(page.items);
+      this.moreApps.set(!!page.nextCursor);
     } catch {
       this.apps.set([]);
+      this.moreApps.set(false);
     }
   }
 }

@@ -8,6 +8,7 @@ import { IdentityLifecycle1764324000000 } from './migrations/1764324000000-ident
 import { RunnerPublishedVersions1764410400000 } from './migrations/1764410400000-runner-published-versions.js';
 import { IdentitySearch1764496800000 } from './migrations/1764496800000-identity-search.js';
 import { VersionConfigSchema1764583200000 } from './migrations/1764583200000-version-config-schema.js';
+import { ApiKeySearch1764586800000 } from './migrations/1764586800000-api-key-search.js';
 
 /**
  * The API's migrations, listed explicitly (no globs) in the order of their timestamps, so the same list
@@ -24,6 +25,7 @@ export const apiMigrations: (new () => MigrationInterface)[] = [
   RunnerPublishedVersions1764410400000,
   IdentitySearch1764496800000,
   VersionConfigSchema1764583200000,
+  ApiKeySearch1764586800000,
 ];
 
 /** Names of the migrations in order, as TypeORM records them. */

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, MaxLength } from 'class-validator';
 import type { ApiKeyEntity } from './api-key.entity.js';
 import { ROLES, type Role } from '../access/principal.js';
 import { PageQueryDto } from '../openapi.js';
@@ -34,6 +34,12 @@ export class ListApiKeysQueryDto extends PageQueryDto {
   @IsOptional()
   @IsUUID()
   tenantId?: string;
+
+  @ApiPropertyOptional({ maxLength: 100, description: 'Only keys whose name starts with this text (case-insensitive)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
 }
 
 export class ApiKeyIdParamsDto {

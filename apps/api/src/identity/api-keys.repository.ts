@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { likePrefix } from '@extplat/server-core';
 import { ApiKeyEntity } from './api-key.entity.js';
 import type { Role } from '../access/principal.js';
 
@@ -37,9 +38,12 @@ export class ApiKeysRepository {
     return this.dataSource.getRepository(ApiKeyEntity).findOneBy({ prefix });
   }
 
-  /** Keys of one tenant, or of every tenant (platform keys included) when `tenantId` is undefined. */
+  /**
+   * Keys of one tenant, or of every tenant (platform keys included) when `tenantId` is undefined; with
+   * `namePrefix`, only those whose lowercased name starts with it (through `api_keys_name_prefix_idx`).
+   */
   list(
-    filter: { tenantId?: string },
+    filter: { tenantId?: string; namePrefix?: string },
     page: { limit: number; before?: { at: string; tieBreak: string } },
   ): Promise<ApiKeyEntity[]> {
     // Newest first, at the millisecond the cursor carries (a JavaScript Date), so the keyset never skips a tie.
@@ -50,6 +54,11 @@ export class ApiKeysRepository {
       .addOrderBy('k.id', 'DESC')
       .limit(page.limit);
     if (filter.tenantId !== undefined) query.andWhere('k.tenant_id = :tenantId', { tenantId: filter.tenantId });
+    if (filter.namePrefix !== undefined) {
+      query.andWhere(`lower(k.name) LIKE :namePrefix ESCAPE '\\'`, {
+        namePrefix: likePrefix(filter.namePrefix.toLowerCase()),
+      });
+    }
     if (page.before) {
       query.andWhere(
         "(date_trunc('milliseconds', k.created_at), k.id) < (:at::timestamptz, :tieBreak::uuid)",

@@ -87,11 +87,15 @@ export class ApiKeysService {
 
   async list(
     actor: Principal,
-    query: { tenantId?: string; limit?: number; cursor?: string },
+    query: { tenantId?: string; limit?: number; cursor?: string; q?: string },
   ): Promise<Page<ApiKeyEntity>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const before = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor, 'uuid');
-    const rows = await this.apiKeys.list(resolveListScope(actor, query.tenantId), { limit: limit + 1, before });
+    const namePrefix = query.q?.trim() || undefined;
+    const rows = await this.apiKeys.list(
+      { ...resolveListScope(actor, query.tenantId), ...(namePrefix === undefined ? {} : { namePrefix }) },
+      { limit: limit + 1, before },
+    );
     return pageOf(
       rows,
       limit,

@@ -41,6 +41,14 @@ export class TenantsController {
     return toTenantResponse(await this.tenants.rename(principal, params.id, body.name));
   }
 
+  @Get(':id')
+  @ApiOperation({ summary: 'One tenant' })
+  @ApiOkResponse({ type: TenantResponseDto })
+  @ApiErrors('TENANT_NOT_FOUND')
+  async get(@Param() params: TenantIdParamsDto): Promise<TenantResponseDto> {
+    return toTenantResponse(await this.tenants.get(params.id));
+  }
+
   @Get()
   @ApiOperation({ summary: 'Tenants, by slug; `q` keeps those whose slug or name starts with it' })
   @ApiOkResponse({ type: TenantPageDto })

@@ -69,6 +69,13 @@ export class TenantsService {
     });
   }
 
+  /** One tenant, for pages that show a tenant's name without listing every tenant. */
+  async get(id: string): Promise<TenantEntity> {
+    const tenant = await this.tenants.findById(id);
+    if (!tenant) throw new DomainError(AuthErrors.TENANT_NOT_FOUND, 'No tenant has that id', { tenantId: id });
+    return tenant;
+  }
+
   /** A page of tenants by slug, each with its user count (one more query per page, not per tenant). */
   async list(query: { limit?: number; cursor?: string; q?: string }): Promise<Page<TenantSummary>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsIn,
   IsObject,
   IsOptional,
   IsString,
@@ -79,11 +80,35 @@ export class CreateInstallDto {
   enabled?: boolean;
 }
 
+/** How many extensions one list request may name: a page of the console's extension list, and then some. */
+const MAX_LISTED_EXTENSIONS = 100;
+
 export class ListInstallsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: "Platform admins: only this tenant's installs" })
   @IsOptional()
   @IsUUID()
   tenantId?: string;
+
+  @ApiPropertyOptional({
+    enum: ['apps'],
+    description: '`apps`: only enabled installs whose version has a UI (what the console menu lists as apps)',
+  })
+  @IsOptional()
+  @IsIn(['apps'])
+  only?: 'apps';
+
+  @ApiPropertyOptional({
+    type: String,
+    example: 'com.acme.tickets,com.acme.notes',
+    description: `Only installs of these extensions: names separated by commas, at most ${MAX_LISTED_EXTENSIONS}`,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',') : value))
+  @IsArray()
+  @ArrayMaxSize(MAX_LISTED_EXTENSIONS)
+  @MaxLength(128, { each: true })
+  @Matches(/^[a-z0-9][a-z0-9.-]*$/, { each: true, message: 'extensions must be extension names separated by commas' })
+  extensions?: string[];
 }
 
 export class InstallIdParamsDto {

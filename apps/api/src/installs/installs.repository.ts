@@ -70,7 +70,7 @@ export class InstallsRepository {
 
   /** Installs with extension and version, by tenant then extension name; every tenant when none is given. */
   list(
-    filter: { tenantId?: string },
+    filter: { tenantId?: string; appsOnly?: boolean; extensionNames?: string[] },
     page: { limit: number; after?: { tenantId: string; extensionName: string } },
   ): Promise<InstallEntity[]> {
     const query = this.dataSource
@@ -82,6 +82,9 @@ export class InstallsRepository {
       .addOrderBy('e.name')
       .limit(page.limit);
     if (filter.tenantId !== undefined) query.andWhere('i.tenant_id = :tenantId', { tenantId: filter.tenantId });
+    if (filter.appsOnly) query.andWhere('i.enabled AND v.ui IS NOT NULL');
+    if (filter.extensionNames)
+      query.andWhere('e.name IN (:...extensionNames)', { extensionNames: filter.extensionNames });
     if (page.after) query.andWhere('(i.tenant_id, e.name) > (:tenantId::uuid, :extensionName)', page.after);
     return query.getMany();
   }

@@ -145,11 +145,18 @@ export class InstallsService {
 
   async list(
     principal: Principal,
-    query: { tenantId?: string; limit?: number; cursor?: string },
+    query: { tenantId?: string; limit?: number; cursor?: string; only?: 'apps'; extensions?: string[] },
   ): Promise<Page<InstallResponseDto>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const after = query.cursor === undefined ? undefined : installKey(decodeCursor(query.cursor, 2));
-    const rows = await this.repository.list(resolveListScope(principal, query.tenantId), { limit: limit + 1, after });
+    const rows = await this.repository.list(
+      {
+        ...resolveListScope(principal, query.tenantId),
+        ...(query.only === 'apps' ? { appsOnly: true } : {}),
+        ...(query.extensions ? { extensionNames: query.extensions } : {}),
+      },
+      { limit: limit + 1, after },
+    );
     const secrets = await this.repository.secretNames(rows.slice(0, limit).map((install) => install.id));
     return pageOf(
       rows,

@@ -180,7 +180,8 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** One tenant */
+    get: operations['Tenants_get'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2071,6 +2072,8 @@ export interface operations {
         cursor?: string;
         /** @description Platform admins: only this tenant */
         tenantId?: string;
+        /** @description Only keys whose name starts with this text (case-insensitive) */
+        q?: string;
       };
       header?: never;
       path?: never;
@@ -2484,6 +2487,100 @@ export interface operations {
       };
       /** @description Conflicts with the current state: TENANT_SLUG_TAKEN */
       409: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body is too large: PAYLOAD_TOO_LARGE */
+      413: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The request body has an unsupported media type: UNSUPPORTED_MEDIA_TYPE */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description A dependency is unavailable; retry after Retry-After seconds: SERVICE_UNAVAILABLE */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  Tenants_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TenantResponseDto'];
+        };
+      };
+      /** @description The request is malformed or fails validation: BAD_REQUEST, INVALID_TEXT, JSON_TOO_DEEP, VALIDATION_FAILED */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description No valid credential was presented: UNAUTHENTICATED */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description The credential does not allow this: FORBIDDEN */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description Not found: NOT_FOUND, TENANT_NOT_FOUND */
+      404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
@@ -4754,6 +4851,10 @@ export interface operations {
         cursor?: string;
         /** @description Platform admins: only this tenant's installs */
         tenantId?: string;
+        /** @description `apps`: only enabled installs whose version has a UI (what the console menu lists as apps) */
+        only?: 'apps';
+        /** @description Only installs of these extensions: names separated by commas, at most 100 */
+        extensions?: string;
       };
       header?: never;
       path?: never;

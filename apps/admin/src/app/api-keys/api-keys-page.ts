@@ -10,6 +10,8 @@ import { SessionService } from '../auth/session.service';
 import { Announcer } from '../shared/announcer';
 import { ConfirmService } from '../shared/confirm-dialog';
 import { ErrorPanel } from '../shared/error-panel';
+import { countOf } from '../shared/format';
+import { ServerList } from '../core/server-list';
 import { ApiKeysService } from './api-keys.service';
 
 /** Create (shown once, with a copy button), list and revoke API keys. */
@@ -47,6 +49,20 @@ import { ApiKeysService } from './api-keys.service';
         <app-error-panel [error]="failure" />
       }
     </section>
+    <div class="filters" role="search">
+      <label for="key-search">Search</label>
+      <input
+        id="key-search"
+        type="search"
+        placeholder="Name starts with…"
+        [value]="query()"
+        (input)="search($any($event.target).value)"
+      />
+    </div>
+    <p class="muted small" data-testid="api-key-count">{{ summary() }}</p>
+    @if (list.error(); as failure) {
+      <app-error-panel [error]="failure" />
+    }
     <table class="grid stacked" data-testid="api-key-table">
       <thead>
         <tr>
@@ -63,8 +79,8 @@ import { ApiKeysService } from './api-keys.service';
         </tr>
       </thead>
       <tbody>
-        @for (key of keys(); track key.id) {
-          <tr>
+        @for (key of list.items(); track key.id) {
+          <tr [attr.data-key]="key.name">
             <td data-label="Name">{{ key.name }}</td>
             <td data-label="Prefix">
               <code>{{ key.prefix }}</code>
@@ -85,12 +101,21 @@ import { ApiKeysService } from './api-keys.service';
             </td>
           </tr>
         } @empty {
-          <tr>
-            <td [attr.colspan]="isPlatformAdmin() ? 8 : 7" class="muted">No keys yet.</td>
-          </tr>
+          @if (!list.loading()) {
+            <tr>
+              <td [attr.colspan]="isPlatformAdmin() ? 8 : 7" class="muted">
+                {{ query().trim() ? 'No key name starts with that.' : 'No keys yet.' }}
+              </td>
+            </tr>
+          }
         }
       </tbody>
     </table>
+    @if (list.hasMore()) {
+      <p class="more">
+        <button type="button" (click)="list.more()" [disabled]="list.loading()">Show more keys</button>
+      </p>
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -107,7 +132,11 @@ export class ApiKeysPage {
     role: ['member' as Role, Validators.required],
     expires: [''],
   });
-  protected readonly keys = signal<ApiKey[]>([]);
+  protected readonly query = signal('');
+  /** Newest first, a page at a time, searched by name prefix on the server. */
+  protected readonly list = new ServerList<ApiKey, string>((q, cursor) =>
+    this.service.page({ q, ...(cursor ? { cursor } : {}) }),
+  );
   protected readonly created = signal<CreatedApiKey | null>(null);
   protected readonly copied = signal(false);
   protected readonly busy = signal(false);
@@ -121,7 +150,19 @@ export class ApiKeysPage {
   });
 
   constructor() {
-    void this.load();
+    void this.list.load('');
+  }
+
+  /** Says how many are shown and whether more exist: the console never counts what it did not load. */
+  protected summary(): string {
+    const shown = this.list.items().length;
+    if (this.list.loading() && shown === 0) return 'Loading keys…';
+    return `Showing ${countOf(shown, 'key')}${this.list.hasMore() ? ' (more below)' : ''}.`;
+  }
+
+  protected search(text: string): void {
+    this.query.set(text);
+    this.list.search(text.trim());
   }
 
   protected async create(): Promise<void> {
@@ -139,7 +180,7 @@ export class ApiKeysPage {
       });
       this.created.set(key);
       this.form.reset({ name: '', role: 'member', expires: '' });
-      await this.load();
+      await this.list.reload();
     } catch (failure) {
       this.error.set(explain(failure));
     } finally {
@@ -148,8 +189,7 @@ export class ApiKeysPage {
   }
 
   protected tenantName(tenantId: string | null): string {
-    if (tenantId === null) return 'platform';
-    return this.tenants.tenants().find((tenant) => tenant.id === tenantId)?.name ?? tenantId;
+    return tenantId === null ? 'platform' : this.tenants.nameOf(tenantId);
   }
 
   protected async copy(key: string): Promise<void> {
@@ -180,18 +220,9 @@ export class ApiKeysPage {
     });
     if (!answer) return;
     try {
-      await this.service.revoke(key.id);
-      await this.load();
+      const revoked = await this.service.revoke(key.id);
+      this.list.replace(revoked, (a, b) => a.id === b.id);
       this.announcer.announce(`Revoked ${key.name}.`);
-    } catch (failure) {
-      this.error.set(explain(failure));
-    }
-  }
-
-  /** Tenant admins see their tenant's keys; platform admins see every key. */
-  private async load(): Promise<void> {
-    try {
-      this.keys.set(await this.service.list());
     } catch (failure) {
       this.error.set(explain(failure));
     }

@@ -51,7 +51,7 @@ async function render() {
   http
     .expectOne((request) => request.url === `/api/extensions/${NAME}/versions`)
     .flush({ items: [], nextCursor: null });
-  http.expectOne('/api/installs').flush({
+  http.expectOne('/api/installs?extensions=com.acme.tickets&limit=1').flush({
     items: [
       {
         id: INSTALL_ID,

@@ -346,7 +346,9 @@ export class ExtensionDetail {
       const [extension, versions, installs] = await Promise.all([
         this.registry.getExtension(name),
         this.registry.versions(name),
-        tenantId ? this.installs.list(this.session.isPlatformAdmin() ? tenantId : null) : Promise.resolve([]),
+        tenantId
+          ? this.installs.forExtensions([name], this.session.isPlatformAdmin() ? tenantId : null)
+          : Promise.resolve([]),
       ]);
       this.extension.set(extension);
       this.versions.set(versions.items);

@@ -52,7 +52,13 @@ async function render(
   const fixture = TestBed.createComponent(ExtensionList);
   fixture.detectChanges();
   http.expectOne((request) => request.url === '/api/extensions').flush(page);
-  http.expectOne('/api/installs').flush({ items: [install], nextCursor: null });
+  await settled();
+  // The installs of the extensions on the page only, asked for by name.
+  const installs = http.expectOne((request) => request.url === '/api/installs');
+  expect(installs.request.params.get('extensions')).toBe(
+    page.items.map((item) => (item as { name: string }).name).join(','),
+  );
+  installs.flush({ items: [install], nextCursor: null });
   await settled();
   fixture.detectChanges();
   return { fixture, http, element: fixture.nativeElement as HTMLElement };
@@ -134,8 +140,19 @@ describe('ExtensionList', () => {
     expect(next.request.params.get('limit')).toBe('50');
     next.flush({ items: [second], nextCursor: null });
     await settled();
+    // The new page's installs only; the first page's stay as they were.
+    const installs = http.expectOne((request) => request.url === '/api/installs');
+    expect(installs.request.params.get('extensions')).toBe('com.acme.second');
+    installs.flush({ items: [], nextCursor: null });
+    await settled();
     fixture.detectChanges();
     expect(element.querySelectorAll('tr[data-extension]')).toHaveLength(2);
+    expect(
+      element.querySelector('tr[data-extension="com.acme.tickets"] [data-testid=installed-version]')?.textContent,
+    ).toContain('1.1.0');
+    expect(
+      element.querySelector('tr[data-extension="com.acme.second"] [data-testid=installed-version]')?.textContent,
+    ).toContain('not installed');
     expect(element.querySelector('[data-testid=extension-count]')?.textContent?.trim()).toBe('2 extensions.');
     expect([...element.querySelectorAll('button')].some((button) => button.textContent?.includes('Show more'))).toBe(
       false,

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, signal, untracked } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { compareSemver } from '@extplat/contracts';
 import { explain, type Explanation } from '../core/api-error';
@@ -10,7 +10,8 @@ import { ErrorPanel } from '../shared/error-panel';
 import { countOf } from '../shared/format';
 import { RegistryService } from './registry.service';
 
-type StateFilter = 'all' | 'installed' | 'enabled' | 'not-installed' | 'verified' | 'unsigned' | 'yanked';
+/** Extension names per installs request (the API takes up to 100; a page of the list is 50). */
+const INSTALL_NAMES_PER_REQUEST = 100;
 
 interface RowMessage {
   kind: 'ok' | 'error';
@@ -39,16 +40,6 @@ interface RowMessage {
       />
       <label for="ext-publisher">Publisher</label>
       <input id="ext-publisher" type="text" [value]="publisher()" (change)="onPublisher($event)" />
-      <label for="ext-state">Show</label>
-      <select id="ext-state" (change)="onState($event)">
-        <option value="all">all</option>
-        <option value="installed">installed</option>
-        <option value="enabled">enabled</option>
-        <option value="not-installed">not installed</option>
-        <option value="verified">signature verified</option>
-        <option value="unsigned">unsigned</option>
-        <option value="yanked">latest version yanked</option>
-      </select>
     </form>
     @if (session.isPlatformAdmin() && !tenants.tenantId()) {
       <p class="notice">Choose a tenant at the top to see and switch its installs.</p>
@@ -169,7 +160,6 @@ export class ExtensionList {
 
   protected readonly query = signal('');
   protected readonly publisher = signal('');
-  private readonly stateFilter = signal<StateFilter>('all');
   private readonly extensions = signal<ExtensionSummary[]>([]);
   /** Where the next page starts; null once the last page is shown. */
   protected readonly nextCursor = signal<string | null>(null);
@@ -185,44 +175,22 @@ export class ExtensionList {
 
   protected readonly rows = computed(() => {
     const byName = new Map(this.installList().map((install) => [install.extension.name, install]));
-    const filter = this.stateFilter();
-    return this.extensions()
-      .map((extension) => {
-        const install = byName.get(extension.name) ?? null;
-        const latest = extension.latestVersion;
-        const updateAvailable =
-          !!install && latest?.status === 'published' && compareSemver(latest.version, install.version) > 0;
-        return { extension, install, updateAvailable };
-      })
-      .filter(({ extension, install }) => {
-        switch (filter) {
-          case 'all':
-            return true;
-          case 'installed':
-            return install !== null;
-          case 'enabled':
-            return install?.enabled === true;
-          case 'not-installed':
-            return install === null;
-          case 'verified':
-            return extension.latestVersion?.signatureStatus === 'verified';
-          case 'unsigned':
-            return extension.latestVersion?.signatureStatus === 'unsigned';
-          case 'yanked':
-            return extension.latestVersion?.status === 'yanked';
-        }
-      });
+    return this.extensions().map((extension) => {
+      const install = byName.get(extension.name) ?? null;
+      const latest = extension.latestVersion;
+      const updateAvailable =
+        !!install && latest?.status === 'published' && compareSemver(latest.version, install.version) > 0;
+      return { extension, install, updateAvailable };
+    });
   });
 
   /** Says how many are shown and whether there are more, never a total the console did not count. */
   protected readonly countText = computed(() => {
-    const shown = this.rows().length;
     if (this.loading() && this.extensions().length === 0) return 'Loading…';
     const loaded = this.extensions().length;
-    const filtered = shown === loaded ? '' : ` (${shown.toLocaleString('en')} shown by this filter)`;
     return this.nextCursor()
-      ? `First ${countOf(loaded, 'extension')}${filtered}; more below.`
-      : `${countOf(loaded, 'extension')}${filtered}.`;
+      ? `First ${countOf(loaded, 'extension')}; more below.`
+      : `${countOf(loaded, 'extension')}.`;
   });
 
   constructor() {
@@ -230,9 +198,16 @@ export class ExtensionList {
       this.filter = { q: this.query().trim(), publisher: this.publisher().trim() };
       void this.loadExtensions(null);
     });
+    // Another tenant: the installs of the extensions already shown, asked again for it.
     effect(() => {
-      const tenantId = this.tenants.tenantId();
-      void this.loadInstalls(tenantId);
+      this.tenants.tenantId();
+      untracked(
+        () =>
+          void this.loadInstalls(
+            this.extensions().map((extension) => extension.name),
+            true,
+          ),
+      );
     });
   }
 
@@ -244,10 +219,6 @@ export class ExtensionList {
 
   protected onPublisher(event: Event): void {
     this.publisher.set((event.target as HTMLInputElement).value);
-  }
-
-  protected onState(event: Event): void {
-    this.stateFilter.set((event.target as HTMLSelectElement).value as StateFilter);
   }
 
   protected async setEnabled(install: Install, enabled: boolean): Promise<void> {
@@ -291,6 +262,10 @@ export class ExtensionList {
       this.extensions.update((current) => (cursor ? [...current, ...page.items] : page.items));
       this.nextCursor.set(page.nextCursor ?? null);
       this.error.set(null);
+      void this.loadInstalls(
+        page.items.map((extension) => extension.name),
+        !cursor,
+      );
     } catch (failure) {
       if (filter === this.filter) this.error.set(explain(failure));
     } finally {
@@ -298,14 +273,30 @@ export class ExtensionList {
     }
   }
 
-  private async loadInstalls(tenantId: string | null): Promise<void> {
-    if (!tenantId) {
-      this.installList.set([]);
+  /**
+   * The tenant's installs of these extensions (those shown), asked for by name: a tenant may have thousands
+   * of installs, and only the shown rows need theirs. `replace` drops the installs of rows no longer shown.
+   */
+  private async loadInstalls(names: string[], replace: boolean): Promise<void> {
+    const tenantId = this.tenants.tenantId();
+    if (!tenantId || names.length === 0) {
+      if (replace) this.installList.set([]);
       return;
     }
     this.installsLoading.set(true);
     try {
-      this.installList.set(await this.installs.list(this.session.isPlatformAdmin() ? tenantId : null));
+      const chunks: string[][] = [];
+      for (let start = 0; start < names.length; start += INSTALL_NAMES_PER_REQUEST) {
+        chunks.push(names.slice(start, start + INSTALL_NAMES_PER_REQUEST));
+      }
+      const scope = this.session.isPlatformAdmin() ? tenantId : null;
+      const found = (await Promise.all(chunks.map((chunk) => this.installs.forExtensions(chunk, scope)))).flat();
+      // The tenant changed while these were on their way: its own request answers for it.
+      if (this.tenants.tenantId() !== tenantId) return;
+      const asked = new Set(names);
+      this.installList.update((current) =>
+        replace ? found : [...current.filter((install) => !asked.has(install.extension.name)), ...found],
+      );
     } catch (failure) {
       this.error.set(explain(failure));
     } finally {

@@ -35,7 +35,7 @@ async function render(installs: Install[] | null) {
   fixture.componentRef.setInput('extensionId', 'com.acme.tickets');
   fixture.detectChanges();
   if (installs) {
-    http.expectOne('/api/installs').flush({ items: installs, nextCursor: null });
+    http.expectOne('/api/installs?extensions=com.acme.tickets&limit=1').flush({ items: installs, nextCursor: null });
     http.expectOne('/api/console-config').flush({ runnerPublicBase: 'http://runner.test:8081/' });
   }
   await settled();

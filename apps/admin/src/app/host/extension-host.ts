@@ -150,7 +150,7 @@ export class ExtensionHost {
       return;
     }
     try {
-      const [installs, config] = await Promise.all([this.installs.list(), this.config.load()]);
+      const [installs, config] = await Promise.all([this.installs.forExtensions([extensionId]), this.config.load()]);
       const install = installs.find((item) => item.extension.name === extensionId);
       if (!install) return this.state.set({ kind: 'not-installed' });
       if (!install.enabled) return this.state.set({ kind: 'disabled', install });

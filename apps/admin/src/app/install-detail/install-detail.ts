@@ -17,6 +17,7 @@ import type { AuditEvent, Grant, Install, VersionDiff, VersionSummary } from '@e
 import { firstValueFrom } from 'rxjs';
 import { explain, type Explanation } from '../core/api-error';
 import { TenantContext } from '../core/tenant-context.service';
+import { SessionService } from '../auth/session.service';
 import { RegistryService } from '../extensions/registry.service';
 import { InstallsService } from '../installs/installs.service';
 import { ErrorPanel } from '../shared/error-panel';
@@ -428,6 +429,7 @@ interface PendingSwitch {
 })
 export class InstallDetail {
   private readonly tenants = inject(TenantContext);
+  private readonly session = inject(SessionService);
   private readonly installs = inject(InstallsService);
   private readonly registry = inject(RegistryService);
   private readonly dialog = inject(Dialog);
@@ -457,10 +459,11 @@ export class InstallDetail {
   protected readonly secretValue = signal('');
   private readonly secretValueInput = viewChild<ElementRef<HTMLInputElement>>('secretValueInput');
 
-  /** Known to platform admins, who load the tenant list; a tenant admin's page is always their own tenant's. */
-  protected readonly tenantName = computed(
-    () => this.tenants.tenants().find((tenant) => tenant.id === this.install()?.tenantId)?.name ?? null,
-  );
+  /** Shown to platform admins; a tenant admin's page is always their own tenant's. */
+  protected readonly tenantName = computed(() => {
+    const tenantId = this.install()?.tenantId;
+    return tenantId && this.session.isPlatformAdmin() ? this.tenants.nameOf(tenantId) : null;
+  });
   protected readonly title = computed(() => {
     const current = this.install();
     return current ? current.extension.displayName || current.extension.name : '';

@@ -3,6 +3,7 @@ import { FormsModule } from '@angular/forms';
 import { explain, type Explanation } from '../core/api-error';
 import type { Install, VersionDetail } from '@extplat/api-client';
 import { TenantContext } from '../core/tenant-context.service';
+import { TenantPicker } from '../tenants/tenant-picker';
 import { SessionService } from '../auth/session.service';
 import { GrantItem } from '../install-detail/grant-item';
 import { ErrorPanel } from '../shared/error-panel';
@@ -15,7 +16,7 @@ import { InstallsService } from './installs.service';
  */
 @Component({
   selector: 'app-install-form',
-  imports: [FormsModule, ErrorPanel, GrantItem],
+  imports: [FormsModule, ErrorPanel, GrantItem, TenantPicker],
   template: `
     <form (ngSubmit)="submit()" class="stack" aria-describedby="install-help">
       <p id="install-help" class="muted">
@@ -23,19 +24,14 @@ import { InstallsService } from './installs.service';
       </p>
       @if (session.isPlatformAdmin()) {
         <label for="install-tenant">Tenant</label>
-        <select
-          id="install-tenant"
-          name="tenant"
-          [ngModel]="tenants.tenantId()"
-          (ngModelChange)="tenants.choose($event)"
-          required
-        >
-          @for (tenant of tenants.tenants(); track tenant.id) {
-            <option [value]="tenant.id">{{ tenant.name }} ({{ tenant.slug }})</option>
-          }
-        </select>
-        @if (!tenants.tenants().length) {
-          <p class="notice">No tenant exists yet: create one with POST /api/tenants first.</p>
+        <app-tenant-picker
+          inputId="install-tenant"
+          label="Tenant"
+          [value]="tenants.tenantId()"
+          (picked)="tenants.choose($event)"
+        />
+        @if (!tenants.tenantId()) {
+          <p class="notice">No tenant chosen: pick one, or create one on the Tenants page first.</p>
         }
       }
       @if (requestedCount() > 0) {

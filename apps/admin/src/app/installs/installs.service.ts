@@ -1,20 +1,31 @@
 import { inject, Injectable } from '@angular/core';
 import type { CreateInstallRequest, Grant, Install, SwitchVersionResponse, VersionDiff } from '@extplat/api-client';
 import { ApiHttp } from '../core/api-http';
-import { allPages } from '../core/pages';
+import type { Page } from '../core/pages';
+
+/** The most apps the header menu lists; past it, the menu links to the extension list. */
+export const APPS_MENU_LIMIT = 20;
 
 /** A tenant's installs (`/api/installs`). */
 @Injectable({ providedIn: 'root' })
 export class InstallsService {
   private readonly api = inject(ApiHttp);
 
-  /** The principal's tenant's installs; platform admins name the tenant. */
-  list(tenantId?: string | null): Promise<Install[]> {
-    return allPages((cursor) =>
-      this.api.get('/api/installs', {
-        query: { ...(tenantId ? { tenantId } : {}), ...(cursor ? { cursor } : {}) },
-      }),
-    );
+  /**
+   * The installs of these extensions (at most one each) in the principal's tenant; platform admins name the
+   * tenant. One bounded request however many installs the tenant has.
+   */
+  async forExtensions(names: readonly string[], tenantId?: string | null): Promise<Install[]> {
+    if (names.length === 0) return [];
+    const page = await this.api.get('/api/installs', {
+      query: { extensions: names.join(','), limit: names.length, ...(tenantId ? { tenantId } : {}) },
+    });
+    return page.items;
+  }
+
+  /** The first page of the principal's tenant's apps: enabled installs with a UI, by extension name. */
+  apps(): Promise<Page<Install>> {
+    return this.api.get('/api/installs', { query: { only: 'apps', limit: APPS_MENU_LIMIT } });
   }
 
   get(installId: string): Promise<Install> {

@@ -205,7 +205,10 @@ export class TenantsPage {
       const tenant = await this.service.create(this.form.getRawValue());
       this.created.set(tenant);
       this.form.reset();
-      await Promise.all([this.list.reload(), this.context.loadTenants()]);
+      this.context.remember([tenant]);
+      // The first tenant ever: the header picks it, as it does on the next visit.
+      if (!this.context.tenantId()) this.context.choose(tenant);
+      await this.list.reload();
     } catch (failure) {
       this.error.set(explain(failure));
     } finally {
@@ -242,7 +245,7 @@ export class TenantsPage {
       const renamed = await this.service.rename(tenant.id, this.renameForm.getRawValue().name.trim());
       this.list.replace({ ...tenant, ...renamed }, (a, b) => a.id === b.id);
       this.closeRename(tenant);
-      await this.context.loadTenants();
+      this.context.remember([renamed]);
     } catch (failure) {
       this.rowError.set(explain(failure));
     } finally {

@@ -43,8 +43,10 @@ describe('UsersPage', () => {
     fixture.componentRef.setInput('tenant', 't1');
     fixture.componentRef.setInput('role', 'tenant-admin');
     fixture.detectChanges();
-    http.expectOne('/api/tenants').flush({ items: [TENANT], nextCursor: null });
+    // No tenant list is loaded whole: the header's choice starts at the first page, names come one by one.
+    http.expectOne('/api/tenants?limit=20').flush({ items: [TENANT], nextCursor: null });
     http.expectOne('/api/users?tenantId=t1').flush({ items: [], nextCursor: null });
+    http.expectOne('/api/tenants/t1').flush(TENANT);
     await settle();
     fixture.detectChanges();
     const element = fixture.nativeElement as HTMLElement;

@@ -22,6 +22,7 @@ import { ServerList } from '../core/server-list';
 import { TenantContext } from '../core/tenant-context.service';
 import { SessionService } from '../auth/session.service';
 import { ErrorPanel } from '../shared/error-panel';
+import { TenantPicker } from '../tenants/tenant-picker';
 import { countOf } from '../shared/format';
 import { UsersService } from './users.service';
 
@@ -40,18 +41,19 @@ type RowStep = { userId: string; kind: 'password' | 'delete' } | null;
  */
 @Component({
   selector: 'app-users-page',
-  imports: [DatePipe, ReactiveFormsModule, ErrorPanel],
+  imports: [DatePipe, ReactiveFormsModule, ErrorPanel, TenantPicker],
   template: `
     <h2>Users</h2>
     @if (isPlatformAdmin()) {
       <div class="filters">
         <label for="user-tenant-filter">Tenant</label>
-        <select id="user-tenant-filter" [value]="tenant() ?? ''" (change)="filterByTenant($any($event.target).value)">
-          <option value="">All tenants</option>
-          @for (option of context.tenants(); track option.id) {
-            <option [value]="option.id" [selected]="option.id === tenant()">{{ option.name }}</option>
-          }
-        </select>
+        <app-tenant-picker
+          inputId="user-tenant-filter"
+          label="Tenant"
+          allLabel="All tenants"
+          [value]="tenant() ?? null"
+          (picked)="filterByTenant($event?.id ?? '')"
+        />
       </div>
     }
 
@@ -78,12 +80,12 @@ type RowStep = { userId: string; kind: 'password' | 'delete' } | null;
         </select>
         @if (isPlatformAdmin() && newUserNeedsTenant()) {
           <label for="user-tenant">In tenant</label>
-          <select id="user-tenant" formControlName="tenantId">
-            <option value="" disabled>Choose a tenant</option>
-            @for (option of context.tenants(); track option.id) {
-              <option [value]="option.id">{{ option.name }}</option>
-            }
-          </select>
+          <app-tenant-picker
+            inputId="user-tenant"
+            label="In tenant"
+            [value]="chosenTenant() || null"
+            (picked)="form.controls.tenantId.setValue($event?.id ?? '')"
+          />
         }
         <button type="submit" class="primary" [disabled]="form.invalid || busy() || missingTenant()">
           Create user
@@ -273,7 +275,7 @@ export class UsersPage {
     return role ? grantableRoles(role) : [];
   });
   private readonly chosenRole = signal<Role>(RoleName.Member);
-  private readonly chosenTenant = signal('');
+  protected readonly chosenTenant = signal('');
   protected readonly newUserNeedsTenant = computed(() => roleBelongsToTenant(this.chosenRole()));
   protected readonly missingTenant = computed(
     () => this.isPlatformAdmin() && this.newUserNeedsTenant() && this.chosenTenant() === '',
@@ -282,7 +284,7 @@ export class UsersPage {
   protected readonly firstAdminOf = computed(() => {
     const tenantId = this.tenant();
     if (this.role() !== RoleName.TenantAdmin || !tenantId) return null;
-    return this.context.tenants().find((tenant) => tenant.id === tenantId)?.name ?? null;
+    return this.context.nameOf(tenantId);
   });
 
   constructor() {
@@ -310,7 +312,7 @@ export class UsersPage {
 
   protected tenantName(tenantId: string | null): string {
     if (tenantId === null) return 'platform';
-    return this.context.tenants().find((tenant) => tenant.id === tenantId)?.name ?? tenantId;
+    return this.context.nameOf(tenantId);
   }
 
   /** The role a tenant user would swap to, or null for platform admins (who keep theirs). */
