@@ -151,7 +151,11 @@ describe('console journey: from a new tenant to an uninstalled extension', () =>
     await created.getByRole('link', { name: 'Create its first admin' }).click();
     await page.getByRole('heading', { name: 'First admin of Journey Co' }).waitFor();
     await expect(page.locator('#user-role').inputValue()).resolves.toBe('tenant-admin');
-    tenantId = await page.locator('#user-tenant').inputValue();
+    // The tenant picker names the new tenant; its id comes from the API, to check what is left at the end.
+    await until(async () => (await page.locator('#user-tenant').inputValue()).includes('Journey Co'));
+    const tenants = await stack.api.request<{ items: { id: string; slug: string }[] }>('GET', '/api/tenants?q=journey');
+    tenantId = tenants.body.items.find((tenant) => tenant.slug === 'journey')?.id ?? '';
+    expect(tenantId).toMatch(/^[0-9a-f-]{36}$/);
     await page.locator('#user-email').fill(tenantAdmin.email);
     await page.locator('#user-password').fill(tenantAdmin.password);
     await page.getByRole('button', { name: 'Create user' }).click();
@@ -306,7 +310,7 @@ describe('console journey: from a new tenant to an uninstalled extension', () =>
       await declared.getByText('API token').waitFor();
       await declared.getByText('optional, not set').waitFor();
       await page.getByRole('button', { name: 'Set api-token' }).click();
-      await expect(page.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('api-token');
+      await until(async () => (await page.getByLabel('Name', { exact: true }).inputValue()) === 'api-token');
       await page.getByLabel('Value', { exact: true }).fill(SECRET_VALUE);
       await page.getByRole('button', { name: 'Set secret' }).click();
       await page.getByRole('status').getByText('Secret api-token set.').waitFor();
@@ -425,6 +429,7 @@ describe('console journey: from a new tenant to an uninstalled extension', () =>
       await keyScreen(page, '15-uninstalled');
       expect((await stack.api.request('GET', `/api/installs/${installId}`)).status).toBe(404);
       const left = await stack.api.request<{ items: unknown[] }>('GET', `/api/installs?tenantId=${tenantId}`);
+      expect(left.status).toBe(200);
       expect(left.body.items).toEqual([]);
     });
   });
