@@ -795,6 +795,19 @@ describe('auth: logins, tenants, users and API keys on a real PostgreSQL', () =>
           },
         },
         {
+          method: 'GET',
+          path: '/api/tenants/:id',
+          request: () => ({ url: `/api/tenants/${renameTarget.id}` }),
+          expected: {
+            anonymous: 401,
+            member: 403,
+            tenantAdmin: 403,
+            otherTenantAdmin: 403,
+            platformAdmin: 200,
+            revokedKey: 401,
+          },
+        },
+        {
           method: 'PATCH',
           path: '/api/tenants/:id',
           request: () => ({ url: `/api/tenants/${renameTarget.id}`, body: { name: `Renamed ${unique()}` } }),
