@@ -81,4 +81,16 @@ describe('install command helpers', () => {
       '  secrets       required by 1.1.0, not set: api-token',
     ]);
   });
+
+  it('reads a diff from an API older than declared secrets (no missingSecrets) without failing', () => {
+    const older = {
+      from: '1.0.0',
+      to: '1.1.0',
+      direction: 'upgrade',
+      capabilities: { added: [], removed: [] },
+      egress: { added: [], removed: [] },
+      requiresApproval: false,
+    } as unknown as Parameters<typeof diffLines>[1];
+    expect(diffLines('com.acme.tickets', older)).toHaveLength(4);
+  });
 });

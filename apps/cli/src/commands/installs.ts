@@ -445,8 +445,9 @@ export function diffLines(extensionId: string, diff: VersionDiff): string[] {
     `  capabilities  ${changes(diff.capabilities.added, diff.capabilities.removed)}`,
     `  egress        ${changes(diff.egress.added, diff.egress.removed)}`,
     `  approval      ${diff.requiresApproval ? 'required: the target requests more than is granted' : 'not needed'}`,
-    ...(diff.missingSecrets.length
-      ? [`  secrets       required by ${diff.to}, not set: ${diff.missingSecrets.join(', ')}`]
+    // An API from before declared secrets sends no missingSecrets: say nothing rather than crash.
+    ...((diff.missingSecrets ?? []).length
+      ? [`  secrets       required by ${diff.to}, not set: ${(diff.missingSecrets ?? []).join(', ')}`]
       : []),
   ];
 }
