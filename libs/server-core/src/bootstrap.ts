@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
@@ -68,18 +68,11 @@ export async function listen(app: INestApplication, http: Pick<HttpConfig, 'host
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // Node's rule: the headers limit is above the idle timeout, or a reused connection's request can be cut.
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
     if (!server.listening && !response.headersSent) response.setHeader('connection', 'close');
-    // Only this response's own connection: `closeIdleConnections()` would also destroy connections whose
-    // response has ended but is still flushing to a slow client, cutting their bodies during a drain.
-    const socket = request.socket as Socket & { _httpMessage?: unknown };
+    // Node's own 'finish' listener (registered before 'request') has made the connection idle by now.
     response.once('finish', () => {
-      if (server.listening) return;
-      // 'finish' means the answer is handed to the kernel; end() still flushes before it closes. Skipped when
-      // a next request already holds the connection: that one is answered with `connection: close`.
-      setImmediate(() => {
-        if (!socket.destroyed && !socket._httpMessage) socket.end();
-      });
+      if (!server.listening) setImmediate(() => server.closeIdleConnections());
     });
   });
   await app.listen(http.port, http.host);
