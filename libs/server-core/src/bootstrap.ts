@@ -46,37 +46,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<INestAppli
   return app;
 }
 
-/**
- * How long an idle keep-alive connection stays open: longer than any client keeps one for reuse (undici's
- * fetch: the announced timeout less 2 s; load balancers: 60 s), so the client is the side that closes it.
- */
-export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
-
-/**
- * Listens and returns the base URL actually bound (port 0 picks a free port).
- *
- * Idle keep-alive connections: with Node's 5 s, a client whose event loop stalls for a few seconds (a CLI
- * or a test building a bundle on a loaded machine) cannot run the timer that retires its idle connection,
- * and writes its next request on a connection the server has already closed: `fetch failed`, `other side
- * closed` or `ECONNRESET`, on any method (docs/architecture.md, section 11). A long idle timeout
- * must not hold a closing server open, though: `server.close()` closes the connections idle at that
- * moment, but one that was serving a request becomes idle later and would stay open for the whole
- * timeout; so once the server is closed every connection is closed as soon as its response is done.
- */
+/** Listens and returns the base URL actually bound (port 0 picks a free port). */
 export async function listen(app: INestApplication, http: Pick<HttpConfig, 'host' | 'port'>): Promise<string> {
-  const server = app.getHttpServer() as Server;
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  // Node's rule: the headers limit is above the idle timeout, or a reused connection's request can be cut.
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
-  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
-    if (!server.listening && !response.headersSent) response.setHeader('connection', 'close');
-    // Node's own 'finish' listener (registered before 'request') has made the connection idle by now.
-    response.once('finish', () => {
-      if (!server.listening) setImmediate(() => server.closeIdleConnections());
-    });
-  });
   await app.listen(http.port, http.host);
-  const address = server.address() as AddressInfo;
+  const address = (app.getHttpServer() as Server).address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
 }

@@ -1,13 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { once } from 'node:events';
-import { Agent, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { type IncomingMessage, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import 'reflect-metadata';
-import { Module } from '@nestjs/common';
 import { startService, waitUntil, type RunningService } from '@extplat/testing';
-import { createHttpApp, KEEP_ALIVE_TIMEOUT_MS, listen } from './bootstrap.js';
-import { createRootLogger } from './logging/index.js';
 
 const FAULTY_SERVER = fileURLToPath(new URL('../test/faulty-server.mjs', import.meta.url));
 
@@ -75,74 +70,6 @@ describe('the servers’ process policy', () => {
       expect(server.logs.map((line) => line['msg'])).toContain('stopped');
     } finally {
       await server.stop();
-    }
-  });
-
-  it('keeps an idle keep-alive connection past Node’s 5 s, so a client that stalled longer reuses it safely', async () => {
-    const server = await startService(FAULTY_SERVER, {});
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    try {
-      const get = async (): Promise<{ response: IncomingMessage; reused: boolean }> => {
-        const probe = request(`${server.url}/healthz`, { agent });
-        probe.end();
-        const [response] = (await once(probe, 'response')) as [IncomingMessage];
-        response.resume();
-        await once(response, 'end');
-        return { response, reused: probe.reusedSocket };
-      };
-      const first = await get();
-      expect(first.response.headers['keep-alive']).toBe(`timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);
-      // Longer than Node's default idle timeout and its 1 s grace: with those, this request would be written
-      // on a connection the server had closed (what a client whose event loop stalled does).
-      await new Promise((resolve) => setTimeout(resolve, 7000));
-      const second = await get();
-      // An answer (the empty app's 404) on the same connection, not a reset.
-      expect({ status: second.response.statusCode, reused: second.reused }).toEqual({ status: 404, reused: true });
-      // The idle connection is still open: the drain closes it instead of waiting 65 s.
-      server.child.kill('SIGTERM');
-      expect(await exitOf(server)).toBe(0);
-    } finally {
-      agent.destroy();
-      await server.stop();
-    }
-  }, 30_000);
-
-  it('closes a connection that was serving a request once its answer is done, so a close does not wait 65 s', async () => {
-    class EmptyModule {}
-    Module({})(EmptyModule);
-    let release: (() => void) | undefined;
-    const app = await createHttpApp({
-      module: EmptyModule,
-      logger: createRootLogger({ level: 'silent', service: 'keep-alive' }),
-      configure: (nest) => {
-        nest.use((_req: IncomingMessage, res: ServerResponse) => {
-          release = () => res.end('done');
-        });
-      },
-    });
-    const url = await listen(app, { host: '127.0.0.1', port: 0 });
-    const agent = new Agent({ keepAlive: true });
-    try {
-      const probe = request(`${url}/held`, { agent });
-      probe.end();
-      const socketClosed = once(probe, 'socket').then(([socket]) => once(socket as Socket, 'close'));
-      await waitUntil('the request to reach the server', () => release !== undefined);
-      const closed = app.close();
-      // Nest closes the listening socket after its shutdown hooks: answer only once it is closed.
-      const server = app.getHttpServer() as Server;
-      await waitUntil('the server to stop listening', () => !server.listening);
-      release!();
-      const [response] = (await once(probe, 'response')) as [IncomingMessage];
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      await once(response, 'end');
-      expect({ status: response.statusCode, body }).toEqual({ status: 200, body: 'done' });
-      // Without closing it after the answer, the connection would stay open for the whole idle timeout and
-      // hold app.close() (an in-process server in a test's afterAll) past any hook timeout.
-      await socketClosed;
-      await closed;
-    } finally {
-      agent.destroy();
     }
   });
 
