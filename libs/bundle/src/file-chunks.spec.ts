@@ -4,7 +4,7 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleOf, validEntries } from '@extplat/testing';
-import { readFileReusingBuffer } from './file-chunks.js';
+import { readFileReusingBuffer, readFilesReusingBuffer } from './file-chunks.js';
 import { inspectBundle } from './inspect.js';
 
 const work = mkdtempSync(join(tmpdir(), 'extplat-file-chunks-'));
@@ -41,5 +41,40 @@ describe('readFileReusingBuffer', () => {
     await expect(inspectBundle(readFileReusingBuffer(join(work, 'missing.tar.zst')))).rejects.toMatchObject({
       code: 'ENOENT',
     });
+  });
+});
+
+describe('readFilesReusingBuffer', () => {
+  it('reads files one after the other on one buffer, chunks never spanning two files', async () => {
+    const parts = [randomBytes(1500), randomBytes(0), randomBytes(999)];
+    const files = parts.map((part, index) => {
+      const file = join(work, `part-${index}`);
+      writeFileSync(file, part);
+      return file;
+    });
+    const copies: Buffer[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for await (const chunk of readFilesReusingBuffer(files, 1000)) {
+      copies.push(Buffer.from(chunk));
+      buffers.add(chunk.buffer);
+    }
+    expect(copies.map((copy) => copy.length)).toEqual([1000, 500, 999]);
+    expect(Buffer.concat(copies).equals(Buffer.concat(parts))).toBe(true);
+    expect(buffers.size).toBe(1);
+  });
+
+  it('inspects a bundle split into parts as the whole file', async () => {
+    const bundle = bundleOf(validEntries());
+    const files = [0, 1, 2].map((index) => {
+      const file = join(work, `bundle-part-${index}`);
+      const third = Math.ceil(bundle.length / 3);
+      writeFileSync(file, bundle.subarray(index * third, (index + 1) * third));
+      return file;
+    });
+    const whole = join(work, 'bundle-whole.tar.zst');
+    writeFileSync(whole, bundle);
+    expect(await inspectBundle(readFilesReusingBuffer(files, 101))).toEqual(
+      await inspectBundle(readFileReusingBuffer(whole, 101)),
+    );
   });
 });

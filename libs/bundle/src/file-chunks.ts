@@ -8,16 +8,26 @@ const CHUNK_BYTES = 1024 * 1024;
  * createReadStream's fresh buffer per chunk costs an inspection about as much garbage collection as decoding
  * into fresh buffers did.
  */
-export async function* readFileReusingBuffer(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafeSlow(chunkBytes);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
+export function readFileReusingBuffer(path: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<Buffer> {
+  return readFilesReusingBuffer([path], chunkBytes);
+}
+
+/** Several files one after the other, as one stream of chunks on one reused buffer (see above). */
+export async function* readFilesReusingBuffer(
+  paths: readonly string[],
+  chunkBytes = CHUNK_BYTES,
+): AsyncGenerator<Buffer> {
+  const buffer = Buffer.allocUnsafeSlow(chunkBytes);
+  for (const path of paths) {
+    const handle = await open(path, 'r');
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
+        if (bytesRead === 0) break;
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
     }
-  } finally {
-    await handle.close();
   }
 }
