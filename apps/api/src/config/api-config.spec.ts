@@ -239,4 +239,20 @@ describe('loadApiConfig', () => {
     expect(problemsOf({ ...valid, REDIS_URL: 'http://127.0.0.1:6379' })).toHaveLength(1);
     expect(problemsOf({ ...valid, REDIS_URL: 'redis://r:6379', REDIS_KEY_PREFIX: 'a b' })).toHaveLength(1);
   });
+
+  it('keeps a local copy of proxied parts on s3 (1 GiB by default), none on fs, UPLOAD_SPOOL_* override', () => {
+    const s3 = loadApiConfig(valid);
+    expect(s3.upload.spoolMaxBytes).toBe(1024 * 1024 * 1024);
+    expect(s3.upload.spoolDir).toMatch(/extplat-upload-spool$/);
+    const { STORAGE_S3_ENDPOINT: _e, STORAGE_S3_BUCKET: _b, ...fsEnv } = valid;
+    expect(loadApiConfig({ ...fsEnv, STORAGE_DRIVER: 'fs', STORAGE_FS_ROOT: '/srv/b' }).upload.spoolMaxBytes).toBe(0);
+    const set = loadApiConfig({ ...valid, UPLOAD_SPOOL_DIR: '/var/spool/extplat', UPLOAD_SPOOL_MAX_BYTES: '0' });
+    expect(set.upload).toMatchObject({ spoolDir: '/var/spool/extplat', spoolMaxBytes: 0 });
+    expect(problemsOf({ ...valid, UPLOAD_SPOOL_MAX_BYTES: '-1' })).toEqual([
+      expect.stringMatching(/^UPLOAD_SPOOL_MAX_BYTES: must be a whole number from 0/),
+    ]);
+    expect(problemsOf({ ...valid, UPLOAD_SPOOL_DIR: '/etc/hostname' })).toEqual([
+      expect.stringMatching(/^UPLOAD_SPOOL_DIR: must be a directory, not a file/),
+    ]);
+  });
 });

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import express from 'express';
 import {
   type BundleLimitsConfig,
@@ -78,6 +80,10 @@ export interface ApiConfig {
     sessionTtlSeconds: number;
     /** Session calls (initiate, finalize, abort) per principal and minute; part calls get 50 times that. */
     rateLimitPerMinute: number;
+    /** Where proxied parts are copied as they stream, so finalize need not read them back from the store. */
+    spoolDir: string;
+    /** Bytes of proxied parts this process keeps on local disk at once; 0 turns the spool off. */
+    spoolMaxBytes: number;
   };
   console: {
     /** Public origin of the admin console (CORS, and the Runner's frame-ancestors). */
@@ -206,6 +212,7 @@ export function loadApiConfig(source: Env): ApiConfig {
       'is required when the other BOOTSTRAP_ADMIN_* variable is set',
     );
   }
+  const storage = readStorage(env);
   const config: ApiConfig = {
     logLevel: readLogLevel(env),
     http: readHttp(env, 'API', 8080),
@@ -214,7 +221,7 @@ export function loadApiConfig(source: Env): ApiConfig {
       : {}),
     trustProxy: readTrustProxy(env),
     database: readDatabase(env, { migrationsRunDefault: true }),
-    storage: readStorage(env),
+    storage,
     bundle: readBundleLimits(env),
     signing: readSigning(env),
     egressAllowlist: readEgressAllowlist(env),
@@ -254,6 +261,14 @@ export function loadApiConfig(source: Env): ApiConfig {
       partSizeBytes: env.int('UPLOAD_PART_SIZE_BYTES', { default: 16 * MIB, min: 5 * MIB, max: 5 * 1024 * MIB }),
       sessionTtlSeconds: env.int('UPLOAD_SESSION_TTL_SECONDS', { default: 24 * 3600, min: 60, max: 7 * 24 * 3600 }),
       rateLimitPerMinute: env.int('UPLOAD_RATE_LIMIT_PER_MINUTE', { default: 120, min: 1, max: 1_000_000 }),
+      spoolDir:
+        env.directory('UPLOAD_SPOOL_DIR', { required: true, default: join(tmpdir(), 'extplat-upload-spool') }) ?? '',
+      // On the fs driver the store is local disk already: reading it back costs what reading a spool would.
+      spoolMaxBytes: env.int('UPLOAD_SPOOL_MAX_BYTES', {
+        default: storage.driver === 's3' ? 1024 * MIB : 0,
+        min: 0,
+        max: 1024 * 1024 * MIB,
+      }),
     },
     console: {
       origin: consoleOrigin,

@@ -9,6 +9,7 @@ import { RunnerPublishedVersions1764410400000 } from './migrations/1764410400000
 import { IdentitySearch1764496800000 } from './migrations/1764496800000-identity-search.js';
 import { VersionConfigSchema1764583200000 } from './migrations/1764583200000-version-config-schema.js';
 import { ApiKeySearch1764586800000 } from './migrations/1764586800000-api-key-search.js';
+import { UploadPartAttempts1764590400000 } from './migrations/1764590400000-upload-part-attempts.js';
 
 /**
  * The API's migrations, listed explicitly (no globs) in the order of their timestamps, so the same list
@@ -26,6 +27,7 @@ export const apiMigrations: (new () => MigrationInterface)[] = [
   IdentitySearch1764496800000,
   VersionConfigSchema1764583200000,
   ApiKeySearch1764586800000,
+  UploadPartAttempts1764590400000,
 ];
 
 /** Names of the migrations in order, as TypeORM records them. */

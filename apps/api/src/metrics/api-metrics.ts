@@ -18,12 +18,23 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
+  private readonly uploadVerifications = new Counter({
+    name: 'extplat_api_upload_verifications_total',
+    help: 'Finalize inspections by where the bytes came from: spool (the local copy of a proxy upload) or store (read back).',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'extplat_api_' });
   }
 
   prewarm(outcome: PrewarmOutcomeLabel): void {
     this.prewarms.inc({ outcome });
+  }
+
+  uploadVerified(source: 'spool' | 'store'): void {
+    this.uploadVerifications.inc({ source });
   }
 
   render(): Promise<string> {

@@ -9,6 +9,7 @@ import { GcService } from './gc.service.js';
 import { UploadController } from './upload.controller.js';
 import { UploadRepository } from './upload.repository.js';
 import { UploadService } from './upload.service.js';
+import { UploadSpool } from './upload-spool.js';
 
 /**
  * Upload sessions and their staging area: the session lifecycle, finalize (which hands a verified bundle to
@@ -21,6 +22,7 @@ import { UploadService } from './upload.service.js';
   providers: [
     UploadRepository,
     UploadService,
+    UploadSpool,
     BucketCors,
     GcRepository,
     GcService,

@@ -3,6 +3,17 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { UploadSessionEntity } from './upload-session.entity.js';
 
+/** One send of a proxied part (upload_part_attempts). */
+export interface PartAttempt {
+  attemptId: string;
+  partNumber: number;
+  instanceId: string;
+  /** Set once the store acknowledged the part. */
+  etag: string | null;
+  size: number | null;
+  spooled: boolean;
+}
+
 /** How long a finalize may hold a session before another request may take it over. */
 const FINALIZE_LEASE_SECONDS = 15 * 60;
 
@@ -42,6 +53,45 @@ export class UploadRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
     await manager.getRepository(UploadSessionEntity).update({ id }, { ...values, updatedAt: new Date() });
+  }
+
+  /** Recorded (and committed) before a proxied part's bytes go to the store. */
+  async recordPartAttempt(attempt: { attemptId: string; uploadId: string; partNumber: number; instanceId: string }) {
+    await this.dataSource.query(
+      `INSERT INTO upload_part_attempts (attempt_id, upload_id, part_number, instance_id) VALUES ($1, $2, $3, $4)`,
+      [attempt.attemptId, attempt.uploadId, attempt.partNumber, attempt.instanceId],
+    );
+  }
+
+  /** The store acknowledged the part; `spooled` says whether a whole local copy was kept. */
+  async completePartAttempt(attemptId: string, etag: string, size: number, spooled: boolean): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE upload_part_attempts SET etag = $2, size = $3, spooled = $4 WHERE attempt_id = $1`,
+      [attemptId, etag, size, spooled],
+    );
+  }
+
+  async partAttempts(uploadId: string): Promise<PartAttempt[]> {
+    const rows: {
+      attempt_id: string;
+      part_number: number;
+      instance_id: string;
+      etag: string | null;
+      size: string | null;
+      spooled: boolean;
+    }[] = await this.dataSource.query(
+      `SELECT attempt_id, part_number, instance_id, etag, size, spooled
+         FROM upload_part_attempts WHERE upload_id = $1 ORDER BY created_at`,
+      [uploadId],
+    );
+    return rows.map((row) => ({
+      attemptId: row.attempt_id,
+      partNumber: row.part_number,
+      instanceId: row.instance_id,
+      etag: row.etag,
+      size: row.size === null ? null : Number(row.size),
+      spooled: row.spooled,
+    }));
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {

@@ -30,8 +30,10 @@ import type {
   UploadStatusDto,
 } from './upload.dto.js';
 import { UploadErrors } from './upload.errors.js';
-import { UploadRepository } from './upload.repository.js';
+import { UploadRepository, type PartAttempt } from './upload.repository.js';
 import type { UploadSessionEntity } from './upload-session.entity.js';
+import { UploadSpool, type SpooledPart, type SpoolWriter } from './upload-spool.js';
+import { ApiMetrics } from '../metrics/api-metrics.js';
 
 const STAGED_BUNDLE = 'bundle.tar.zst';
 /** Presigned part URLs live this long; a client resuming later asks for fresh ones. */
@@ -54,6 +56,8 @@ export class UploadService {
     private readonly registry: RegistryPublisher,
     private readonly verification: VerificationService,
     private readonly audit: AuditService,
+    private readonly spool: UploadSpool,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   async initiate(principal: Principal, request: InitiateUploadDto): Promise<InitiateUploadResponseDto> {
@@ -184,12 +188,20 @@ export class UploadService {
     if (!session.s3UploadId)
       throw new DomainError(UploadErrors.WRONG_STRATEGY, 'This upload has no multipart upload in the store');
     const size = expectedPartSize(session, partNumber);
+    // Recorded and committed before any byte goes to the store: finalize counts on seeing every send.
+    const attemptId = randomUUID();
+    await this.uploads.recordPartAttempt({ attemptId, uploadId, partNumber, instanceId: this.spool.instanceId });
+    const spooled =
+      session.strategy === 'proxy' ? await this.spool.open(uploadId, partNumber, attemptId, size) : undefined;
     const counted = { bytes: 0 };
-    const checked = Readable.from(checkedPart(body, partNumber, size, counted));
+    const checked = Readable.from(copiedTo(spooled, checkedPart(body, partNumber, size, counted)));
     try {
       const { etag } = await this.store.uploadPart(session.stagingKey, session.s3UploadId, partNumber, checked, size);
+      const kept = spooled ? await spooled.finish() : false;
+      await this.uploads.completePartAttempt(attemptId, etag, size, kept);
       return { partNumber, size, etag };
     } catch (error) {
+      await spooled?.finish();
       if (error instanceof DomainError) throw error;
       if (error instanceof BodyLengthError) {
         throw new DomainError(
@@ -282,8 +294,8 @@ export class UploadService {
     session: UploadSessionEntity,
     request: FinalizeUploadDto,
   ): Promise<FinalizeResponseDto> {
-    const staged = await this.assemble(session, request);
-    const inspection = await this.inspect(session, request);
+    const { staged, parts } = await this.assemble(session, request);
+    const inspection = await this.inspect(session, request, parts);
     const verdict = this.verify(inspection, request);
     return this.publish(principal, session, {
       inspection,
@@ -293,9 +305,15 @@ export class UploadService {
     });
   }
 
-  /** Step 1: the parts become one staged object, of the declared size. */
-  private async assemble(session: UploadSessionEntity, request: FinalizeUploadDto): Promise<ObjectInfo> {
-    await this.completeStaging(session, request);
+  /**
+   * Step 1: the parts become one staged object, of the declared size. Returns the parts it was assembled
+   * from when this finalize assembled it (a retry after the store completed it has no list).
+   */
+  private async assemble(
+    session: UploadSessionEntity,
+    request: FinalizeUploadDto,
+  ): Promise<{ staged: ObjectInfo; parts?: UploadedPart[] }> {
+    const parts = await this.completeStaging(session, request);
     const staged = await this.store.head(session.stagingKey);
     if (!staged) throw new DomainError(UploadErrors.UPLOAD_INCOMPLETE, 'The staged bundle is missing; upload it again');
     if (staged.size !== session.declaredSize) {
@@ -308,20 +326,28 @@ export class UploadService {
         },
       );
     }
-    return staged;
+    return { staged, parts };
   }
 
   /** Step 2, one streaming pass: hash, size caps, safe unpack rules, the manifest and the component's imports. */
-  private async inspect(session: UploadSessionEntity, request: FinalizeUploadDto): Promise<BundleInspection> {
-    const { body } = await this.store.get(session.stagingKey);
+  private async inspect(
+    session: UploadSessionEntity,
+    request: FinalizeUploadDto,
+    parts: UploadedPart[] | undefined,
+  ): Promise<BundleInspection> {
+    const spooled = await this.spooledSource(session, parts);
+    const body = spooled.body ?? (await this.store.get(session.stagingKey)).body;
     const inspection = await inspectBundle(body, {
       limits: { maxBytes: this.config.bundle.maxBytes, maxUnpackedBytes: this.config.bundle.maxUnpackedBytes },
     });
+    this.metrics.uploadVerified(spooled.body ? 'spool' : 'store');
     this.logger.log({
       event: 'upload.verify',
       uploadId: session.id,
       contentHash: inspection.contentHash,
       files: inspection.files.length,
+      source: spooled.body ? 'spool' : 'store',
+      ...(spooled.reason ? { storeBecause: spooled.reason } : {}),
     });
     for (const declared of [session.declaredSha256, request.sha256]) {
       if (declared && declared !== inspection.contentHash) {
@@ -336,6 +362,32 @@ export class UploadService {
       }
     }
     return inspection;
+  }
+
+  /**
+   * The local copy of a proxy upload, when it certainly holds what the store assembled: every part of the
+   * upload was sent exactly once (the attempt records of every API process say so), by this process,
+   * which kept a whole copy, and the store assembled the part with the ETag that send got back. Anything
+   * else (a part re-sent, sent through another API replica, a copy this process did not keep, a retried
+   * finalize) reads the bundle back from the store, as presigned uploads always do. The Runner checks the
+   * content hash of what it fetches in any case.
+   */
+  private async spooledSource(
+    session: UploadSessionEntity,
+    parts: UploadedPart[] | undefined,
+  ): Promise<{ body?: AsyncIterable<Buffer>; reason?: string }> {
+    if (!this.spool.enabled || session.strategy !== 'proxy') return {};
+    if (!parts) return { reason: 'assembled before this finalize' };
+    const attempts = await this.uploads.partAttempts(session.id);
+    const chosen: SpooledPart[] = [];
+    for (const part of parts) {
+      const sends = attempts.filter((attempt) => attempt.partNumber === part.partNumber);
+      const send = trustedSend(sends, part, this.spool.instanceId);
+      if (typeof send === 'string') return { reason: `part ${part.partNumber} ${send}` };
+      chosen.push({ partNumber: part.partNumber, attemptId: send.attemptId, size: part.size });
+    }
+    const body = await this.spool.reader(session.id, chosen);
+    return body ? { body } : { reason: 'local copy missing' };
   }
 
   /** Step 3: the signature against the trust policy; a rejection answers with the failed check's code. */
@@ -375,7 +427,7 @@ export class UploadService {
         ),
     });
     if (!publication.created) return this.completeWithExisting(principal, session, publication.version);
-    await this.discardStaging(session);
+    await this.discardStaging(session, { assembled: true });
     return { created: true, version: publication.version };
   }
 
@@ -402,7 +454,7 @@ export class UploadService {
         manager,
       );
     });
-    await this.discardStaging(session);
+    await this.discardStaging(session, { assembled: true });
     return { created: false, version: existing };
   }
 
@@ -431,14 +483,17 @@ export class UploadService {
   }
 
   /** Assembles the parts into the staged object, unless an earlier finalize already did. */
-  private async completeStaging(session: UploadSessionEntity, request: FinalizeUploadDto): Promise<void> {
-    if (!session.s3UploadId) return;
+  private async completeStaging(
+    session: UploadSessionEntity,
+    request: FinalizeUploadDto,
+  ): Promise<UploadedPart[] | undefined> {
+    if (!session.s3UploadId) return undefined;
     let parts: UploadedPart[];
     try {
       parts = await this.store.listParts(session.stagingKey, session.s3UploadId);
     } catch (error) {
       // The multipart upload is gone: a previous finalize completed it (then the object is there).
-      if (isStorageError(error, 'NO_SUCH_UPLOAD') && (await this.store.head(session.stagingKey))) return;
+      if (isStorageError(error, 'NO_SUCH_UPLOAD') && (await this.store.head(session.stagingKey))) return undefined;
       throw error;
     }
     const missing: number[] = [];
@@ -481,6 +536,7 @@ export class UploadService {
       .filter((part) => part.partNumber <= session.partCount)
       .sort((a, b) => a.partNumber - b.partNumber);
     await this.store.completeMultipartUpload(session.stagingKey, session.s3UploadId, ordered);
+    return ordered;
   }
 
   /**
@@ -521,8 +577,10 @@ export class UploadService {
     });
   }
 
-  private async discardStaging(session: UploadSessionEntity): Promise<void> {
-    if (session.s3UploadId) await this.store.abortMultipartUpload(session.stagingKey, session.s3UploadId);
+  /** `assembled`: finalize completed the multipart upload, so there is none left to abort. */
+  private async discardStaging(session: UploadSessionEntity, { assembled = false } = {}): Promise<void> {
+    await this.spool.discard(session.id);
+    if (session.s3UploadId && !assembled) await this.store.abortMultipartUpload(session.stagingKey, session.s3UploadId);
     for await (const object of this.store.list(this.keys.stagingPrefix(session.id)))
       await this.store.delete(object.key);
   }
@@ -648,4 +706,26 @@ function translateFailure(error: unknown): unknown {
     ...(error.details['imports'] !== undefined ? { imports: error.details['imports'] } : {}),
     ...(error.details['importCount'] !== undefined ? { importCount: error.details['importCount'] } : {}),
   });
+}
+
+/** Hands each chunk to the spool (when there is one) before it goes on to the store. */
+async function* copiedTo(spool: SpoolWriter | undefined, chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    await spool?.write(chunk);
+    yield chunk;
+  }
+}
+
+/** The one send whose local copy stands for what the store holds of `part`, or why there is none. */
+function trustedSend(sends: PartAttempt[], part: UploadedPart, instanceId: string): PartAttempt | string {
+  const [send] = sends;
+  if (!send) return 'has no recorded send';
+  if (sends.length > 1) return `was sent ${sends.length} times`;
+  if (send.instanceId !== instanceId) return 'was sent through another API process';
+  if (!send.spooled) return 'was not copied locally';
+  if (send.etag === null || send.etag.replaceAll('"', '') !== part.etag.replaceAll('"', '')) {
+    return 'in the store is not the one sent';
+  }
+  if (send.size !== part.size) return 'has another size in the store';
+  return send;
 }

@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Counter } from 'prom-client';
+import { ApiMetrics } from '../src/metrics/api-metrics.js';
+import {
+  type ApiHarness,
+  makeBundle,
+  MIB,
+  startApi,
+  testTrust,
+  type TestBundle,
+  uploadViaProxy,
+} from './api-harness.js';
+
+type Finalized = { created: boolean; version: { contentHash: string } };
+type ErrorBody = { error: { code: string } };
+
+/**
+ * Proxy uploads keep a local copy of every part they stream to the store, and finalize inspects that copy
+ * instead of reading the bundle back, but only when the attempt records show each part was sent once, by
+ * this API process, and the store assembled what that send stored. On both drivers (the fs driver's default
+ * keeps no copy; here it is turned on so the same rules are shown there).
+ */
+describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
+  'proxy upload spool on the $driver driver',
+  ({ driver }) => {
+    let api: ApiHarness;
+    let spoolDir: string;
+    let serial = 0;
+
+    beforeAll(async () => {
+      testTrust();
+      spoolDir = mkdtempSync(join(tmpdir(), 'extplat-spool-test-'));
+      api = await startApi({
+        storage: driver,
+        env: { UPLOAD_SPOOL_DIR: spoolDir, UPLOAD_SPOOL_MAX_BYTES: String(64 * MIB) },
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await api?.close();
+      rmSync(spoolDir, { recursive: true, force: true });
+    });
+
+    /** Three parts of 5 MiB (the last shorter), a new version each time. */
+    const bundle = (): TestBundle => makeBundle({ manifest: { version: `2.0.${serial++}` }, payloadBytes: 11 * MIB });
+
+    async function verifications(): Promise<{ spool: number; store: number }> {
+      const counter = api
+        .app!.get(ApiMetrics)
+        .registry.getSingleMetric('extplat_api_upload_verifications_total') as Counter<'source'>;
+      const { values } = await counter.get();
+      const of = (source: string) => values.find((value) => value.labels.source === source)?.value ?? 0;
+      return { spool: of('spool'), store: of('store') };
+    }
+
+    async function finalize(uploadId: string, signature: string, extra: Record<string, unknown> = {}) {
+      return api.request<Finalized & ErrorBody>('POST', '/api/ext-bundles/finalize', {
+        json: { uploadId, signature, ...extra },
+      });
+    }
+
+    async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+      const client = new pg.Client({ connectionString: api.database.url });
+      await client.connect();
+      try {
+        return (await client.query<T>(text, values)).rows;
+      } finally {
+        await client.end();
+      }
+    }
+
+    /** The upload's folder in any process folder under the spool root. */
+    const spoolFolders = (uploadId: string): string[] =>
+      readdirSync(spoolDir)
+        .map((instance) => join(spoolDir, instance, uploadId))
+        .filter((folder) => existsSync(folder));
+
+    async function sendPart(uploadId: string, b: TestBundle, partNumber: number, partSize: number) {
+      const put = await api.request(
+        'PUT',
+        `/api/ext-bundles/upload-proxy?uploadId=${uploadId}&partNumber=${partNumber}`,
+        {
+          body: b.bytes.subarray((partNumber - 1) * partSize, partNumber * partSize),
+          headers: { 'content-type': 'application/octet-stream' },
+        },
+      );
+      expect(put.status).toBe(200);
+    }
+
+    it('inspects a proxy upload sent once from the local copy, records every send, and removes the copy', async () => {
+      const b = bundle();
+      const before = await verifications();
+      const { uploadId, partCount } = await uploadViaProxy(api, b);
+      expect(partCount).toBe(3);
+      expect(spoolFolders(uploadId)).toHaveLength(1);
+      const attempts = await sql<{ part_number: number; spooled: boolean; etag: string | null }>(
+        'SELECT part_number, spooled, etag FROM upload_part_attempts WHERE upload_id = $1 ORDER BY part_number',
+        [uploadId],
+      );
+      expect(attempts.map((row) => [row.part_number, row.spooled, row.etag !== null])).toEqual([
+        [1, true, true],
+        [2, true, true],
+        [3, true, true],
+      ]);
+
+      const finalized = await finalize(uploadId, b.signature);
+      expect(finalized.status).toBe(200);
+      expect(finalized.body.version.contentHash).toBe(b.contentHash);
+      expect(await verifications()).toEqual({ spool: before.spool + 1, store: before.store });
+      expect(spoolFolders(uploadId)).toEqual([]);
+    });
+
+    it('reads the store back when a part was sent twice', async () => {
+      const b = bundle();
+      const before = await verifications();
+      const { uploadId, partSize } = await uploadViaProxy(api, b);
+      await sendPart(uploadId, b, 2, partSize);
+
+      const finalized = await finalize(uploadId, b.signature);
+      expect(finalized.status).toBe(200);
+      expect(finalized.body.version.contentHash).toBe(b.contentHash);
+      expect(await verifications()).toEqual({ spool: before.spool, store: before.store + 1 });
+      expect(spoolFolders(uploadId)).toEqual([]);
+    });
+
+    it('reads the store back when another API process recorded a send of a part, even with the same ETag', async () => {
+      const b = bundle();
+      const before = await verifications();
+      const { uploadId } = await uploadViaProxy(api, b);
+      // What a replica that replaced part 2 with bytes of the same size and MD5 would have left behind.
+      await sql(
+        `INSERT INTO upload_part_attempts (attempt_id, upload_id, part_number, instance_id, etag, size, spooled)
+         SELECT $1, upload_id, part_number, $2, etag, size, true FROM upload_part_attempts
+          WHERE upload_id = $3 AND part_number = 2`,
+        [randomUUID(), randomUUID(), uploadId],
+      );
+
+      const finalized = await finalize(uploadId, b.signature);
+      expect(finalized.status).toBe(200);
+      expect(await verifications()).toEqual({ spool: before.spool, store: before.store + 1 });
+    });
+
+    it('reads the store back when the local copy is gone, and still registers the version', async () => {
+      const b = bundle();
+      const before = await verifications();
+      const { uploadId } = await uploadViaProxy(api, b);
+      for (const folder of spoolFolders(uploadId)) rmSync(folder, { recursive: true, force: true });
+
+      const finalized = await finalize(uploadId, b.signature);
+      expect(finalized.status).toBe(200);
+      expect(finalized.body.version.contentHash).toBe(b.contentHash);
+      expect(await verifications()).toEqual({ spool: before.spool, store: before.store + 1 });
+    });
+
+    it('refuses a bundle from the local copy as it would from the store, and removes the copy', async () => {
+      const b = bundle();
+      const { uploadId } = await uploadViaProxy(api, b);
+      const refused = await finalize(uploadId, b.signature, { sha256: `sha256:${'0'.repeat(64)}` });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.code).toBe('HASH_MISMATCH');
+      expect(spoolFolders(uploadId)).toEqual([]);
+      expect(await sql('SELECT 1 FROM extension_versions WHERE content_hash = $1', [b.contentHash])).toEqual([]);
+    });
+
+    it('removes the local copy when the upload is aborted', async () => {
+      const b = bundle();
+      const { uploadId } = await uploadViaProxy(api, b, [1, 2]);
+      expect(spoolFolders(uploadId)).toHaveLength(1);
+      const aborted = await api.request('POST', '/api/ext-bundles/abort', { json: { uploadId } });
+      expect(aborted.status).toBe(200);
+      expect(spoolFolders(uploadId)).toEqual([]);
+    });
+  },
+);
+
+describe('proxy upload spool limits', () => {
+  let api: ApiHarness;
+  let spoolDir: string;
+
+  beforeAll(async () => {
+    testTrust();
+    spoolDir = mkdtempSync(join(tmpdir(), 'extplat-spool-test-'));
+    // Room for two parts of 5 MiB: the third is not copied, so the upload is read back from the store.
+    api = await startApi({ env: { UPLOAD_SPOOL_DIR: spoolDir, UPLOAD_SPOOL_MAX_BYTES: String(10 * MIB) } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await api?.close();
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
+
+  it('copies parts only while they fit, and a part not copied sends finalize to the store', async () => {
+    const b = makeBundle({ manifest: { version: '3.0.0' }, payloadBytes: 11 * MIB });
+    const { uploadId } = await uploadViaProxy(api, b);
+    const client = new pg.Client({ connectionString: api.database.url });
+    await client.connect();
+    const { rows } = await client.query<{ part_number: number; spooled: boolean }>(
+      'SELECT part_number, spooled FROM upload_part_attempts WHERE upload_id = $1 ORDER BY part_number',
+      [uploadId],
+    );
+    await client.end();
+    expect(rows.map((row) => row.spooled)).toEqual([true, true, false]);
+    const finalized = await api.request<Finalized>('POST', '/api/ext-bundles/finalize', {
+      json: { uploadId, signature: b.signature },
+    });
+    expect(finalized.status).toBe(200);
+    const counter = api
+      .app!.get(ApiMetrics)
+      .registry.getSingleMetric('extplat_api_upload_verifications_total') as Counter<'source'>;
+    const { values } = await counter.get();
+    expect(values.map((value) => [value.labels.source, value.value])).toEqual([['store', 1]]);
+    // The space is given back: a new upload's parts are copied again.
+    const next = makeBundle({ manifest: { version: '3.0.1' }, payloadBytes: 4 * MIB });
+    const second = await uploadViaProxy(api, next);
+    const again = await api.request<Finalized>('POST', '/api/ext-bundles/finalize', {
+      json: { uploadId: second.uploadId, signature: next.signature },
+    });
+    expect(again.status).toBe(200);
+    const after = await counter.get();
+    expect(after.values.find((value) => value.labels.source === 'spool')?.value).toBe(1);
+  });
+});
