@@ -67,6 +67,27 @@ describe('npm run k8s:validate', () => {
     expect(status).toBe(1);
   }, 60_000);
 
+  it('fails an API whose upload spool is not on its own size-limited volume, or outgrows it', async () => {
+    const unset = await validate(
+      copy('spool-unset', ['base/kustomization.yaml', '      - UPLOAD_SPOOL_DIR=/var/spool/extplat\n', '']),
+    );
+    expect(unset.output).toContain(
+      'Deployment extplat/extplat-api: UPLOAD_SPOOL_DIR must name a size-limited volume (or UPLOAD_SPOOL_MAX_BYTES=0)',
+    );
+    expect(unset.status).toBe(1);
+    const tooBig = await validate(
+      copy('spool-too-big', [
+        'base/kustomization.yaml',
+        'UPLOAD_SPOOL_MAX_BYTES=1610612736',
+        'UPLOAD_SPOOL_MAX_BYTES=4294967296',
+      ]),
+    );
+    expect(tooBig.output).toContain(
+      "Deployment extplat/extplat-api: UPLOAD_SPOOL_MAX_BYTES (4294967296) must be set below the upload spool volume's size (2147483648 bytes)",
+    );
+    expect(tooBig.status).toBe(1);
+  }, 120_000);
+
   it('fails an object that breaks the Kubernetes schema', async () => {
     const dir = copy('bad-port', ['base/runner.yaml', 'containerPort: 8081', "containerPort: 'eighty-eighty-one'"]);
     const { status, output } = await validate(dir);

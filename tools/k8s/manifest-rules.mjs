@@ -321,25 +321,39 @@ export function checkProjectRules(objects, { secrets = [] } = {}) {
     }
   }
 
-  // The Runner's cache lives on a size-limited volume larger than the cache's own limit.
+  // The Runner's cache and the API's upload spool live on size-limited volumes larger than their own limits
+  // (past a volume's limit the kubelet evicts the pod). The API needs its spool folder set: the default
+  // (the temporary folder, 1 GiB on S3) would outgrow a small /tmp volume.
+  const diskUsers = [
+    { dir: 'RUNNER_CACHE_DIR', max: 'RUNNER_CACHE_MAX_BYTES', what: 'cache' },
+    { dir: 'UPLOAD_SPOOL_DIR', max: 'UPLOAD_SPOOL_MAX_BYTES', what: 'upload spool', requiredWith: 'API_PORT' },
+  ];
   for (const workload of workloads) {
     const pod = podTemplate(workload)?.spec ?? {};
     for (const container of pod.containers ?? []) {
       const settings = containerSettings(container);
-      const dir = settings.get('RUNNER_CACHE_DIR')?.value;
-      if (dir === undefined) continue;
-      const mount = (container.volumeMounts ?? []).find((item) => item.mountPath === dir);
-      const volume = (pod.volumes ?? []).find((item) => item.name === mount?.name);
-      const limit = quantityBytes(
-        volume?.emptyDir?.sizeLimit ?? volume?.ephemeral?.volumeClaimTemplate?.spec?.resources?.requests?.storage,
-      );
-      const max = Number(settings.get('RUNNER_CACHE_MAX_BYTES')?.value);
-      if (limit === undefined) {
-        problems.push(`${describe(workload)}: RUNNER_CACHE_DIR ${dir} is not on a size-limited volume`);
-      } else if (!(max > 0 && max < limit)) {
-        problems.push(
-          `${describe(workload)}: RUNNER_CACHE_MAX_BYTES (${settings.get('RUNNER_CACHE_MAX_BYTES')?.value ?? 'unset'}) must be set below the cache volume's size (${limit} bytes)`,
+      for (const user of diskUsers) {
+        const dir = settings.get(user.dir)?.value;
+        const maxText = settings.get(user.max)?.value;
+        if (dir === undefined) {
+          if (user.requiredWith && settings.has(user.requiredWith) && maxText !== '0') {
+            problems.push(`${describe(workload)}: ${user.dir} must name a size-limited volume (or ${user.max}=0)`);
+          }
+          continue;
+        }
+        const mount = (container.volumeMounts ?? []).find((item) => item.mountPath === dir);
+        const volume = (pod.volumes ?? []).find((item) => item.name === mount?.name);
+        const limit = quantityBytes(
+          volume?.emptyDir?.sizeLimit ?? volume?.ephemeral?.volumeClaimTemplate?.spec?.resources?.requests?.storage,
         );
+        const max = Number(maxText);
+        if (limit === undefined) {
+          problems.push(`${describe(workload)}: ${user.dir} ${dir} is not on a size-limited volume`);
+        } else if (!(max > 0 && max < limit)) {
+          problems.push(
+            `${describe(workload)}: ${user.max} (${maxText ?? 'unset'}) must be set below the ${user.what} volume's size (${limit} bytes)`,
+          );
+        }
       }
     }
   }
