@@ -157,6 +157,11 @@ export async function benchStack({ name, sharedEnv = {} }) {
   return {
     run: services.run,
     services,
+    /** The .sig text of a bundle with this content hash, signed by the bench publisher the servers trust. */
+    sign: (contentHash) =>
+      JSON.stringify(
+        signBundle({ contentHash, privateKeyPem: publisher.keyPem, certificatesPem: publisher.certificatePem }),
+      ),
     startApi,
     startRunner,
     client,

@@ -1,41 +1,39 @@
 // The upload pipeline on a large bundle, next to the raw work it cannot avoid, in one script:
 //   API:      initiate -> parts (presigned straight to S3, or through the API) -> finalize
 //   baseline: a raw S3 multipart upload of the same bytes + one SHA-256 pass over them
+// Parts are sent as `extctl publish` sends them (its own transfer function: node:http, streamed from the file
+// with an exact length); the baseline sends them with the AWS SDK from memory.
+// The API runs as its own process (bench-stack.mjs), as it is deployed. BENCH_UPLOAD_SPOOL_MAX_BYTES=0 turns
+// off the API's local copy of proxied parts, so proxy finalize reads the bundle back from S3 as before.
 // Needs the local PostgreSQL and S3 (scripts/s3-rgw.sh start) and a build (npm run build:server).
 //   node bench/upload.mjs [sizeMiB=200] [concurrency=4] [runs=3]
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { createRootLogger, listen } from '@extplat/server-core';
-import { createDevCa, issuePublisherCertificate, signBundle } from '@extplat/signing';
 import { bundleOf, validEntries } from '@extplat/testing';
-import { benchServices } from './bench-env.mjs';
-import { createApiApp } from '../apps/api/dist/app.js';
-import { loadApiConfig } from '../apps/api/dist/config/api-config.js';
+import { benchStack, metric } from './bench-stack.mjs';
+import { putFileRange } from '../apps/cli/dist/publish/part-transfer.js';
 
 const sizeMiB = Number(process.argv[2] ?? 200);
 const concurrency = Number(process.argv[3] ?? 4);
 const MIB = 1024 * 1024;
 const partSize = 16 * MIB;
-const services = await benchServices();
-const { client, bucket, emptyBucket } = services;
-
-const ca = createDevCa({ commonName: 'bench CA', validDays: 2, keyBits: 2048 });
-const publisher = issuePublisherCertificate({ ca, publisher: 'example', validDays: 2, keyBits: 2048 });
-const config = loadApiConfig({
-  ...services.env,
-  SIGNING_TRUST_BUNDLE: ca.certificatePem,
-  RUNNER_SHARED_SECRET: 'r'.repeat(32),
-  EXT_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}`,
-  AUTH_JWT_SECRET: randomBytes(32).toString('base64'),
-  BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-  BOOTSTRAP_ADMIN_PASSWORD: 'bench-password-123',
+const stack = await benchStack({ name: 'upload' });
+const { client, bucket, emptyBucket } = stack.services;
+const api = await stack.startApi({
   UPLOAD_PART_SIZE_BYTES: String(partSize),
   BUNDLE_MAX_BYTES: String(1024 * MIB),
   UPLOAD_RATE_LIMIT_PER_MINUTE: '100000',
-  API_PORT: '0',
+  API_METRICS_PORT: '0',
+  LOG_LEVEL: 'info',
+  ...(process.env.BENCH_UPLOAD_SPOOL_MAX_BYTES
+    ? { UPLOAD_SPOOL_MAX_BYTES: process.env.BENCH_UPLOAD_SPOOL_MAX_BYTES }
+    : {}),
 });
-const app = await createApiApp(config, createRootLogger({ level: 'warn', service: 'api' }));
-const base = await listen(app, config.http);
+const base = api.url;
+const metricsUrl = api.logs.find((entry) => entry.msg === 'metrics served')?.metricsUrl;
 const call = async (method, path, { json, body, headers = {} } = {}) => {
   const response = await fetch(`${base}${path}`, {
     method,
@@ -46,10 +44,8 @@ const call = async (method, path, { json, body, headers = {} } = {}) => {
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
   return text ? JSON.parse(text) : null;
 };
-let token = '';
-token = (
-  await call('POST', '/api/auth/login', { json: { email: 'bench@example.test', password: 'bench-password-123' } })
-).accessToken;
+const token = await stack.client(base).signInAdmin();
+const workDir = mkdtempSync(join(tmpdir(), 'extplat-upload-bench-'));
 
 function bundle(version) {
   const bytes = bundleOf([
@@ -57,12 +53,9 @@ function bundle(version) {
     { name: 'ui/payload.bin', data: randomBytes((sizeMiB - 1) * MIB) },
   ]);
   const contentHash = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const envelope = signBundle({
-    contentHash,
-    privateKeyPem: publisher.keyPem,
-    certificatesPem: publisher.certificatePem,
-  });
-  return { bytes, contentHash, signature: JSON.stringify(envelope) };
+  const file = join(workDir, `${version}.tar.zst`);
+  writeFileSync(file, bytes);
+  return { bytes, file, contentHash, signature: stack.sign(contentHash) };
 }
 
 async function inParallel(numbers, work) {
@@ -74,6 +67,15 @@ async function inParallel(numbers, work) {
   );
 }
 const partOf = (bytes, n) => bytes.subarray((n - 1) * partSize, n * partSize);
+const rangeOf = (b, n) => {
+  const start = (n - 1) * partSize;
+  const end = Math.min(b.bytes.length, n * partSize) - 1;
+  return { partNumber: n, start, end, length: end - start + 1 };
+};
+async function putPart(target, b, n) {
+  const answer = await putFileRange(target, b.file, rangeOf(b, n));
+  if (answer.status < 200 || answer.status > 299) throw new Error(`part ${n}: ${answer.status} ${answer.body}`);
+}
 
 async function viaApi(b, strategy) {
   const started = performance.now();
@@ -87,15 +89,18 @@ async function viaApi(b, strategy) {
     });
     await inParallel(numbers, async (n) => {
       const part = parts.find((p) => p.partNumber === n);
-      const response = await fetch(part.url, { method: 'PUT', headers: part.headers, body: partOf(b.bytes, n) });
-      if (!response.ok) throw new Error(`part ${n}: ${response.status}`);
+      await putPart({ url: part.url, headers: part.headers }, b, n);
     });
   } else {
     await inParallel(numbers, (n) =>
-      call('PUT', `/api/ext-bundles/upload-proxy?uploadId=${init.uploadId}&partNumber=${n}`, {
-        body: partOf(b.bytes, n),
-        headers: { 'content-type': 'application/octet-stream' },
-      }),
+      putPart(
+        {
+          url: `${base}/api/ext-bundles/upload-proxy?uploadId=${init.uploadId}&partNumber=${n}`,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+        },
+        b,
+        n,
+      ),
     );
   }
   const uploaded = performance.now();
@@ -130,7 +135,9 @@ async function baseline(b) {
 const runs = Number(process.argv[4] ?? 3);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 // Warm-up: the first requests after the S3 server starts are slow while it creates its pools.
-await baseline(bundle('0.0.1'));
+const warmUp = bundle('0.0.1');
+await baseline(warmUp);
+rmSync(warmUp.file);
 await emptyBucket();
 const results = [];
 let serial = 0;
@@ -139,6 +146,7 @@ for (const strategy of ['presigned-multipart', 'proxy']) {
   for (let i = 0; i < runs; i++) {
     const b = bundle(`1.${serial++}.0`);
     samples.push({ raw: await baseline(b), ...(await viaApi(b, strategy)) });
+    rmSync(b.file);
     await emptyBucket();
   }
   results.push({
@@ -156,5 +164,8 @@ for (const r of results) {
       `raw multipart + sha256 ${r.raw.toFixed(0).padStart(6)} ms   ratio ${(r.total / r.raw).toFixed(2)}x`,
   );
 }
-await app.close();
-await services.close();
+const fromSpool = await metric(metricsUrl, 'extplat_api_upload_verifications_total', 'source="spool"');
+const fromStore = await metric(metricsUrl, 'extplat_api_upload_verifications_total', 'source="store"');
+console.log(`finalize inspected ${fromSpool} uploads from the API's local copy and ${fromStore} from S3`);
+await stack.close();
+rmSync(workDir, { recursive: true, force: true });
