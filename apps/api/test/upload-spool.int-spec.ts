@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -98,11 +98,11 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
       const { uploadId, partCount } = await uploadViaProxy(api, b);
       expect(partCount).toBe(3);
       expect(spoolFolders(uploadId)).toHaveLength(1);
-      const attempts = await sql<{ part_number: number; spooled: boolean; etag: string | null }>(
-        'SELECT part_number, spooled, etag FROM upload_part_attempts WHERE upload_id = $1 ORDER BY part_number',
+      const attempts = await sql<{ part_number: number; spooled: boolean; etag: string | null; md5: string | null }>(
+        'SELECT part_number, spooled, etag, md5 FROM upload_part_attempts WHERE upload_id = $1 ORDER BY part_number',
         [uploadId],
       );
-      expect(attempts.map((row) => [row.part_number, row.spooled, row.etag !== null])).toEqual([
+      expect(attempts.map((row) => [row.part_number, row.spooled, row.etag !== null && row.etag === row.md5])).toEqual([
         [1, true, true],
         [2, true, true],
         [3, true, true],
@@ -113,13 +113,18 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
       expect(finalized.body.version.contentHash).toBe(b.contentHash);
       expect(await verifications()).toEqual({ spool: before.spool + 1, store: before.store });
       expect(spoolFolders(uploadId)).toEqual([]);
+      // The records of the sends go with the session.
+      expect(await sql('SELECT 1 FROM upload_part_attempts WHERE upload_id = $1', [uploadId])).toEqual([]);
     });
 
     it('reads the store back when a part was sent twice', async () => {
       const b = bundle();
       const before = await verifications();
       const { uploadId, partSize } = await uploadViaProxy(api, b);
+      expect(spoolFolders(uploadId)).toHaveLength(1);
       await sendPart(uploadId, b, 2, partSize);
+      // The second send drops the copy at once: it can no longer stand for the upload.
+      expect(spoolFolders(uploadId)).toEqual([]);
 
       const finalized = await finalize(uploadId, b.signature);
       expect(finalized.status).toBe(200);
@@ -134,14 +139,55 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
       const { uploadId } = await uploadViaProxy(api, b);
       // What a replica that replaced part 2 with bytes of the same size and MD5 would have left behind.
       await sql(
-        `INSERT INTO upload_part_attempts (attempt_id, upload_id, part_number, instance_id, etag, size, spooled)
-         SELECT $1, upload_id, part_number, $2, etag, size, true FROM upload_part_attempts
+        `INSERT INTO upload_part_attempts (attempt_id, upload_id, part_number, instance_id, etag, size, spooled, md5)
+         SELECT $1, upload_id, part_number, $2, etag, size, true, md5 FROM upload_part_attempts
           WHERE upload_id = $3 AND part_number = 2`,
         [randomUUID(), randomUUID(), uploadId],
       );
 
       const finalized = await finalize(uploadId, b.signature);
       expect(finalized.status).toBe(200);
+      expect(await verifications()).toEqual({ spool: before.spool, store: before.store + 1 });
+    });
+
+    it('reads the store back when the only send of a part is recorded by another process', async () => {
+      const b = bundle();
+      const before = await verifications();
+      const { uploadId } = await uploadViaProxy(api, b);
+      await sql(`UPDATE upload_part_attempts SET instance_id = $1 WHERE upload_id = $2 AND part_number = 3`, [
+        randomUUID(),
+        uploadId,
+      ]);
+
+      expect((await finalize(uploadId, b.signature)).status).toBe(200);
+      expect(await verifications()).toEqual({ spool: before.spool, store: before.store + 1 });
+    });
+
+    it('reads the store back when the stored ETag is not the MD5 of the copy', async () => {
+      const b = bundle();
+      const before = await verifications();
+      const { uploadId } = await uploadViaProxy(api, b);
+      await sql(`UPDATE upload_part_attempts SET md5 = $1 WHERE upload_id = $2 AND part_number = 1`, [
+        '0'.repeat(32),
+        uploadId,
+      ]);
+
+      expect((await finalize(uploadId, b.signature)).status).toBe(200);
+      expect(await verifications()).toEqual({ spool: before.spool, store: before.store + 1 });
+    });
+
+    it('lets the store decide when the local copy is damaged: the good upload still registers', async () => {
+      const b = bundle();
+      const before = await verifications();
+      const { uploadId } = await uploadViaProxy(api, b);
+      const [folder] = spoolFolders(uploadId);
+      const second = readdirSync(folder ?? '').find((name) => name.startsWith('2.'));
+      const file = join(folder ?? '', second ?? '');
+      writeFileSync(file, randomBytes(statSync(file).size));
+
+      const finalized = await finalize(uploadId, b.signature);
+      expect(finalized.status).toBe(200);
+      expect(finalized.body.version.contentHash).toBe(b.contentHash);
       expect(await verifications()).toEqual({ spool: before.spool, store: before.store + 1 });
     });
 
@@ -159,12 +205,15 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
 
     it('refuses a bundle from the local copy as it would from the store, and removes the copy', async () => {
       const b = bundle();
+      const before = await verifications();
       const { uploadId } = await uploadViaProxy(api, b);
       const refused = await finalize(uploadId, b.signature, { sha256: `sha256:${'0'.repeat(64)}` });
       expect(refused.status).toBe(400);
       expect(refused.body.error.code).toBe('HASH_MISMATCH');
+      expect(await verifications()).toEqual({ spool: before.spool + 1, store: before.store });
       expect(spoolFolders(uploadId)).toEqual([]);
       expect(await sql('SELECT 1 FROM extension_versions WHERE content_hash = $1', [b.contentHash])).toEqual([]);
+      expect(await sql('SELECT 1 FROM upload_part_attempts WHERE upload_id = $1', [uploadId])).toEqual([]);
     });
 
     it('removes the local copy when the upload is aborted', async () => {

@@ -87,6 +87,8 @@ export class GcRepository {
        WHERE id = $1 AND state IN ('initiated', 'finalizing')`,
       [id],
     );
+    // The record of its part sends serves no finalize any more.
+    await manager.query(`DELETE FROM upload_part_attempts WHERE upload_id = $1`, [id]);
   }
 
   /**

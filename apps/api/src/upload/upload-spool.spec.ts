@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiConfig } from '../config/api-config.js';
-import { UploadSpool } from './upload-spool.js';
+import { UploadSpool, type SpoolWriter } from './upload-spool.js';
 
 const HOUR = 3600 * 1000;
+const LATER = new Date(Date.now() + HOUR);
 
 function spoolIn(root: string, maxBytes: number): UploadSpool {
   const config = { upload: { spoolDir: root, spoolMaxBytes: maxBytes, sessionTtlSeconds: 24 * 3600 } };
@@ -19,6 +20,17 @@ async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(copies);
 }
 
+async function opened(spool: UploadSpool, upload: string, part: number, attempt: string, size: number) {
+  const writer = await spool.open(upload, part, attempt, size, LATER);
+  if (!writer) throw new Error('no writer');
+  return writer;
+}
+
+async function writeAll(writer: SpoolWriter, data: Buffer): Promise<void> {
+  for (let offset = 0; offset < data.length; offset += 65_536)
+    await writer.write(data.subarray(offset, offset + 65_536));
+}
+
 describe('UploadSpool', () => {
   let root: string;
   beforeEach(() => {
@@ -26,85 +38,123 @@ describe('UploadSpool', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it('writes parts in batches and reads them back in order as one stream', async () => {
+  it('writes parts in batches, hashes them with MD5, and reads them back in order as one stream', async () => {
     const spool = spoolIn(root, 10 * 1024 * 1024);
     const upload = randomUUID();
     const parts = [randomBytes(3 * 1024 * 1024 + 17), randomBytes(1024 * 1024 - 1)];
     const attempts = parts.map(() => randomUUID());
     for (const [index, part] of parts.entries()) {
-      const writer = await spool.open(upload, index + 1, attempts[index]!, part.length);
-      expect(writer).toBeDefined();
-      for (let offset = 0; offset < part.length; offset += 65_536)
-        await writer!.write(part.subarray(offset, offset + 65_536));
-      expect(await writer!.finish()).toBe(true);
+      const writer = await opened(spool, upload, index + 1, attempts[index] ?? '', part.length);
+      await writeAll(writer, part);
+      expect(await writer.finish()).toEqual({
+        complete: true,
+        md5: createHash('md5').update(part).digest('hex'),
+      });
     }
     const reader = await spool.reader(upload, [
-      { partNumber: 1, attemptId: attempts[0]!, size: parts[0]!.length },
-      { partNumber: 2, attemptId: attempts[1]!, size: parts[1]!.length },
+      { partNumber: 1, attemptId: attempts[0] ?? '', size: parts[0]?.length ?? 0 },
+      { partNumber: 2, attemptId: attempts[1] ?? '', size: parts[1]?.length ?? 0 },
     ]);
-    expect((await collect(reader!)).equals(Buffer.concat(parts))).toBe(true);
+    if (!reader) throw new Error('no reader');
+    expect((await collect(reader)).equals(Buffer.concat(parts))).toBe(true);
   });
 
-  it('says a part is incomplete when fewer bytes than its size were written', async () => {
+  it('says a copy is incomplete when fewer bytes than the part were written, or the file failed', async () => {
     const spool = spoolIn(root, 1024);
-    const writer = await spool.open(randomUUID(), 1, randomUUID(), 100);
-    await writer!.write(randomBytes(99));
-    expect(await writer!.finish()).toBe(false);
+    const short = await opened(spool, randomUUID(), 1, randomUUID(), 100);
+    await short.write(randomBytes(99));
+    expect((await short.finish()).complete).toBe(false);
+    // Finishing twice is harmless and answers the same.
+    expect((await short.finish()).complete).toBe(false);
   });
 
   it('has no reader when a file is missing or of another size', async () => {
     const spool = spoolIn(root, 1024);
     const upload = randomUUID();
     const attemptId = randomUUID();
-    const writer = await spool.open(upload, 1, attemptId, 10);
-    await writer!.write(randomBytes(10));
-    await writer!.finish();
+    const writer = await opened(spool, upload, 1, attemptId, 10);
+    await writer.write(randomBytes(10));
+    await writer.finish();
     expect(await spool.reader(upload, [{ partNumber: 1, attemptId, size: 11 }])).toBeUndefined();
     expect(await spool.reader(upload, [{ partNumber: 1, attemptId: randomUUID(), size: 10 }])).toBeUndefined();
     expect(await spool.reader(upload, [{ partNumber: 1, attemptId, size: 10 }])).toBeDefined();
   });
 
-  it('copies no part past its limit, gives the space back on discard, and is off at 0', async () => {
+  it('copies no part past its limit, gives space back on release and discard, and is off at 0', async () => {
     const spool = spoolIn(root, 100);
     const first = randomUUID();
-    expect(await spool.open(first, 1, randomUUID(), 60)).toBeDefined();
-    expect(await spool.open(randomUUID(), 1, randomUUID(), 60)).toBeUndefined();
-    await spool.discard(first);
-    expect(existsSync(join(root, spool.instanceId, first))).toBe(false);
-    expect(await spool.open(randomUUID(), 1, randomUUID(), 60)).toBeDefined();
+    const attemptId = randomUUID();
+    await (await opened(spool, first, 1, attemptId, 60)).finish();
+    expect(await spool.open(randomUUID(), 1, randomUUID(), 60, LATER)).toBeUndefined();
+    await spool.release(first, { partNumber: 1, attemptId, size: 60 });
+    expect(spool.usedBytes).toBe(0);
+    expect(existsSync(join(root, spool.instanceId, first, `1.${attemptId}`))).toBe(false);
+    const second = randomUUID();
+    await (await opened(spool, second, 1, randomUUID(), 60)).finish();
+    await spool.discard(second);
+    expect(existsSync(join(root, spool.instanceId, second))).toBe(false);
+    expect(spool.usedBytes).toBe(0);
+    await (await opened(spool, randomUUID(), 1, randomUUID(), 60)).finish();
     const off = spoolIn(root, 0);
     expect(off.enabled).toBe(false);
-    expect(await off.open(randomUUID(), 1, randomUUID(), 1)).toBeUndefined();
+    expect(await off.open(randomUUID(), 1, randomUUID(), 1, LATER)).toBeUndefined();
   });
 
-  it('sweeps what nobody can finalize any more: old uploads of its own, idle folders of other processes', async () => {
+  it('keeps nothing reserved when its folder cannot be written', async () => {
+    const file = join(root, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const spool = spoolIn(file, 100);
+    expect(await spool.open(randomUUID(), 1, randomUUID(), 60, LATER)).toBeUndefined();
+    expect(spool.usedBytes).toBe(0);
+  });
+
+  it('sweeps copies of expired sessions, old leftovers of its own, and folders of processes gone quiet', async () => {
     const spool = spoolIn(root, 1024);
     const now = Date.now();
+    const expired = randomUUID();
+    await (await spool.open(expired, 1, randomUUID(), 10, new Date(now - 1000)))?.finish();
+    const live = randomUUID();
+    await (await opened(spool, live, 1, randomUUID(), 10)).finish();
     const old = new Date(now - 26 * HOUR);
-    const stale = join(root, spool.instanceId, randomUUID());
-    const fresh = join(root, spool.instanceId, randomUUID());
-    const otherIdle = join(root, randomUUID());
-    const otherBusy = join(root, randomUUID());
+    const leftover = join(root, spool.instanceId, randomUUID());
+    const gone = join(root, randomUUID());
+    const alive = join(root, randomUUID());
     const notOurs = join(root, 'lost+found');
-    for (const folder of [stale, fresh, join(otherIdle, 'u'), join(otherBusy, 'u'), notOurs]) {
+    for (const folder of [leftover, join(gone, 'u'), join(alive, 'u'), notOurs]) {
       mkdirSync(folder, { recursive: true });
       writeFileSync(join(folder, '1.x'), 'part');
     }
-    for (const path of [stale, join(otherIdle, 'u'), otherIdle, otherBusy, notOurs]) utimesSync(path, old, old);
+    const quiet = new Date(now - 6 * 60 * 1000);
+    utimesSync(leftover, old, old);
+    utimesSync(gone, quiet, quiet);
+    utimesSync(notOurs, old, old);
 
     const removed = await spool.sweep(now);
-    expect(removed.sort()).toEqual([stale, otherIdle].sort());
-    expect(existsSync(fresh)).toBe(true);
-    // Another process still writing under its folder keeps it, however old the folder itself is.
-    expect(readFileSync(join(otherBusy, 'u', '1.x'), 'utf8')).toBe('part');
+    expect(removed.sort()).toEqual([join(root, spool.instanceId, expired), leftover, gone].sort());
+    expect(spool.usedBytes).toBe(10);
+    expect(existsSync(join(root, spool.instanceId, live))).toBe(true);
+    // A process that marked its folder within the last five minutes keeps it.
+    expect(readFileSync(join(alive, 'u', '1.x'), 'utf8')).toBe('part');
     expect(existsSync(notOurs)).toBe(true);
+  });
+
+  it('marks its own folder alive on every sweep', async () => {
+    const spool = spoolIn(root, 1024);
+    await (await opened(spool, randomUUID(), 1, randomUUID(), 1)).finish();
+    const folder = join(root, spool.instanceId);
+    const quiet = new Date(Date.now() - 10 * 60 * 1000);
+    utimesSync(folder, quiet, quiet);
+    const other = spoolIn(root, 1024);
+    await spool.sweep();
+    expect(await other.sweep()).toEqual([]);
+    expect(existsSync(folder)).toBe(true);
   });
 
   it('removes its own folder when the application stops', async () => {
     const spool = spoolIn(root, 1024);
-    const writer = await spool.open(randomUUID(), 1, randomUUID(), 1);
-    await writer!.write(Buffer.from('x'));
-    await writer!.finish();
+    const writer = await opened(spool, randomUUID(), 1, randomUUID(), 1);
+    await writer.write(Buffer.from('x'));
+    await writer.finish();
     expect(existsSync(join(root, spool.instanceId))).toBe(true);
     await spool.onModuleDestroy();
     expect(existsSync(join(root, spool.instanceId))).toBe(false);

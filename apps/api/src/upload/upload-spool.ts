@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { mkdir, open, readdir, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFilesReusingBuffer } from '@extplat/bundle';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
@@ -13,23 +13,40 @@ export interface SpooledPart {
   size: number;
 }
 
-/** How often leftovers of crashed processes and abandoned uploads are looked for. */
-const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
-/** Spool folders untouched this long past the session lifetime belong to nothing that can still finalize. */
+/** What a finished copy holds. */
+export interface SpoolResult {
+  /** The file holds exactly the part. */
+  complete: boolean;
+  /** Hex MD5 of the bytes written, to compare with the ETag the store gave the part. */
+  md5: string;
+}
+
+/** How often this process marks its folder alive and looks for what nobody can use any more. */
+const TICK_MS = 60 * 1000;
+/** Another process's folder not marked alive for this long belongs to a process that is gone. */
+const ABANDONED_AFTER_MS = 5 * 60 * 1000;
+/** An upload folder of this process untouched this long past the session lifetime is swept in any case. */
 const SWEEP_GRACE_MS = 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface Reservation {
+  bytes: number;
+  /** After this the session can no longer be finalized: its copy is of no use. */
+  expiresAt: number;
+}
 
 /**
  * A local copy of the parts this process streamed to the store for proxy uploads, so finalize can inspect
  * the bundle from local disk instead of reading it back from S3 (the read-back costs about as long as the
  * upload itself on Ceph RGW). The copy is written from the very chunks handed to the store, so it holds
- * exactly what this process sent; whether the store still holds the same is decided by the per-part attempt
- * records in PostgreSQL (see UploadService.spooledSource), not here.
+ * exactly what this process sent; whether the store holds the same is decided by the per-part attempt
+ * records in PostgreSQL and the MD5 each copy records (see UploadService.spooledSource), not here.
  *
  * Layout: `<UPLOAD_SPOOL_DIR>/<instance>/<uploadId>/<part>.<attempt>`. The instance folder is new for each
- * process, so a restarted API never trusts a file it did not write itself. Space is reserved per part
- * before it is written; past `UPLOAD_SPOOL_MAX_BYTES` a part is simply not spooled (finalize then reads the
- * store, as before). 0 turns the spool off.
+ * process, so a restarted API never trusts a file it did not write itself; the process marks it alive every
+ * minute, and a folder of another process not marked for five minutes is removed (a crashed replica on a
+ * disk that outlives it). Space is reserved per part before it is written; past `UPLOAD_SPOOL_MAX_BYTES` a
+ * part is simply not copied (finalize then reads the store, as before). 0 turns the spool off.
  */
 @Injectable()
 export class UploadSpool implements OnModuleInit, OnModuleDestroy {
@@ -40,8 +57,9 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
   private readonly folder: string;
   private readonly maxBytes: number;
   private reservedBytes = 0;
-  private readonly reserved = new Map<string, number>();
-  private sweepTimer?: NodeJS.Timeout;
+  private readonly reserved = new Map<string, Reservation>();
+  private timer?: NodeJS.Timeout;
+  private warnedUnwritable = false;
 
   constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {
     this.root = config.upload.spoolDir;
@@ -53,35 +71,57 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
     return this.maxBytes > 0;
   }
 
+  /** Bytes reserved by parts being copied or kept (for tests and logs). */
+  get usedBytes(): number {
+    return this.reservedBytes;
+  }
+
   onModuleInit(): void {
     if (!this.enabled) return;
-    this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
+    this.timer = setInterval(() => void this.sweep(), TICK_MS);
+    this.timer.unref();
     void this.sweep();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.sweepTimer);
+    clearInterval(this.timer);
     if (this.enabled) await rm(this.folder, { recursive: true, force: true }).catch(() => undefined);
   }
 
   /**
-   * A writer for one part, or undefined when the spool is off or full (the part then goes to the store
-   * only). The writer's space stays reserved until the upload's spool is discarded.
+   * A writer for one part, or undefined when the spool is off, full or unwritable (the part then goes to
+   * the store only). The part's space stays reserved until {@link release} or the upload's {@link discard}.
    */
-  async open(uploadId: string, partNumber: number, attemptId: string, size: number): Promise<SpoolWriter | undefined> {
+  async open(
+    uploadId: string,
+    partNumber: number,
+    attemptId: string,
+    size: number,
+    expiresAt: Date,
+  ): Promise<SpoolWriter | undefined> {
     if (!this.enabled || this.reservedBytes + size > this.maxBytes) return undefined;
-    this.reservedBytes += size;
-    this.reserved.set(uploadId, (this.reserved.get(uploadId) ?? 0) + size);
+    this.reserve(uploadId, size, expiresAt.getTime());
     try {
       const folder = join(this.folder, uploadId);
       await mkdir(folder, { recursive: true });
       const handle = await open(join(folder, partFile(partNumber, attemptId)), 'wx');
       return new SpoolWriter(handle, size);
     } catch (error) {
-      this.logger.warn({ event: 'upload.spool.unavailable', uploadId, error: String(error) });
+      this.unreserve(uploadId, size);
+      if (!this.warnedUnwritable) {
+        this.warnedUnwritable = true;
+        this.logger.warn({ event: 'upload.spool.unwritable', dir: this.root, error: String(error) });
+      }
       return undefined;
     }
+  }
+
+  /** Removes one part's copy (a send that failed) and gives its space back. Never throws. */
+  async release(uploadId: string, part: SpooledPart): Promise<void> {
+    this.unreserve(uploadId, part.size);
+    await rm(join(this.folder, uploadId, partFile(part.partNumber, part.attemptId)), { force: true }).catch(
+      () => undefined,
+    );
   }
 
   /**
@@ -99,12 +139,12 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
     return readFilesReusingBuffer(files);
   }
 
-  /** Removes an upload's spooled parts and gives their space back. Never throws. */
+  /** Removes an upload's copies and gives their space back. Never throws. */
   async discard(uploadId: string): Promise<void> {
-    const bytes = this.reserved.get(uploadId);
-    if (bytes !== undefined) {
+    const reservation = this.reserved.get(uploadId);
+    if (reservation) {
       this.reserved.delete(uploadId);
-      this.reservedBytes -= bytes;
+      this.reservedBytes -= reservation.bytes;
     }
     if (!this.enabled) return;
     await rm(join(this.folder, uploadId), { recursive: true, force: true }).catch((error: unknown) =>
@@ -113,31 +153,55 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Removes spool folders nobody can finalize from any more: this process's uploads untouched for longer
-   * than a session lives (plus an hour), and whole folders of other processes (crashed or stopped ones, on
-   * a host several APIs share) untouched as long.
+   * Marks this process's folder alive, then removes what nobody can finalize from any more: copies of this
+   * process's uploads whose session expired (or, without a reservation, untouched for the session lifetime
+   * plus an hour), and whole folders of other processes not marked alive for five minutes. Never throws.
    */
   async sweep(now = Date.now()): Promise<string[]> {
     const removed: string[] = [];
-    const limit = now - this.config.upload.sessionTtlSeconds * 1000 - SWEEP_GRACE_MS;
+    await utimes(this.folder, now / 1000, now / 1000).catch(() => undefined);
+    for (const [uploadId, reservation] of this.reserved) {
+      if (reservation.expiresAt < now) {
+        await this.discard(uploadId);
+        removed.push(join(this.folder, uploadId));
+      }
+    }
+    const untouchedSince = now - this.config.upload.sessionTtlSeconds * 1000 - SWEEP_GRACE_MS;
     const entries = await readdir(this.root, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       if (!entry.isDirectory() || !UUID.test(entry.name)) continue;
       const path = join(this.root, entry.name);
       if (entry.name === this.instanceId) {
         for (const upload of await readdir(path).catch(() => [])) {
-          if (await olderThan(join(path, upload), limit)) {
-            await this.discard(upload);
+          if (this.reserved.has(upload)) continue;
+          if (await modifiedBefore(join(path, upload), untouchedSince)) {
+            await rm(join(path, upload), { recursive: true, force: true }).catch(() => undefined);
             removed.push(join(path, upload));
           }
         }
-      } else if (await olderThan(path, limit, true)) {
+      } else if (await modifiedBefore(path, now - ABANDONED_AFTER_MS)) {
         await rm(path, { recursive: true, force: true }).catch(() => undefined);
         removed.push(path);
       }
     }
     if (removed.length > 0) this.logger.log({ event: 'upload.spool.swept', removed: removed.length });
     return removed;
+  }
+
+  private reserve(uploadId: string, bytes: number, expiresAt: number): void {
+    const reservation = this.reserved.get(uploadId) ?? { bytes: 0, expiresAt };
+    reservation.bytes += bytes;
+    this.reserved.set(uploadId, reservation);
+    this.reservedBytes += bytes;
+  }
+
+  private unreserve(uploadId: string, bytes: number): void {
+    const reservation = this.reserved.get(uploadId);
+    if (!reservation) return;
+    const given = Math.min(bytes, reservation.bytes);
+    reservation.bytes -= given;
+    this.reservedBytes -= given;
+    if (reservation.bytes === 0) this.reserved.delete(uploadId);
   }
 }
 
@@ -146,7 +210,8 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /**
  * Writes one part's chunks as they pass, in batches of about 1 MiB with one write in flight while the next
- * batch gathers (at most about 2 MiB held). `finish` says whether the file holds the whole part.
+ * batch gathers (at most about 2 MiB held), and hashes them with MD5 (the ETag S3 gives a part is its
+ * MD5). `finish` says whether the file holds the whole part.
  */
 export class SpoolWriter {
   private position = 0;
@@ -154,6 +219,8 @@ export class SpoolWriter {
   private batchBytes = 0;
   private inFlight: Promise<void> = Promise.resolve();
   private failed = false;
+  private closed = false;
+  private readonly md5: Hash = createHash('md5');
 
   constructor(
     private readonly handle: FileHandle,
@@ -161,7 +228,8 @@ export class SpoolWriter {
   ) {}
 
   async write(chunk: Buffer): Promise<void> {
-    if (this.failed) return;
+    if (this.failed || this.closed) return;
+    this.md5.update(chunk);
     this.batch.push(chunk);
     this.batchBytes += chunk.length;
     if (this.batchBytes < WRITE_BATCH_BYTES) return;
@@ -169,15 +237,18 @@ export class SpoolWriter {
     this.flush();
   }
 
-  /** Writes what is left and closes the file; true when it holds exactly the part. */
-  async finish(): Promise<boolean> {
-    await this.inFlight;
-    if (!this.failed && this.batchBytes > 0) this.flush();
-    await this.inFlight;
-    await this.handle.close().catch(() => {
-      this.failed = true;
-    });
-    return !this.failed && this.position === this.size;
+  /** Writes what is left and closes the file. Safe to call more than once. */
+  async finish(): Promise<SpoolResult> {
+    if (!this.closed) {
+      this.closed = true;
+      await this.inFlight;
+      if (!this.failed && this.batchBytes > 0) this.flush();
+      await this.inFlight;
+      await this.handle.close().catch(() => {
+        this.failed = true;
+      });
+    }
+    return { complete: !this.failed && this.position === this.size, md5: this.md5.copy().digest('hex') };
   }
 
   private flush(): void {
@@ -203,15 +274,7 @@ function partFile(partNumber: number, attemptId: string): string {
   return `${partNumber}.${attemptId}`;
 }
 
-/** True when the newest modification under `path` (one level down when `deep`) is before `limit`. */
-async function olderThan(path: string, limit: number, deep = false): Promise<boolean> {
+async function modifiedBefore(path: string, limit: number): Promise<boolean> {
   const info = await stat(path).catch(() => undefined);
-  if (!info) return false;
-  if (info.mtimeMs >= limit) return false;
-  if (!deep) return true;
-  for (const child of await readdir(path).catch(() => [])) {
-    const childInfo = await stat(join(path, child)).catch(() => undefined);
-    if (childInfo && childInfo.mtimeMs >= limit) return false;
-  }
-  return true;
+  return info !== undefined && info.mtimeMs < limit;
 }

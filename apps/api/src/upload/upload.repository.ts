@@ -12,6 +12,8 @@ export interface PartAttempt {
   etag: string | null;
   size: number | null;
   spooled: boolean;
+  /** Hex MD5 of the local copy, when one was kept whole. */
+  md5: string | null;
 }
 
 /** How long a finalize may hold a session before another request may take it over. */
@@ -55,20 +57,38 @@ export class UploadRepository {
     await manager.getRepository(UploadSessionEntity).update({ id }, { ...values, updatedAt: new Date() });
   }
 
-  /** Recorded (and committed) before a proxied part's bytes go to the store. */
-  async recordPartAttempt(attempt: { attemptId: string; uploadId: string; partNumber: number; instanceId: string }) {
-    await this.dataSource.query(
-      `INSERT INTO upload_part_attempts (attempt_id, upload_id, part_number, instance_id) VALUES ($1, $2, $3, $4)`,
+  /**
+   * Recorded (and committed) before a proxied part's bytes go to the store. Returns how many sends of the
+   * same part were recorded before this one (by any API process).
+   */
+  async recordPartAttempt(attempt: {
+    attemptId: string;
+    uploadId: string;
+    partNumber: number;
+    instanceId: string;
+  }): Promise<number> {
+    const rows: { earlier: string }[] = await this.dataSource.query(
+      `INSERT INTO upload_part_attempts (attempt_id, upload_id, part_number, instance_id) VALUES ($1, $2, $3, $4)
+       RETURNING (SELECT count(*) FROM upload_part_attempts WHERE upload_id = $2 AND part_number = $3) AS earlier`,
       [attempt.attemptId, attempt.uploadId, attempt.partNumber, attempt.instanceId],
+    );
+    return Number(rows[0]?.earlier ?? 0);
+  }
+
+  /**
+   * The store acknowledged the part; `copy` is the MD5 of the whole local copy kept of it, or null when
+   * none was kept.
+   */
+  async completePartAttempt(attemptId: string, etag: string, size: number, copyMd5: string | null): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE upload_part_attempts SET etag = $2, size = $3, spooled = $4, md5 = $5 WHERE attempt_id = $1`,
+      [attemptId, etag, size, copyMd5 !== null, copyMd5],
     );
   }
 
-  /** The store acknowledged the part; `spooled` says whether a whole local copy was kept. */
-  async completePartAttempt(attemptId: string, etag: string, size: number, spooled: boolean): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE upload_part_attempts SET etag = $2, size = $3, spooled = $4 WHERE attempt_id = $1`,
-      [attemptId, etag, size, spooled],
-    );
+  /** The session ended: its part sends serve no finalize any more. */
+  async forgetPartAttempts(uploadId: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM upload_part_attempts WHERE upload_id = $1`, [uploadId]);
   }
 
   async partAttempts(uploadId: string): Promise<PartAttempt[]> {
@@ -79,8 +99,9 @@ export class UploadRepository {
       etag: string | null;
       size: string | null;
       spooled: boolean;
+      md5: string | null;
     }[] = await this.dataSource.query(
-      `SELECT attempt_id, part_number, instance_id, etag, size, spooled
+      `SELECT attempt_id, part_number, instance_id, etag, size, spooled, md5
          FROM upload_part_attempts WHERE upload_id = $1 ORDER BY created_at`,
       [uploadId],
     );
@@ -91,6 +112,7 @@ export class UploadRepository {
       etag: row.etag,
       size: row.size === null ? null : Number(row.size),
       spooled: row.spooled,
+      md5: row.md5,
     }));
   }
 

@@ -190,18 +190,32 @@ export class UploadService {
     const size = expectedPartSize(session, partNumber);
     // Recorded and committed before any byte goes to the store: finalize counts on seeing every send.
     const attemptId = randomUUID();
-    await this.uploads.recordPartAttempt({ attemptId, uploadId, partNumber, instanceId: this.spool.instanceId });
-    const spooled =
-      session.strategy === 'proxy' ? await this.spool.open(uploadId, partNumber, attemptId, size) : undefined;
+    const earlier = await this.uploads.recordPartAttempt({
+      attemptId,
+      uploadId,
+      partNumber,
+      instanceId: this.spool.instanceId,
+    });
+    const part = { partNumber, attemptId, size };
+    let spooled: SpoolWriter | undefined;
+    if (session.strategy === 'proxy') {
+      // A part sent again means finalize reads the store: a copy of this upload is no use any more.
+      if (earlier > 0) await this.spool.discard(uploadId);
+      else spooled = await this.spool.open(uploadId, partNumber, attemptId, size, session.expiresAt);
+    }
     const counted = { bytes: 0 };
     const checked = Readable.from(copiedTo(spooled, checkedPart(body, partNumber, size, counted)));
     try {
       const { etag } = await this.store.uploadPart(session.stagingKey, session.s3UploadId, partNumber, checked, size);
-      const kept = spooled ? await spooled.finish() : false;
-      await this.uploads.completePartAttempt(attemptId, etag, size, kept);
+      const copy = spooled ? await spooled.finish() : undefined;
+      if (copy && !copy.complete) await this.spool.release(uploadId, part);
+      await this.uploads.completePartAttempt(attemptId, etag, size, copy?.complete ? copy.md5 : null);
       return { partNumber, size, etag };
     } catch (error) {
-      await spooled?.finish();
+      if (spooled) {
+        await spooled.finish();
+        await this.spool.release(uploadId, part);
+      }
       if (error instanceof DomainError) throw error;
       if (error instanceof BodyLengthError) {
         throw new DomainError(
@@ -335,19 +349,29 @@ export class UploadService {
     request: FinalizeUploadDto,
     parts: UploadedPart[] | undefined,
   ): Promise<BundleInspection> {
+    const limits = { maxBytes: this.config.bundle.maxBytes, maxUnpackedBytes: this.config.bundle.maxUnpackedBytes };
     const spooled = await this.spooledSource(session, parts);
-    const body = spooled.body ?? (await this.store.get(session.stagingKey)).body;
-    const inspection = await inspectBundle(body, {
-      limits: { maxBytes: this.config.bundle.maxBytes, maxUnpackedBytes: this.config.bundle.maxUnpackedBytes },
-    });
-    this.metrics.uploadVerified(spooled.body ? 'spool' : 'store');
+    let source: 'spool' | 'store' = 'store';
+    let storeBecause = spooled.reason;
+    let inspection: BundleInspection | undefined;
+    if (spooled.body) {
+      try {
+        inspection = await inspectBundle(spooled.body, { limits });
+        source = 'spool';
+      } catch (error) {
+        // Whatever went wrong with the copy (a disk error, a refusal), the store's bytes decide.
+        storeBecause = `the local copy failed: ${isBundleError(error) ? error.code : String(error)}`;
+      }
+    }
+    inspection ??= await inspectBundle((await this.store.get(session.stagingKey)).body, { limits });
+    this.metrics.uploadVerified(source);
     this.logger.log({
       event: 'upload.verify',
       uploadId: session.id,
       contentHash: inspection.contentHash,
       files: inspection.files.length,
-      source: spooled.body ? 'spool' : 'store',
-      ...(spooled.reason ? { storeBecause: spooled.reason } : {}),
+      source,
+      ...(storeBecause ? { storeBecause } : {}),
     });
     for (const declared of [session.declaredSha256, request.sha256]) {
       if (declared && declared !== inspection.contentHash) {
@@ -580,6 +604,7 @@ export class UploadService {
   /** `assembled`: finalize completed the multipart upload, so there is none left to abort. */
   private async discardStaging(session: UploadSessionEntity, { assembled = false } = {}): Promise<void> {
     await this.spool.discard(session.id);
+    await this.uploads.forgetPartAttempts(session.id);
     if (session.s3UploadId && !assembled) await this.store.abortMultipartUpload(session.stagingKey, session.s3UploadId);
     for await (const object of this.store.list(this.keys.stagingPrefix(session.id)))
       await this.store.delete(object.key);
@@ -722,10 +747,13 @@ function trustedSend(sends: PartAttempt[], part: UploadedPart, instanceId: strin
   if (!send) return 'has no recorded send';
   if (sends.length > 1) return `was sent ${sends.length} times`;
   if (send.instanceId !== instanceId) return 'was sent through another API process';
-  if (!send.spooled) return 'was not copied locally';
-  if (send.etag === null || send.etag.replaceAll('"', '') !== part.etag.replaceAll('"', '')) {
+  if (!send.spooled || send.md5 === null) return 'was not copied locally';
+  const stored = part.etag.replaceAll('"', '').toLowerCase();
+  if (send.etag === null || send.etag.replaceAll('"', '').toLowerCase() !== stored) {
     return 'in the store is not the one sent';
   }
+  // The ETag of a part is its MD5 on S3 (without SSE-KMS) and on the fs driver: it must be the copy's.
+  if (stored !== send.md5) return 'has an ETag that is not the MD5 of the copy';
   if (send.size !== part.size) return 'has another size in the store';
   return send;
 }

@@ -3,7 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Every proxied part is recorded before its bytes go to the store, by the API process that streams it.
  * Finalize trusts its local copy of a proxy upload (and skips reading it back from the store) only when
- * each part was sent exactly once, by itself, and the store lists the ETag that send got back.
+ * each part was sent exactly once, by itself, and the store lists the ETag that send got back, which must be
+ * the MD5 of the copy (`md5`). Rows go when their session ends.
  */
 export class UploadPartAttempts1764590400000 implements MigrationInterface {
   name = 'UploadPartAttempts1764590400000';
@@ -17,6 +18,7 @@ export class UploadPartAttempts1764590400000 implements MigrationInterface {
         instance_id uuid NOT NULL,
         etag varchar(200),
         size bigint,
+        md5 char(32),
         spooled boolean NOT NULL DEFAULT false,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
