@@ -1,6 +1,7 @@
 // The upload pipeline on a large bundle, next to the raw work it cannot avoid, in one script:
 //   API:      initiate -> parts (presigned straight to S3, or through the API) -> finalize
 //   baseline: a raw S3 multipart upload of the same bytes + one SHA-256 pass over them
+//   floor:    the same upload + reading the object back once with SHA-256 (what presigned uploads cannot skip)
 // Parts are sent as `extctl publish` sends them (its own transfer function: node:http, streamed from the file
 // with an exact length); the baseline sends them with the AWS SDK from memory.
 // The API runs as its own process (bench-stack.mjs), as it is deployed. BENCH_UPLOAD_SPOOL_MAX_BYTES=0 turns
@@ -11,7 +12,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { bundleOf, validEntries } from '@extplat/testing';
 import { benchStack, metric } from './bench-stack.mjs';
 import { putFileRange } from '../apps/cli/dist/publish/part-transfer.js';
@@ -128,8 +134,16 @@ async function baseline(b) {
       MultipartUpload: { Parts: numbers.map((n) => ({ PartNumber: n, ETag: etags.get(n) })) },
     }),
   );
+  const uploaded = performance.now();
   createHash('sha256').update(b.bytes).digest('hex');
-  return performance.now() - started;
+  const raw = performance.now() - started;
+  // The presigned floor: the API never saw the bytes, so it must read them back once (hashing as they come).
+  const readStarted = performance.now();
+  const { Body } = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const hash = createHash('sha256');
+  for await (const chunk of Body) hash.update(chunk);
+  hash.digest('hex');
+  return { raw, floor: uploaded - started + (performance.now() - readStarted) };
 }
 
 const runs = Number(process.argv[4] ?? 3);
@@ -145,13 +159,14 @@ for (const strategy of ['presigned-multipart', 'proxy']) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const b = bundle(`1.${serial++}.0`);
-    samples.push({ raw: await baseline(b), ...(await viaApi(b, strategy)) });
+    samples.push({ ...(await baseline(b)), ...(await viaApi(b, strategy)) });
     rmSync(b.file);
     await emptyBucket();
   }
   results.push({
     strategy,
     raw: median(samples.map((s) => s.raw)),
+    floor: median(samples.map((s) => s.floor)),
     total: median(samples.map((s) => s.total)),
     upload: median(samples.map((s) => s.upload)),
     finalize: median(samples.map((s) => s.finalize)),
@@ -164,6 +179,11 @@ for (const r of results) {
       `raw multipart + sha256 ${r.raw.toFixed(0).padStart(6)} ms   ratio ${(r.total / r.raw).toFixed(2)}x`,
   );
 }
+const floor = median(results.map((r) => r.floor / r.raw));
+console.log(
+  `raw multipart + reading it back with sha256 (the presigned floor): ${floor.toFixed(2)}x the raw multipart + sha256; ` +
+    `presigned is ${(results[0].total / results[0].floor).toFixed(2)}x its floor`,
+);
 const fromSpool = await metric(metricsUrl, 'extplat_api_upload_verifications_total', 'source="spool"');
 const fromStore = await metric(metricsUrl, 'extplat_api_upload_verifications_total', 'source="store"');
 console.log(`finalize inspected ${fromSpool} uploads from the API's local copy and ${fromStore} from S3`);
