@@ -451,7 +451,7 @@ export class UploadService {
         ),
     });
     if (!publication.created) return this.completeWithExisting(principal, session, publication.version);
-    await this.discardStaging(session, { assembled: true });
+    await this.discardAfterSuccess(session);
     return { created: true, version: publication.version };
   }
 
@@ -478,7 +478,7 @@ export class UploadService {
         manager,
       );
     });
-    await this.discardStaging(session, { assembled: true });
+    await this.discardAfterSuccess(session);
     return { created: false, version: existing };
   }
 
@@ -601,10 +601,28 @@ export class UploadService {
     });
   }
 
+  /**
+   * After the version is registered nothing may fail the finalize (that would hand a completed session back
+   * for a retry): what cannot be removed now is left to the sweeper, which deletes staging objects no live
+   * session owns.
+   */
+  private async discardAfterSuccess(session: UploadSessionEntity): Promise<void> {
+    try {
+      await this.discardStaging(session, { assembled: true });
+    } catch (error) {
+      this.logger.warn({ event: 'upload.cleanup_deferred', uploadId: session.id, error: String(error) });
+    }
+  }
+
   /** `assembled`: finalize completed the multipart upload, so there is none left to abort. */
   private async discardStaging(session: UploadSessionEntity, { assembled = false } = {}): Promise<void> {
     await this.spool.discard(session.id);
-    await this.uploads.forgetPartAttempts(session.id);
+    // Best effort: a leftover record of a finished session is never read again.
+    await this.uploads
+      .forgetPartAttempts(session.id)
+      .catch((error: unknown) =>
+        this.logger.warn({ event: 'upload.attempts_cleanup_failed', uploadId: session.id, error: String(error) }),
+      );
     if (session.s3UploadId && !assembled) await this.store.abortMultipartUpload(session.stagingKey, session.s3UploadId);
     for await (const object of this.store.list(this.keys.stagingPrefix(session.id)))
       await this.store.delete(object.key);
