@@ -42,7 +42,9 @@ describe('finalize while the S3 server stops (a proxy this test cuts, in front o
 
   beforeAll(async () => {
     proxy = await tcpProxy(readTestEnvironment().s3.endpoint);
-    api = await startApiProcess({ env: { STORAGE_S3_ENDPOINT: proxy.url } });
+    // No local copy of proxied parts: finalize reads the bundle back from S3 (as for presigned uploads), the
+    // stream the second test cuts.
+    api = await startApiProcess({ env: { STORAGE_S3_ENDPOINT: proxy.url, UPLOAD_SPOOL_MAX_BYTES: '0' } });
   });
 
   afterAll(async () => {
@@ -79,6 +81,42 @@ describe('finalize while the S3 server stops (a proxy this test cuts, in front o
     }
     const done = await finalize(api, uploadId, bundle.signature);
     expect([done.status, done.body.created]).toEqual([200, true]);
+    await assertNothingLost(await versionHashes(api.database.url), api.bucket!);
+  });
+});
+
+describe('finalize from the local copy of a proxy upload while the S3 server stops', () => {
+  let proxy: TcpProxy;
+  let api: Awaited<ReturnType<typeof startApiProcess>>;
+
+  beforeAll(async () => {
+    proxy = await tcpProxy(readTestEnvironment().s3.endpoint);
+    api = await startApiProcess({ env: { STORAGE_S3_ENDPOINT: proxy.url } });
+  });
+
+  afterAll(async () => {
+    proxy?.restore();
+    await api?.close();
+    await proxy?.close();
+  });
+
+  it('answers 503 when S3 is down after the parts, keeps the upload and its copy, and finalizes once it is back', async () => {
+    const bundle = makeBundle({
+      manifest: { name: 'com.example.spool-s3-down', version: '1.0.0' },
+      payloadBytes: 6 * MIB,
+    });
+    const { uploadId } = await uploadViaProxy(api, bundle);
+    proxy.cut();
+    try {
+      expectRetryLater(await finalize(api, uploadId, bundle.signature));
+    } finally {
+      proxy.restore();
+    }
+    const done = await finalize(api, uploadId, bundle.signature);
+    expect([done.status, done.body.created]).toEqual([200, true]);
+    expect(done.body.version.contentHash).toBe(bundle.contentHash);
+    const verified = api.process.logs.filter((entry) => entry['event'] === 'upload.verify');
+    expect(verified.map((entry) => entry['source'])).toEqual(['spool']);
     await assertNothingLost(await versionHashes(api.database.url), api.bucket!);
   });
 });
