@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Counter } from 'prom-client';
 import { ApiMetrics } from '../src/metrics/api-metrics.js';
+import { UploadSpool } from '../src/upload/upload-spool.js';
 import {
   type ApiHarness,
   makeBundle,
@@ -18,6 +19,14 @@ import {
 
 type Finalized = { created: boolean; version: { contentHash: string } };
 type ErrorBody = { error: { code: string } };
+
+async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 /**
  * Proxy uploads keep a local copy of every part they stream to the store, and finalize inspects that copy
@@ -176,14 +185,17 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
       expect(await verifications()).toEqual({ spool: before.spool, store: before.store + 1 });
     });
 
-    it('lets the store decide when the local copy is damaged: the good upload still registers', async () => {
+    it('lets the store decide when one byte of the local copy changed on disk: the good upload registers', async () => {
       const b = bundle();
       const before = await verifications();
       const { uploadId } = await uploadViaProxy(api, b);
       const [folder] = spoolFolders(uploadId);
       const second = readdirSync(folder ?? '').find((name) => name.startsWith('2.'));
       const file = join(folder ?? '', second ?? '');
-      writeFileSync(file, randomBytes(statSync(file).size));
+      // Inside the random payload: the archive still reads, only the hash (and so the signature) would differ.
+      const copy = readFileSync(file);
+      copy[copy.length >> 1] = (copy[copy.length >> 1] ?? 0) ^ 0xff;
+      writeFileSync(file, copy);
 
       const finalized = await finalize(uploadId, b.signature);
       expect(finalized.status).toBe(200);
@@ -214,6 +226,55 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
       expect(spoolFolders(uploadId)).toEqual([]);
       expect(await sql('SELECT 1 FROM extension_versions WHERE content_hash = $1', [b.contentHash])).toEqual([]);
       expect(await sql('SELECT 1 FROM upload_part_attempts WHERE upload_id = $1', [uploadId])).toEqual([]);
+    });
+
+    it('answers a part that loses the race with an abort with UPLOAD_NOT_FOUND, not a 500', async () => {
+      const b = bundle();
+      const initiated = await api.request<{ uploadId: string; partSize: number }>(
+        'POST',
+        '/api/ext-bundles/initiate-upload',
+        { json: { filename: 'bundle.tar.zst', size: b.bytes.length, preferredStrategy: 'proxy' } },
+      );
+      const { uploadId, partSize } = initiated.body;
+      const first = b.bytes.subarray(0, partSize);
+      let resume: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (resume = resolve));
+      let sent = false;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (!sent) {
+            sent = true;
+            controller.enqueue(first.subarray(0, 256 * 1024));
+            return;
+          }
+          await held;
+          controller.enqueue(first.subarray(256 * 1024));
+          controller.close();
+        },
+      });
+      const part = api.request<ErrorBody>('PUT', `/api/ext-bundles/upload-proxy?uploadId=${uploadId}&partNumber=1`, {
+        body,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(first.length) },
+      });
+      // The part is streaming (its send is recorded) when the abort lands.
+      await until(
+        async () => (await sql('SELECT 1 FROM upload_part_attempts WHERE upload_id = $1', [uploadId])).length === 1,
+      );
+      expect((await api.request('POST', '/api/ext-bundles/abort', { json: { uploadId } })).status).toBe(200);
+      resume();
+      const answer = await part;
+      expect([answer.status, answer.body.error?.code]).toEqual([404, 'UPLOAD_NOT_FOUND']);
+      expect(spoolFolders(uploadId)).toEqual([]);
+    });
+
+    it('drops its copy of an upload another API process finalized or aborted, at its next sweep', async () => {
+      const b = bundle();
+      const { uploadId } = await uploadViaProxy(api, b);
+      expect(spoolFolders(uploadId)).toHaveLength(1);
+      // As another replica would leave it after aborting the upload.
+      await sql(`UPDATE upload_sessions SET state = 'aborted' WHERE id = $1`, [uploadId]);
+      await api.app!.get(UploadSpool).sweep();
+      expect(spoolFolders(uploadId)).toEqual([]);
     });
 
     it('removes the local copy when the upload is aborted', async () => {

@@ -14,6 +14,8 @@ function spoolIn(root: string, maxBytes: number): UploadSpool {
   return new UploadSpool(config as unknown as ApiConfig);
 }
 
+const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
+
 async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
   const copies: Buffer[] = [];
   for await (const chunk of chunks) copies.push(Buffer.from(chunk));
@@ -46,15 +48,17 @@ describe('UploadSpool', () => {
     for (const [index, part] of parts.entries()) {
       const writer = await opened(spool, upload, index + 1, attempts[index] ?? '', part.length);
       await writeAll(writer, part);
-      expect(await writer.finish()).toEqual({
-        complete: true,
-        md5: createHash('md5').update(part).digest('hex'),
-      });
+      expect(await writer.finish()).toEqual({ complete: true, md5: md5(part) });
     }
-    const reader = await spool.reader(upload, [
-      { partNumber: 1, attemptId: attempts[0] ?? '', size: parts[0]?.length ?? 0 },
-      { partNumber: 2, attemptId: attempts[1] ?? '', size: parts[1]?.length ?? 0 },
-    ]);
+    const reader = await spool.reader(
+      upload,
+      parts.map((part, index) => ({
+        partNumber: index + 1,
+        attemptId: attempts[index] ?? '',
+        size: part.length,
+        md5: md5(part),
+      })),
+    );
     if (!reader) throw new Error('no reader');
     expect((await collect(reader)).equals(Buffer.concat(parts))).toBe(true);
   });
@@ -73,11 +77,75 @@ describe('UploadSpool', () => {
     const upload = randomUUID();
     const attemptId = randomUUID();
     const writer = await opened(spool, upload, 1, attemptId, 10);
-    await writer.write(randomBytes(10));
+    const data = randomBytes(10);
+    await writer.write(data);
     await writer.finish();
-    expect(await spool.reader(upload, [{ partNumber: 1, attemptId, size: 11 }])).toBeUndefined();
-    expect(await spool.reader(upload, [{ partNumber: 1, attemptId: randomUUID(), size: 10 }])).toBeUndefined();
-    expect(await spool.reader(upload, [{ partNumber: 1, attemptId, size: 10 }])).toBeDefined();
+    const part = { partNumber: 1, attemptId, size: 10, md5: md5(data) };
+    expect(await spool.reader(upload, [{ ...part, size: 11 }])).toBeUndefined();
+    expect(await spool.reader(upload, [{ ...part, attemptId: randomUUID() }])).toBeUndefined();
+    expect(await spool.reader(upload, [part])).toBeDefined();
+  });
+
+  it('fails the stream at the end of a part whose copy changed on disk since it was written', async () => {
+    const spool = spoolIn(root, 1024 * 1024);
+    const upload = randomUUID();
+    const data = [randomBytes(3000), randomBytes(3000)];
+    const parts = [];
+    for (const [index, bytes] of data.entries()) {
+      const attemptId = randomUUID();
+      const writer = await opened(spool, upload, index + 1, attemptId, bytes.length);
+      await writer.write(bytes);
+      await writer.finish();
+      parts.push({ partNumber: index + 1, attemptId, size: bytes.length, md5: md5(bytes) });
+    }
+    const second = join(root, spool.instanceId, upload, `2.${parts[1]?.attemptId}`);
+    const changed = Buffer.from(data[1] ?? []);
+    changed[1500] = (changed[1500] ?? 0) ^ 1;
+    writeFileSync(second, changed);
+    const reader = await spool.reader(upload, parts);
+    if (!reader) throw new Error('no reader');
+    await expect(collect(reader)).rejects.toThrow('the local copy of part 2 changed on disk');
+  });
+
+  it('counts space per send: a send released after its upload was discarded takes nothing from others', async () => {
+    const spool = spoolIn(root, 100);
+    const upload = randomUUID();
+    const slow = { partNumber: 1, attemptId: randomUUID(), size: 40 };
+    const slowWriter = await opened(spool, upload, slow.partNumber, slow.attemptId, slow.size);
+    await spool.discard(upload);
+    const later = await opened(spool, upload, 3, randomUUID(), 30);
+    await later.finish();
+    expect(spool.usedBytes).toBe(30);
+    await slowWriter.finish();
+    await spool.release(upload, slow);
+    expect(spool.usedBytes).toBe(30);
+  });
+
+  it('copies no more parts of an upload whose copy was given up, until its session expires', async () => {
+    const spool = spoolIn(root, 100);
+    const upload = randomUUID();
+    await (await opened(spool, upload, 1, randomUUID(), 10)).finish();
+    await spool.discard(upload, { refuseMore: true });
+    expect(await spool.open(upload, 2, randomUUID(), 10, LATER)).toBeUndefined();
+    expect(spool.usedBytes).toBe(0);
+  });
+
+  it('drops the copies of uploads another process ended, when its sweep asks', async () => {
+    const spool = spoolIn(root, 100);
+    const ended = randomUUID();
+    const open = randomUUID();
+    await (await opened(spool, ended, 1, randomUUID(), 10)).finish();
+    await (await opened(spool, open, 1, randomUUID(), 10)).finish();
+    const asked: string[][] = [];
+    spool.watchEndedUploads((ids) => {
+      asked.push([...ids].sort());
+      return Promise.resolve(ids.filter((id) => id === ended));
+    });
+    const removed = await spool.sweep();
+    expect(asked).toEqual([[ended, open].sort()]);
+    expect(removed).toEqual([join(root, spool.instanceId, ended)]);
+    expect(spool.usedBytes).toBe(10);
+    expect(existsSync(join(root, spool.instanceId, open))).toBe(true);
   });
 
   it('copies no part past its limit, gives space back on release and discard, and is off at 0', async () => {

@@ -30,10 +30,14 @@ const SWEEP_GRACE_MS = 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface Reservation {
-  bytes: number;
+  /** Bytes reserved per send (attempt id), so a late release never takes another send's space. */
+  sends: Map<string, number>;
   /** After this the session can no longer be finalized: its copy is of no use. */
   expiresAt: number;
 }
+
+/** Asked each minute: which of these uploads have ended (finalized or aborted, possibly by another API). */
+export type EndedUploads = (uploadIds: string[]) => Promise<string[]>;
 
 /**
  * A local copy of the parts this process streamed to the store for proxy uploads, so finalize can inspect
@@ -58,6 +62,9 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
   private readonly maxBytes: number;
   private reservedBytes = 0;
   private readonly reserved = new Map<string, Reservation>();
+  /** Uploads whose copy was given up (a part sent again): no part of them is copied any more. */
+  private readonly refused = new Map<string, number>();
+  private endedUploads?: EndedUploads;
   private timer?: NodeJS.Timeout;
   private warnedUnwritable = false;
 
@@ -74,6 +81,11 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
   /** Bytes reserved by parts being copied or kept (for tests and logs). */
   get usedBytes(): number {
     return this.reservedBytes;
+  }
+
+  /** How the sweep learns of uploads another API process finalized or aborted. */
+  watchEndedUploads(ended: EndedUploads): void {
+    this.endedUploads = ended;
   }
 
   onModuleInit(): void {
@@ -99,15 +111,16 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
     size: number,
     expiresAt: Date,
   ): Promise<SpoolWriter | undefined> {
-    if (!this.enabled || this.reservedBytes + size > this.maxBytes) return undefined;
-    this.reserve(uploadId, size, expiresAt.getTime());
+    if (!this.enabled || this.refused.has(uploadId) || this.reservedBytes + size > this.maxBytes) return undefined;
+    this.reserve(uploadId, attemptId, size, expiresAt.getTime());
     try {
+      // Only this process's user may read or change the copies (the default root is in the shared /tmp).
       const folder = join(this.folder, uploadId);
-      await mkdir(folder, { recursive: true });
-      const handle = await open(join(folder, partFile(partNumber, attemptId)), 'wx');
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+      const handle = await open(join(folder, partFile(partNumber, attemptId)), 'wx', 0o600);
       return new SpoolWriter(handle, size);
     } catch (error) {
-      this.unreserve(uploadId, size);
+      this.unreserve(uploadId, attemptId);
       if (!this.warnedUnwritable) {
         this.warnedUnwritable = true;
         this.logger.warn({ event: 'upload.spool.unwritable', dir: this.root, error: String(error) });
@@ -118,7 +131,7 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
 
   /** Removes one part's copy (a send that failed) and gives its space back. Never throws. */
   async release(uploadId: string, part: SpooledPart): Promise<void> {
-    this.unreserve(uploadId, part.size);
+    this.unreserve(uploadId, part.attemptId);
     await rm(join(this.folder, uploadId, partFile(part.partNumber, part.attemptId)), { force: true }).catch(
       () => undefined,
     );
@@ -126,25 +139,31 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
 
   /**
    * The parts in order as one stream of chunks on one reused buffer (each valid until the next is asked
-   * for, as inspectBundle reads), or undefined when any file is missing or of another size.
+   * for, as inspectBundle reads), or undefined when any file is missing or of another size. Each file's
+   * MD5 is checked against the one taken when it was written, as it is read: a copy changed on disk since
+   * (by a fault or by anyone else) makes the stream fail with {@link SpoolMismatchError} at that part's end.
    */
-  async reader(uploadId: string, parts: readonly SpooledPart[]): Promise<AsyncIterable<Buffer> | undefined> {
-    const files: string[] = [];
+  async reader(
+    uploadId: string,
+    parts: readonly (SpooledPart & { md5: string })[],
+  ): Promise<AsyncIterable<Buffer> | undefined> {
+    const files: { path: string; md5: string; partNumber: number }[] = [];
     for (const part of parts) {
-      const file = join(this.folder, uploadId, partFile(part.partNumber, part.attemptId));
-      const info = await stat(file).catch(() => undefined);
+      const path = join(this.folder, uploadId, partFile(part.partNumber, part.attemptId));
+      const info = await stat(path).catch(() => undefined);
       if (!info?.isFile() || info.size !== part.size) return undefined;
-      files.push(file);
+      files.push({ path, md5: part.md5, partNumber: part.partNumber });
     }
-    return readFilesReusingBuffer(files);
+    return checkedFiles(files);
   }
 
   /** Removes an upload's copies and gives their space back. Never throws. */
-  async discard(uploadId: string): Promise<void> {
+  async discard(uploadId: string, { refuseMore = false } = {}): Promise<void> {
     const reservation = this.reserved.get(uploadId);
     if (reservation) {
       this.reserved.delete(uploadId);
-      this.reservedBytes -= reservation.bytes;
+      for (const bytes of reservation.sends.values()) this.reservedBytes -= bytes;
+      if (refuseMore) this.refused.set(uploadId, reservation.expiresAt);
     }
     if (!this.enabled) return;
     await rm(join(this.folder, uploadId), { recursive: true, force: true }).catch((error: unknown) =>
@@ -160,8 +179,14 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
   async sweep(now = Date.now()): Promise<string[]> {
     const removed: string[] = [];
     await utimes(this.folder, now / 1000, now / 1000).catch(() => undefined);
+    for (const [uploadId, expiresAt] of this.refused) if (expiresAt < now) this.refused.delete(uploadId);
+    const ended = new Set(
+      this.endedUploads && this.reserved.size > 0
+        ? await this.endedUploads([...this.reserved.keys()]).catch(() => [])
+        : [],
+    );
     for (const [uploadId, reservation] of this.reserved) {
-      if (reservation.expiresAt < now) {
+      if (reservation.expiresAt < now || ended.has(uploadId)) {
         await this.discard(uploadId);
         removed.push(join(this.folder, uploadId));
       }
@@ -188,20 +213,21 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
     return removed;
   }
 
-  private reserve(uploadId: string, bytes: number, expiresAt: number): void {
-    const reservation = this.reserved.get(uploadId) ?? { bytes: 0, expiresAt };
-    reservation.bytes += bytes;
+  private reserve(uploadId: string, attemptId: string, bytes: number, expiresAt: number): void {
+    const reservation = this.reserved.get(uploadId) ?? { sends: new Map<string, number>(), expiresAt };
+    reservation.sends.set(attemptId, bytes);
     this.reserved.set(uploadId, reservation);
     this.reservedBytes += bytes;
   }
 
-  private unreserve(uploadId: string, bytes: number): void {
+  /** Gives back one send's space; nothing when the upload's copy was discarded meanwhile. */
+  private unreserve(uploadId: string, attemptId: string): void {
     const reservation = this.reserved.get(uploadId);
-    if (!reservation) return;
-    const given = Math.min(bytes, reservation.bytes);
-    reservation.bytes -= given;
-    this.reservedBytes -= given;
-    if (reservation.bytes === 0) this.reserved.delete(uploadId);
+    const bytes = reservation?.sends.get(attemptId);
+    if (!reservation || bytes === undefined) return;
+    reservation.sends.delete(attemptId);
+    this.reservedBytes -= bytes;
+    if (reservation.sends.size === 0) this.reserved.delete(uploadId);
   }
 }
 
@@ -267,6 +293,27 @@ export class SpoolWriter {
         this.failed = true;
       },
     );
+  }
+}
+
+/** A copy whose bytes are no longer those written: finalize then reads the store. */
+export class SpoolMismatchError extends Error {
+  constructor(readonly partNumber: number) {
+    super(`the local copy of part ${partNumber} changed on disk`);
+    this.name = 'SpoolMismatchError';
+  }
+}
+
+async function* checkedFiles(
+  files: readonly { path: string; md5: string; partNumber: number }[],
+): AsyncGenerator<Buffer> {
+  for (const file of files) {
+    const md5 = createHash('md5');
+    for await (const chunk of readFilesReusingBuffer([file.path])) {
+      md5.update(chunk);
+      yield chunk;
+    }
+    if (md5.digest('hex') !== file.md5) throw new SpoolMismatchError(file.partNumber);
   }
 }
 

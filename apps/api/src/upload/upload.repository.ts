@@ -86,6 +86,17 @@ export class UploadRepository {
     );
   }
 
+  /** Which of these uploads have ended (completed, aborted, expired) or are gone. */
+  async endedUploads(uploadIds: string[]): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT u.id::text AS id FROM unnest($1::uuid[]) AS u (id)
+         LEFT JOIN upload_sessions s ON s.id = u.id
+        WHERE s.id IS NULL OR s.state IN ('completed', 'aborted', 'expired')`,
+      [uploadIds],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** The session ended: its part sends serve no finalize any more. */
   async forgetPartAttempts(uploadId: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM upload_part_attempts WHERE upload_id = $1`, [uploadId]);

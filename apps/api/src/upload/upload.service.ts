@@ -58,7 +58,10 @@ export class UploadService {
     private readonly audit: AuditService,
     private readonly spool: UploadSpool,
     private readonly metrics: ApiMetrics,
-  ) {}
+  ) {
+    // Another API may finalize or abort an upload this one holds a copy of: the spool's sweep asks.
+    this.spool.watchEndedUploads((uploadIds) => this.uploads.endedUploads(uploadIds));
+  }
 
   async initiate(principal: Principal, request: InitiateUploadDto): Promise<InitiateUploadResponseDto> {
     const maxBytes = this.config.bundle.maxBytes;
@@ -200,7 +203,7 @@ export class UploadService {
     let spooled: SpoolWriter | undefined;
     if (session.strategy === 'proxy') {
       // A part sent again means finalize reads the store: a copy of this upload is no use any more.
-      if (earlier > 0) await this.spool.discard(uploadId);
+      if (earlier > 0) await this.spool.discard(uploadId, { refuseMore: true });
       else spooled = await this.spool.open(uploadId, partNumber, attemptId, size, session.expiresAt);
     }
     const counted = { bytes: 0 };
@@ -217,6 +220,8 @@ export class UploadService {
         await this.spool.release(uploadId, part);
       }
       if (error instanceof DomainError) throw error;
+      // The upload was finalized or aborted while this part streamed: say so, as for a part sent after.
+      if (isStorageError(error, 'NO_SUCH_UPLOAD')) await this.openSession(uploadId);
       if (error instanceof BodyLengthError) {
         throw new DomainError(
           UploadErrors.PART_SIZE_MISMATCH,
@@ -361,6 +366,7 @@ export class UploadService {
       } catch (error) {
         // Whatever went wrong with the copy (a disk error, a refusal), the store's bytes decide.
         storeBecause = `the local copy failed: ${isBundleError(error) ? error.code : String(error)}`;
+        this.logger.warn({ event: 'upload.spool.unusable', uploadId: session.id, reason: storeBecause });
       }
     }
     inspection ??= await inspectBundle((await this.store.get(session.stagingKey)).body, { limits });
@@ -403,12 +409,12 @@ export class UploadService {
     if (!this.spool.enabled || session.strategy !== 'proxy') return {};
     if (!parts) return { reason: 'assembled before this finalize' };
     const attempts = await this.uploads.partAttempts(session.id);
-    const chosen: SpooledPart[] = [];
+    const chosen: (SpooledPart & { md5: string })[] = [];
     for (const part of parts) {
       const sends = attempts.filter((attempt) => attempt.partNumber === part.partNumber);
       const send = trustedSend(sends, part, this.spool.instanceId);
       if (typeof send === 'string') return { reason: `part ${part.partNumber} ${send}` };
-      chosen.push({ partNumber: part.partNumber, attemptId: send.attemptId, size: part.size });
+      chosen.push({ partNumber: part.partNumber, attemptId: send.attemptId, size: part.size, md5: send.md5 ?? '' });
     }
     const body = await this.spool.reader(session.id, chosen);
     return body ? { body } : { reason: 'local copy missing' };
