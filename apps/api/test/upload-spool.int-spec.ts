@@ -126,6 +126,24 @@ describe.each([{ driver: 's3' as const }, { driver: 'fs' as const }])(
       expect(await sql('SELECT 1 FROM upload_part_attempts WHERE upload_id = $1', [uploadId])).toEqual([]);
     });
 
+    it('keys the copy by the upload, however the client spells its id', async () => {
+      const b = bundle();
+      const before = await verifications();
+      const initiated = await api.request<{ uploadId: string; partSize: number; partCount: number }>(
+        'POST',
+        '/api/ext-bundles/initiate-upload',
+        { json: { filename: 'bundle.tar.zst', size: b.bytes.length, preferredStrategy: 'proxy' } },
+      );
+      const { uploadId, partSize, partCount } = initiated.body;
+      for (let partNumber = 1; partNumber <= partCount; partNumber++) {
+        await sendPart(uploadId.toUpperCase(), b, partNumber, partSize);
+      }
+      expect(spoolFolders(uploadId)).toHaveLength(1);
+      expect((await finalize(uploadId, b.signature)).status).toBe(200);
+      expect(await verifications()).toEqual({ spool: before.spool + 1, store: before.store });
+      expect(spoolFolders(uploadId)).toEqual([]);
+    });
+
     it('reads the store back when a part was sent twice', async () => {
       const b = bundle();
       const before = await verifications();

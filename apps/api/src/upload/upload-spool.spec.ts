@@ -125,9 +125,25 @@ describe('UploadSpool', () => {
     const spool = spoolIn(root, 100);
     const upload = randomUUID();
     await (await opened(spool, upload, 1, randomUUID(), 10)).finish();
-    await spool.discard(upload, { refuseMore: true });
+    await spool.discard(upload, { refuseUntil: LATER });
     expect(await spool.open(upload, 2, randomUUID(), 10, LATER)).toBeUndefined();
     expect(spool.usedBytes).toBe(0);
+  });
+
+  it('refuses an upload given up before any of its parts was copied (a first send through another API)', async () => {
+    const spool = spoolIn(root, 100);
+    const upload = randomUUID();
+    await spool.discard(upload, { refuseUntil: LATER });
+    expect(await spool.open(upload, 2, randomUUID(), 10, LATER)).toBeUndefined();
+  });
+
+  it('removes the upload folder with the release of its last send', async () => {
+    const spool = spoolIn(root, 100);
+    const upload = randomUUID();
+    const part = { partNumber: 1, attemptId: randomUUID(), size: 10 };
+    await (await opened(spool, upload, part.partNumber, part.attemptId, part.size)).finish();
+    await spool.release(upload, part);
+    expect(existsSync(join(root, spool.instanceId, upload))).toBe(false);
   });
 
   it('drops the copies of uploads another process ended, when its sweep asks', async () => {

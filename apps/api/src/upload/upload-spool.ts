@@ -1,5 +1,5 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { mkdir, open, readdir, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, rmdir, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFilesReusingBuffer } from '@extplat/bundle';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
@@ -66,6 +66,7 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
   private readonly refused = new Map<string, number>();
   private endedUploads?: EndedUploads;
   private timer?: NodeJS.Timeout;
+  private sweeping = false;
   private warnedUnwritable = false;
 
   constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {
@@ -132,9 +133,10 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
   /** Removes one part's copy (a send that failed) and gives its space back. Never throws. */
   async release(uploadId: string, part: SpooledPart): Promise<void> {
     this.unreserve(uploadId, part.attemptId);
-    await rm(join(this.folder, uploadId, partFile(part.partNumber, part.attemptId)), { force: true }).catch(
-      () => undefined,
-    );
+    const folder = join(this.folder, uploadId);
+    await rm(join(folder, partFile(part.partNumber, part.attemptId)), { force: true }).catch(() => undefined);
+    // The folder goes with its last file (an upload discarded while this send was opening its copy).
+    if (!this.reserved.has(uploadId)) await rmdir(folder).catch(() => undefined);
   }
 
   /**
@@ -157,13 +159,16 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
     return checkedFiles(files);
   }
 
-  /** Removes an upload's copies and gives their space back. Never throws. */
-  async discard(uploadId: string, { refuseMore = false } = {}): Promise<void> {
+  /**
+   * Removes an upload's copies and gives their space back. Never throws. `refuseUntil`: no further part of
+   * the upload is copied until then (its session's expiry), as when one of its parts was sent twice.
+   */
+  async discard(uploadId: string, { refuseUntil }: { refuseUntil?: Date } = {}): Promise<void> {
+    if (refuseUntil) this.refused.set(uploadId, refuseUntil.getTime());
     const reservation = this.reserved.get(uploadId);
     if (reservation) {
       this.reserved.delete(uploadId);
       for (const bytes of reservation.sends.values()) this.reservedBytes -= bytes;
-      if (refuseMore) this.refused.set(uploadId, reservation.expiresAt);
     }
     if (!this.enabled) return;
     await rm(join(this.folder, uploadId), { recursive: true, force: true }).catch((error: unknown) =>
@@ -177,12 +182,25 @@ export class UploadSpool implements OnModuleInit, OnModuleDestroy {
    * plus an hour), and whole folders of other processes not marked alive for five minutes. Never throws.
    */
   async sweep(now = Date.now()): Promise<string[]> {
+    if (this.sweeping) return [];
+    this.sweeping = true;
+    try {
+      return await this.sweepOnce(now);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async sweepOnce(now: number): Promise<string[]> {
     const removed: string[] = [];
     await utimes(this.folder, now / 1000, now / 1000).catch(() => undefined);
     for (const [uploadId, expiresAt] of this.refused) if (expiresAt < now) this.refused.delete(uploadId);
     const ended = new Set(
       this.endedUploads && this.reserved.size > 0
-        ? await this.endedUploads([...this.reserved.keys()]).catch(() => [])
+        ? await this.endedUploads([...this.reserved.keys()]).catch((error: unknown) => {
+            this.logger.warn({ event: 'upload.spool.sweep_query_failed', error: String(error) });
+            return [];
+          })
         : [],
     );
     for (const [uploadId, reservation] of this.reserved) {

@@ -193,9 +193,11 @@ export class UploadService {
     const size = expectedPartSize(session, partNumber);
     // Recorded and committed before any byte goes to the store: finalize counts on seeing every send.
     const attemptId = randomUUID();
+    // The session's own id from here on: the query may spell the same UUID in capitals.
+    const id = session.id;
     const earlier = await this.uploads.recordPartAttempt({
       attemptId,
-      uploadId,
+      uploadId: id,
       partNumber,
       instanceId: this.spool.instanceId,
     });
@@ -203,25 +205,29 @@ export class UploadService {
     let spooled: SpoolWriter | undefined;
     if (session.strategy === 'proxy') {
       // A part sent again means finalize reads the store: a copy of this upload is no use any more.
-      if (earlier > 0) await this.spool.discard(uploadId, { refuseMore: true });
-      else spooled = await this.spool.open(uploadId, partNumber, attemptId, size, session.expiresAt);
+      if (earlier > 0) await this.spool.discard(id, { refuseUntil: session.expiresAt });
+      else spooled = await this.spool.open(id, partNumber, attemptId, size, session.expiresAt);
     }
     const counted = { bytes: 0 };
     const checked = Readable.from(copiedTo(spooled, checkedPart(body, partNumber, size, counted)));
     try {
       const { etag } = await this.store.uploadPart(session.stagingKey, session.s3UploadId, partNumber, checked, size);
       const copy = spooled ? await spooled.finish() : undefined;
-      if (copy && !copy.complete) await this.spool.release(uploadId, part);
+      if (copy && !copy.complete) await this.spool.release(id, part);
       await this.uploads.completePartAttempt(attemptId, etag, size, copy?.complete ? copy.md5 : null);
       return { partNumber, size, etag };
     } catch (error) {
       if (spooled) {
         await spooled.finish();
-        await this.spool.release(uploadId, part);
+        await this.spool.release(id, part);
       }
       if (error instanceof DomainError) throw error;
-      // The upload was finalized or aborted while this part streamed: say so, as for a part sent after.
-      if (isStorageError(error, 'NO_SUCH_UPLOAD')) await this.openSession(uploadId);
+      // The upload was finalized or aborted while this part streamed: say so, as for a part sent after. An
+      // abort deletes from the store before it marks the session, so a session still open is being aborted.
+      if (isStorageError(error, 'NO_SUCH_UPLOAD')) {
+        await this.openSession(id);
+        throw notFound(id);
+      }
       if (error instanceof BodyLengthError) {
         throw new DomainError(
           UploadErrors.PART_SIZE_MISMATCH,
